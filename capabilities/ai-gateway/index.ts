@@ -1,0 +1,1 @@
+export { aiGateway } from "./capability";

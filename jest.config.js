@@ -1,0 +1,36 @@
+// Two projects: fast unit tests, and the cluster tests that run against a real local control plane.
+const esmPackages = [
+  "kubernetes-fluent-client",
+  "@kubernetes/client-node",
+  "openid-client",
+  "oauth4webapi",
+  "jose",
+  "@marcbachmann/cel-js",
+];
+
+const shared = {
+  testEnvironment: "node",
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { tsconfig: { module: "commonjs", isolatedModules: true } }],
+    "^.+\\.m?js$": "<rootDir>/test/support/esm-to-cjs.js",
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join("|")})/)`],
+  moduleFileExtensions: ["ts", "js", "mjs", "cjs", "json"],
+  setupFiles: ["<rootDir>/test/support/env.js"],
+};
+
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/cluster/"],
+    },
+    {
+      ...shared,
+      displayName: "cluster",
+      testMatch: ["<rootDir>/test/cluster/**/*.test.ts"],
+    },
+  ],
+};
