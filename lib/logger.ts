@@ -34,9 +34,15 @@ class PinoBridge extends Transport {
   }
 }
 
-/** The project's root logger. Standalone processes (ext_proc server, CLI) log JSON to stderr. */
+const configuredLevel = (process.env.LOG_LEVEL ?? "info").toLowerCase();
+
+/**
+ * The project's root logger, at `LOG_LEVEL` (the variable Pepr reads too; `silent` turns logging
+ * off). Standalone processes (ext_proc server, CLI) log JSON to stderr.
+ */
 export const rootLogger = winston.createLogger({
-  level: (process.env.LOG_LEVEL ?? "info").toLowerCase(),
+  level: configuredLevel === "silent" ? "error" : configuredLevel,
+  silent: configuredLevel === "silent",
   format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
   transports: [new winston.transports.Console({ stderrLevels: Object.keys(pinoLevelFor) })],
 });

@@ -1,4 +1,4 @@
-import { bridgeLogsTo, componentLogger, PinoLike } from "../../lib/logger";
+import { bridgeLogsTo, componentLogger, PinoLike, rootLogger } from "../../lib/logger";
 
 describe("bridgeLogsTo", () => {
   it("forwards records with their fields and mapped level into the pino logger", () => {
@@ -16,6 +16,8 @@ describe("bridgeLogsTo", () => {
       trace: record("trace"),
     };
     bridgeLogsTo(pino);
+    rootLogger.silent = false;
+    rootLogger.level = "info";
 
     componentLogger("reconciler").warn("route not accepted", { name: "r1", namespace: "default" });
 

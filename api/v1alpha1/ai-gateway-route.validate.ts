@@ -1,0 +1,113 @@
+/** What the schema cannot say about an AIGatewayRoute, one small function per rule. */
+import type { ReferenceLookup } from "../validation/lookup";
+import { bodyMutationViolations } from "../validation/shared-rules";
+import type { Violation } from "../validation/violation";
+import { AIGatewayRouteSpec, LLMRequestCost } from "./ai-gateway-route";
+import { CostExpression } from "./cost-expression";
+
+const firstLine = (text: string) => text.split("\n")[0].trim();
+
+/** RegularExpression header matches must compile. */
+export function invalidHeaderRegexes(spec: AIGatewayRouteSpec): Violation[] {
+  const violations: Violation[] = [];
+  spec.rules.forEach((rule, r) =>
+    rule.matches?.forEach((match, m) =>
+      match.headers?.forEach((header, h) => {
+        if (header.type !== "RegularExpression") return;
+        try {
+          new RegExp(header.value);
+        } catch (error) {
+          violations.push({
+            path: `spec.rules[${r}].matches[${m}].headers[${h}].value`,
+            message: `${JSON.stringify(header.value)} is not a valid regular expression: ${firstLine((error as Error).message)}`,
+          });
+        }
+      }),
+    ),
+  );
+  return violations;
+}
+
+/** A rule that lists one backend twice would split or fall back to itself. */
+export function duplicateBackendRefs(spec: AIGatewayRouteSpec, namespace: string): Violation[] {
+  const violations: Violation[] = [];
+  spec.rules.forEach((rule, r) => {
+    const seen = new Set<string>();
+    rule.backendRefs?.forEach((ref, b) => {
+      const key = `${ref.namespace ?? namespace}/${ref.name}`;
+      if (seen.has(key)) {
+        violations.push({
+          path: `spec.rules[${r}].backendRefs[${b}]`,
+          message: `AIServiceBackend "${key}" is listed twice in this rule; list each backend once`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+  return violations;
+}
+
+/** Body mutations on the route's backend references. */
+export function invalidRouteBodyMutations(spec: AIGatewayRouteSpec): Violation[] {
+  return spec.rules.flatMap((rule, r) =>
+    (rule.backendRefs ?? []).flatMap((ref, b) =>
+      bodyMutationViolations(ref.bodyMutation, `spec.rules[${r}].backendRefs[${b}].bodyMutation`),
+    ),
+  );
+}
+
+/** Why a cost expression is unusable, or undefined when it can be used. */
+export function costExpressionProblem(expression: string): string | undefined {
+  const compiled = CostExpression.compile(expression);
+  return "problem" in compiled ? compiled.problem : undefined;
+}
+
+/** CEL cost expressions must compile against the documented variables. */
+export function invalidCostExpressions(spec: AIGatewayRouteSpec): Violation[] {
+  return (spec.llmRequestCosts ?? []).flatMap((cost: LLMRequestCost, index) => {
+    if (cost.cel === undefined) return [];
+    const problem = costExpressionProblem(cost.cel);
+    return problem ? [{ path: `spec.llmRequestCosts[${index}].cel`, message: problem }] : [];
+  });
+}
+
+export function ruleViolations(spec: AIGatewayRouteSpec, namespace: string): Violation[] {
+  return [
+    ...invalidHeaderRegexes(spec),
+    ...duplicateBackendRefs(spec, namespace),
+    ...invalidRouteBodyMutations(spec),
+    ...invalidCostExpressions(spec),
+  ];
+}
+
+/** Warnings for references to objects that do not exist yet; apply order must not matter. */
+export async function missingReferences(
+  spec: AIGatewayRouteSpec,
+  namespace: string,
+  lookup: ReferenceLookup,
+): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [index, parent] of (spec.parentRefs ?? []).entries()) {
+    const ns = parent.namespace ?? namespace;
+    if (!(await lookup.exists("Gateway", ns, parent.name))) {
+      warnings.push(
+        `spec.parentRefs[${index}]: Gateway "${parent.name}" not found in namespace "${ns}"; the route takes no traffic until it exists`,
+      );
+    }
+  }
+  const checked = new Set<string>();
+  for (const [r, rule] of spec.rules.entries()) {
+    for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
+      const ns = ref.namespace ?? namespace;
+      const key = `${ns}/${ref.name}`;
+      if (checked.has(key)) continue;
+      checked.add(key);
+      if (!(await lookup.exists("AIServiceBackend", ns, ref.name))) {
+        warnings.push(
+          `spec.rules[${r}].backendRefs[${b}]: AIServiceBackend "${ref.name}" not found in namespace "${ns}"; the route is not Accepted until it exists`,
+        );
+      }
+    }
+  }
+  return warnings;
+}

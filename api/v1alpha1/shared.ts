@@ -1,0 +1,248 @@
+/**
+ * Schema pieces shared by the three kinds. Each schema is the single source of truth for a field:
+ * the runtime parser, the TypeScript type (`z.infer`) and the CRD's OpenAPI schema (with its
+ * description, limits and CEL rules, carried as zod metadata) all come from it.
+ */
+import { z } from "zod";
+
+export const GROUP = "aigateway.envoyproxy.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** A CEL rule the API server enforces (`x-kubernetes-validations`); the validator runs it too. */
+export interface CelRule {
+  rule: string;
+  message: string;
+  /** Where to report a violation, relative to the object the rule sits on, e.g. `.backendRef`. */
+  fieldPath?: string;
+}
+
+/** Zod metadata for CEL rules on a schema node. */
+export function celRules(...rules: CelRule[]): { "x-kubernetes-validations": CelRule[] } {
+  return { "x-kubernetes-validations": rules };
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const GROUP_PATTERN = /^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const KIND_PATTERN = /^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+const DURATION_PATTERN = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
+const HOSTNAME_PATTERN = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes object name (DNS subdomain). */
+export const objectName = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(DNS_SUBDOMAIN, {
+      error: 'must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".")',
+    })
+    .describe(description);
+
+/** A Kubernetes namespace name (DNS label). */
+export const namespaceName = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(DNS_LABEL, { error: 'must be a lowercase RFC 1123 label (a-z, 0-9 and "-")' })
+    .describe(description);
+
+export const groupName = (description: string) =>
+  z
+    .string()
+    .max(253)
+    .regex(GROUP_PATTERN, { error: "must be an API group such as gateway.envoyproxy.io, or empty" })
+    .describe(description);
+
+export const kindName = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(KIND_PATTERN, { error: "must be a kind such as Backend" })
+    .describe(description);
+
+/** A Gateway API section name, also used for rule names. */
+export const sectionName = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(DNS_SUBDOMAIN, {
+      error: 'must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".")',
+    })
+    .describe(description);
+
+export const headerName = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(HEADER_NAME_PATTERN, {
+      error: "must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
+    })
+    .describe(description);
+
+/** A Gateway API duration such as `60s`, `1m30s` or `500ms`. */
+export const duration = (description: string) =>
+  z
+    .string()
+    .regex(DURATION_PATTERN, { error: "must be a duration such as 60s, 1m30s or 500ms" })
+    .describe(description);
+
+export const hostname = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(HOSTNAME_PATTERN, {
+      error:
+        "must be a lowercase hostname, optionally with a leading wildcard label (*.example.com)",
+    })
+    .describe(description);
+
+/** A 32-bit integer field (`format: int32` in the CRD). */
+export const int32 = () =>
+  z.number().int().min(-2147483648).max(2147483647).meta({ format: "int32" });
+
+/** A reference to a Secret; only Secrets in the referring object's namespace are allowed. */
+export const SecretObjectReferenceSchema = z
+  .strictObject({
+    group: groupName('The Secret\'s API group: "" (core).').default(""),
+    kind: kindName("The referent's kind: Secret.").default("Secret"),
+    name: objectName("The name of the Secret."),
+    namespace: namespaceName(
+      "The namespace of the Secret. It must be the namespace of the BackendSecurityPolicy; when omitted, that namespace is used.",
+    ).optional(),
+  })
+  .meta({
+    description: "A reference to a Kubernetes Secret in the same namespace.",
+    ...celRules({
+      rule: "self.group == '' && self.kind == 'Secret'",
+      message: 'secretRef must reference a core Secret (group "", kind Secret)',
+    }),
+  });
+export type SecretObjectReference = z.infer<typeof SecretObjectReferenceSchema>;
+
+export const HTTPHeaderSchema = z.strictObject({
+  name: headerName("The header name, matched case-insensitively."),
+  value: z.string().min(1).max(4096).describe("The header value."),
+});
+
+export const HTTPHeaderMutationSchema = z
+  .strictObject({
+    set: z
+      .array(HTTPHeaderSchema)
+      .max(16)
+      .meta({
+        description:
+          "Headers to set on the upstream request, overwriting any value the client sent.",
+        ...celRules({
+          rule: "self.all(h, self.exists_one(o, o.name.lowerAscii() == h.name.lowerAscii()))",
+          message: "header names in set must be unique (case-insensitively)",
+        }),
+      })
+      .optional(),
+    remove: z
+      .array(headerName("A header name."))
+      .max(16)
+      .describe("Names of headers to remove from the upstream request.")
+      .optional(),
+  })
+  .describe("Changes to the headers of the request sent to the backend.");
+export type HTTPHeaderMutation = z.infer<typeof HTTPHeaderMutationSchema>;
+
+export const HTTPBodyFieldSchema = z.strictObject({
+  path: z
+    .string()
+    .min(1)
+    .max(256)
+    .describe('A top-level field of the JSON request body, for example "temperature".'),
+  value: z
+    .string()
+    .min(1)
+    .max(65536)
+    .describe('The field\'s new value as raw JSON, for example "0.2", "true" or "\\"text\\"".'),
+});
+
+export const HTTPBodyMutationSchema = z
+  .strictObject({
+    set: z
+      .array(HTTPBodyFieldSchema)
+      .max(16)
+      .meta({
+        description: "Top-level JSON body fields to set on the upstream request.",
+        ...celRules({
+          rule: "self.all(f, self.exists_one(o, o.path == f.path))",
+          message: "paths in set must be unique",
+        }),
+      })
+      .optional(),
+    remove: z
+      .array(z.string().min(1).max(256).describe("A top-level JSON body field."))
+      .max(16)
+      .describe("Top-level JSON body fields to remove from the upstream request.")
+      .optional(),
+  })
+  .describe("Changes to the JSON body of the request sent to the backend.");
+export type HTTPBodyMutation = z.infer<typeof HTTPBodyMutationSchema>;
+
+export const ConditionSchema = z.strictObject({
+  type: z.string().min(1).max(316).describe("The condition's type, e.g. Accepted."),
+  status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
+  observedGeneration: z
+    .number()
+    .int()
+    .min(0)
+    .meta({ format: "int64", description: "The .metadata.generation the condition was set for." })
+    .optional(),
+  lastTransitionTime: z.iso
+    .datetime({ offset: true })
+    .describe("When the condition last changed status."),
+  reason: z
+    .string()
+    .min(1)
+    .max(1024)
+    .describe("A CamelCase reason for the condition's last transition."),
+  message: z.string().max(32768).describe("A human-readable message with details."),
+});
+export type Condition = z.infer<typeof ConditionSchema>;
+
+export const StatusSchema = z
+  .strictObject({
+    conditions: z
+      .array(ConditionSchema)
+      .max(8)
+      .meta({
+        description:
+          "The latest observations of the object's state; Accepted says whether it is in use.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+      })
+      .optional(),
+    observedGeneration: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ format: "int64", description: "The .metadata.generation last reconciled." })
+      .optional(),
+  })
+  .describe("The state the controller observed.");
+export type Status = z.infer<typeof StatusSchema>;
+
+/** The metadata fields the validators read; everything else passes through. */
+export const ObjectMetaSchema = z.looseObject({
+  name: z.string().optional(),
+  generateName: z.string().optional(),
+  namespace: z.string().optional(),
+  generation: z.number().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  creationTimestamp: z.string().optional(),
+  deletionTimestamp: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});

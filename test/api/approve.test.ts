@@ -1,0 +1,97 @@
+import { ResourceValidator, ValidatedKind } from "../../api/validate";
+import { ObjectSetLookup } from "../../api/validation/object-set-lookup";
+import { changed, validBackend, validPolicy, validRoute } from "./examples";
+
+const validator = new ResourceValidator();
+
+async function validate(
+  object: { kind: string; metadata: { name: string; namespace: string } },
+  others: unknown[],
+) {
+  return validator.validate(object.kind as ValidatedKind, object, {
+    name: object.metadata.name,
+    namespace: object.metadata.namespace,
+    lookup: new ObjectSetLookup(others as never[]),
+  });
+}
+
+const cluster = [
+  { kind: "Backend", metadata: { name: "openai-backend", namespace: "default" } },
+  { kind: "Gateway", metadata: { name: "my-gateway", namespace: "default" } },
+  {
+    kind: "Secret",
+    metadata: { name: "openai-secret", namespace: "default" },
+    data: { apiKey: "c2stLi4u" },
+  },
+  validBackend(),
+  changed(validBackend(), b => (b.metadata.name = "groq-backend")),
+];
+
+describe("the reference documentation's examples", () => {
+  it.each([validBackend(), validPolicy(), validRoute()].map(o => [o.kind, o]))(
+    "approves the %s example without warnings when what it refers to exists",
+    async (_kind, object) => {
+      expect(await validate(object, cluster)).toEqual({ violations: [], warnings: [] });
+    },
+  );
+});
+
+describe("references to objects that do not exist yet", () => {
+  it("approves a route and names each missing backend and Gateway", async () => {
+    expect(await validate(validRoute(), [])).toEqual({
+      violations: [],
+      warnings: [
+        'spec.parentRefs[0]: Gateway "my-gateway" not found in namespace "default"; the route takes no traffic until it exists',
+        'spec.rules[0].backendRefs[0]: AIServiceBackend "openai-backend" not found in namespace "default"; the route is not Accepted until it exists',
+        'spec.rules[0].backendRefs[1]: AIServiceBackend "groq-backend" not found in namespace "default"; the route is not Accepted until it exists',
+      ],
+    });
+  });
+
+  it("approves a backend whose Envoy Gateway Backend is missing", async () => {
+    expect(await validate(validBackend(), [])).toEqual({
+      violations: [],
+      warnings: [
+        'spec.backendRef: Backend "openai-backend" not found in namespace "default"; the AIServiceBackend is not Accepted until it exists',
+      ],
+    });
+  });
+
+  it("approves a policy whose target and Secret are missing, or whose Secret lacks the key", async () => {
+    expect(await validate(validPolicy(), [])).toEqual({
+      violations: [],
+      warnings: [
+        'spec.targetRefs[0]: AIServiceBackend "openai-backend" not found in namespace "default"',
+        'spec.apiKey.secretRef: Secret "openai-secret" not found in namespace "default"; the policy is not Accepted until it exists',
+      ],
+    });
+    const secretWithoutKey = {
+      kind: "Secret",
+      metadata: { name: "openai-secret", namespace: "default" },
+      data: { key: "eA==" },
+    };
+    expect((await validate(validPolicy(), [validBackend(), secretWithoutKey])).warnings).toEqual([
+      'spec.apiKey.secretRef: Secret "openai-secret" has no key "apiKey"',
+    ]);
+  });
+
+  it("lets a policy be updated while it is the one that targets the backend", async () => {
+    expect((await validate(validPolicy(), [...cluster, validPolicy()])).violations).toEqual([]);
+  });
+});
+
+describe("defaults", () => {
+  it("parses the spec as the API server stores it", () => {
+    const { spec } = validator.parseSpec<{ backendRef: unknown; schema: unknown }>(
+      "AIServiceBackend",
+      {
+        spec: { schema: { name: "OpenAI" }, backendRef: { name: "b" } },
+      },
+    );
+    expect(spec?.backendRef).toEqual({
+      group: "gateway.envoyproxy.io",
+      kind: "Backend",
+      name: "b",
+    });
+  });
+});
