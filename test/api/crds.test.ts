@@ -31,7 +31,8 @@ describe("crds/", () => {
     const root: JSONSchemaNode = version.schema.openAPIV3Schema;
 
     it("describes every field, so kubectl explain teaches the API", () => {
-      const undescribed = [...nodes(root.properties.spec as JSONSchemaNode, "spec")]
+      const spec = (root.properties as Record<string, JSONSchemaNode>).spec;
+      const undescribed = [...nodes(spec, "spec")]
         .filter(([path, node]) => !path.endsWith("[]") && !node.description)
         .map(([path]) => path);
       expect(undescribed).toEqual([]);
