@@ -1,9 +1,20 @@
 import { Log, PeprModule } from "pepr";
 import cfg from "./package.json";
 import { aiGateway } from "./capabilities/ai-gateway";
-import { bridgeLogsTo } from "./lib/logger";
+import { reconcilesHere, startController } from "./capabilities/ai-gateway/controller";
+import { bridgeLogsTo, componentLogger } from "./lib/logger";
 
 // One log format per pod: the project's winston loggers write through Pepr's pino logger.
 bridgeLogsTo(Log);
 
 new PeprModule(cfg, [aiGateway]);
+
+// The watcher pod and `pepr dev` reconcile; admission pods and `pepr build` only load the bindings.
+if (reconcilesHere()) {
+  startController().catch(error => {
+    componentLogger("controller").error("controller failed to start", {
+      error: (error as Error).message,
+    });
+    process.exit(1);
+  });
+}

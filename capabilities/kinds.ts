@@ -51,6 +51,11 @@ export class EnvoyExtensionPolicy extends a.GenericKind {
   declare status?: Record<string, unknown>;
 }
 
+/** Envoy Gateway HTTPRouteFilter: the host rewrite and 404 filters of a generated HTTPRoute. */
+export class HTTPRouteFilter extends a.GenericKind {
+  declare spec?: Record<string, unknown>;
+}
+
 RegisterKind(AIGatewayRoute, {
   group: GROUP,
   version: VERSION,
@@ -92,4 +97,10 @@ RegisterKind(EnvoyExtensionPolicy, {
   version: "v1alpha1",
   kind: "EnvoyExtensionPolicy",
   plural: "envoyextensionpolicies",
+});
+RegisterKind(HTTPRouteFilter, {
+  group: "gateway.envoyproxy.io",
+  version: "v1alpha1",
+  kind: "HTTPRouteFilter",
+  plural: "httproutefilters",
 });

@@ -1,25 +1,46 @@
 import { ResourceValidator } from "../../api/validate";
 import { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from "../kinds";
 import { admissionValidator } from "./admission";
-import { aiGateway, When } from "./capability";
+import { aiGateway, OnSchedule, When } from "./capability";
 import { ClusterLookup } from "./cluster-lookup";
+import { controller, settings } from "./controller";
 
 export { aiGateway };
 
 const validator = new ResourceValidator();
 const lookup = new ClusterLookup();
 
-// Deny invalid routes; warn about backends and Gateways that do not exist yet.
+// Routes: deny invalid ones (warn about missing backends and Gateways); reconcile the rest.
 When(AIGatewayRoute)
   .IsCreatedOrUpdated()
-  .Validate(admissionValidator("AIGatewayRoute", validator, lookup));
+  .Validate(admissionValidator("AIGatewayRoute", validator, lookup))
+  .Reconcile((route, phase) => controller.onRoute(route, phase as "ADDED" | "MODIFIED"));
+When(AIGatewayRoute)
+  .IsDeleted()
+  .Reconcile(route => controller.onRoute(route, "DELETED"));
 
-// Deny invalid backends; warn when the Envoy Gateway Backend does not exist yet.
+// Backends: deny invalid ones (warn when the Envoy Gateway Backend is missing); reconcile the rest.
 When(AIServiceBackend)
   .IsCreatedOrUpdated()
-  .Validate(admissionValidator("AIServiceBackend", validator, lookup));
+  .Validate(admissionValidator("AIServiceBackend", validator, lookup))
+  .Reconcile((backend, phase) => controller.onBackend(backend, phase as "ADDED" | "MODIFIED"));
+When(AIServiceBackend)
+  .IsDeleted()
+  .Reconcile(backend => controller.onBackend(backend, "DELETED"));
 
-// Deny invalid policies and a second policy for one backend; warn about missing Secrets.
+// Policies: deny invalid ones and a second policy for one backend; reconcile the rest.
 When(BackendSecurityPolicy)
   .IsCreatedOrUpdated()
-  .Validate(admissionValidator("BackendSecurityPolicy", validator, lookup));
+  .Validate(admissionValidator("BackendSecurityPolicy", validator, lookup))
+  .Reconcile((policy, phase) => controller.onPolicy(policy, phase as "ADDED" | "MODIFIED"));
+When(BackendSecurityPolicy)
+  .IsDeleted()
+  .Reconcile(policy => controller.onPolicy(policy, "DELETED"));
+
+// Reconcile everything again now and then, in case a watch event was lost.
+OnSchedule({
+  name: "resync",
+  every: settings.resyncSeconds,
+  unit: "seconds",
+  run: () => controller.resync(),
+});

@@ -1,0 +1,53 @@
+/**
+ * Watches of the objects the AI Gateway kinds refer to (Secrets, Envoy Gateway Backends) and of the
+ * objects generated for routes (whose status Envoy Gateway writes). One kfc watch per kind, each
+ * seeing every phase, feeds the controller; Pepr bindings would need two watches (and two object
+ * caches) per kind for the same.
+ */
+import { K8s, kind } from "pepr";
+import { WatchEvent } from "kubernetes-fluent-client";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../../controllers/metadata";
+import { componentLogger } from "../../lib/logger";
+import type { Controller, Phase } from "../../reconcilers/controller";
+import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
+
+const log = componentLogger("watches");
+
+const isPhase = (phase: string): phase is Phase =>
+  phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED";
+
+/** Starts the watches; a watch that gives up ends the process so the Deployment restarts it fresh. */
+export async function watchReferences(controller: Controller): Promise<void> {
+  const watchers = [
+    K8s(kind.Secret).Watch((secret, phase) => {
+      if (isPhase(phase)) controller.onSecret(secret as never, phase);
+    }),
+    K8s(Backend).Watch((backend, phase) => {
+      if (isPhase(phase)) controller.onGatewayBackend(backend as never, phase);
+    }),
+    K8s(HTTPRoute)
+      .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
+      .Watch((route, phase) => {
+        if (isPhase(phase)) controller.onHttpRoute(route as never, phase);
+      }),
+    K8s(EnvoyExtensionPolicy)
+      .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
+      .Watch((policy, phase) => {
+        if (isPhase(phase)) controller.onExtensionPolicy(policy as never, phase);
+      }),
+    K8s(HTTPRouteFilter)
+      .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
+      .Watch((filter, phase) => {
+        if (isPhase(phase)) controller.onHttpRouteFilter(filter as never, phase);
+      }),
+  ];
+  for (const watcher of watchers) {
+    watcher.events.on(WatchEvent.GIVE_UP, error => {
+      log.error("a watch gave up; exiting so the controller restarts with a fresh list", {
+        error: (error as Error)?.message,
+      });
+      process.exit(1);
+    });
+    await watcher.start();
+  }
+}

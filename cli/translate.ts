@@ -1,0 +1,163 @@
+/**
+ * `translate`: every object the reconcilers would produce for a set of manifests, built by the same
+ * pure builders, after the same validation the admission webhook runs.
+ */
+import { ResourceValidator, ValidatedKind } from "../api/validate";
+import { ObjectSetLookup } from "../api/validation/object-set-lookup";
+import { formatViolation } from "../api/validation/violation";
+import { buildExtensionPolicy, buildExtProcBackend } from "../controllers/extension-policy";
+import {
+  buildHostRewriteFilter,
+  buildHttpRoute,
+  buildNotFoundFilter,
+} from "../controllers/http-route";
+import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../controllers/metadata";
+import { Manifest, ObjectSetView } from "../controllers/object-set-view";
+import { resolveRoute } from "../controllers/resolve";
+import type { RouteObject } from "../controllers/resolved";
+import { buildRouteConfig } from "../controllers/route-config";
+import type { ControllerSettings } from "../controllers/settings";
+import { routeVerdict } from "../controllers/verdicts";
+import { CONFIG_VERSION, routeDataKey, shardOf, shardSecretName } from "../extproc/config";
+
+const AI_GATEWAY_KINDS = new Set<string>([
+  "AIGatewayRoute",
+  "AIServiceBackend",
+  "BackendSecurityPolicy",
+]);
+
+/** A manifest with where it came from, for messages. */
+export interface SourcedManifest {
+  source: string;
+  manifest: Manifest;
+}
+
+export interface TranslateResult {
+  /** The generated objects, in apply order. */
+  objects: object[];
+  /** Why the input is invalid; non-empty means nothing was generated. */
+  errors: string[];
+  /** References to objects that are not in the input, and routes that would not be Accepted. */
+  warnings: string[];
+}
+
+function describe({ source, manifest }: SourcedManifest): string {
+  return `${source}: ${manifest.kind} ${manifest.metadata?.namespace ?? "default"}/${manifest.metadata?.name ?? ""}`;
+}
+
+/** Validates the AI Gateway objects among `inputs`, as the admission webhook would. */
+async function validateAll(
+  inputs: SourcedManifest[],
+): Promise<{ errors: string[]; warnings: string[] }> {
+  const validator = new ResourceValidator();
+  const lookup = new ObjectSetLookup(inputs.map(i => i.manifest) as never[]);
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const input of inputs) {
+    const { manifest } = input;
+    if (!AI_GATEWAY_KINDS.has(manifest.kind ?? "")) continue;
+    if (!manifest.metadata?.name) {
+      errors.push(`${describe(input)}: metadata.name: Required value`);
+      continue;
+    }
+    const result = await validator.validate(manifest.kind as ValidatedKind, manifest, {
+      name: manifest.metadata.name,
+      namespace: manifest.metadata.namespace ?? "default",
+      lookup,
+    });
+    errors.push(...result.violations.map(v => `${describe(input)}: ${formatViolation(v)}`));
+    warnings.push(...result.warnings.map(w => `${describe(input)}: ${w}`));
+  }
+  return { errors, warnings };
+}
+
+/** The configuration index and the shards that hold the given routes' documents. */
+function configSecrets(
+  documents: Array<{ namespace: string; name: string; json: string }>,
+  settings: ControllerSettings,
+) {
+  const shards = new Map<number, Record<string, string>>();
+  for (const document of documents) {
+    const shard = shardOf(document.namespace, document.name, settings.configShards);
+    shards.set(shard, {
+      ...shards.get(shard),
+      [routeDataKey(document.namespace, document.name)]: document.json,
+    });
+  }
+  const metadata = (name: string) => ({
+    name,
+    namespace: settings.extProcNamespace,
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [CONFIG_LABEL]: settings.configSecretPrefix },
+  });
+  const allShards = Array.from({ length: settings.configShards }, (_, i) =>
+    shardSecretName(settings.configSecretPrefix, i),
+  );
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: metadata(settings.configSecretPrefix),
+      type: "Opaque",
+      stringData: { "index.json": JSON.stringify({ version: CONFIG_VERSION, shards: allShards }) },
+    },
+    ...[...shards.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, stringData]) => ({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: metadata(shardSecretName(settings.configSecretPrefix, index)),
+        type: "Opaque",
+        stringData,
+      })),
+  ];
+}
+
+/** Translates `inputs` into the objects the controller would write for them. */
+export async function translate(
+  inputs: SourcedManifest[],
+  settings: ControllerSettings,
+): Promise<TranslateResult> {
+  const { errors, warnings } = await validateAll(inputs);
+  if (errors.length > 0) return { objects: [], errors, warnings };
+
+  const validator = new ResourceValidator();
+  const view = new ObjectSetView(inputs.map(i => i.manifest));
+  const objects: object[] = [];
+  const documents: Array<{ namespace: string; name: string; json: string }> = [];
+  for (const input of inputs.filter(i => i.manifest.kind === "AIGatewayRoute")) {
+    const { spec } = validator.parseSpec<RouteObject["spec"]>("AIGatewayRoute", input.manifest);
+    const metadata = input.manifest.metadata as RouteObject["metadata"];
+    const route: RouteObject = {
+      metadata: {
+        ...metadata,
+        namespace: metadata.namespace ?? "default",
+        uid: metadata.uid ?? "",
+      },
+      spec: spec!,
+    };
+    const routeInputs = resolveRoute(view, route);
+    objects.push(
+      buildHostRewriteFilter(route),
+      buildNotFoundFilter(route),
+      buildExtProcBackend(route, settings),
+      buildHttpRoute(routeInputs),
+      buildExtensionPolicy(route, settings),
+    );
+    documents.push({
+      namespace: route.metadata.namespace,
+      name: route.metadata.name,
+      json: JSON.stringify(buildRouteConfig(routeInputs), null, 2),
+    });
+    // Envoy Gateway's part cannot be known offline; report only what the inputs decide.
+    const verdict = routeVerdict(routeInputs, {
+      httpRoute: { parents: [{ conditions: [] }] },
+      extensionPolicy: { ancestors: [{ conditions: [] }] },
+    });
+    if (!verdict.accepted)
+      warnings.push(
+        `${describe(input)}: would not be Accepted: ${verdict.reason}: ${verdict.message}`,
+      );
+  }
+  objects.push(...configSecrets(documents, settings));
+  return { objects, errors: [], warnings };
+}

@@ -1,0 +1,82 @@
+/** The ext_proc configuration document of one AIGatewayRoute. */
+import type {
+  AIGatewayRouteRuleBackendRef,
+  HTTPBodyMutation,
+  HTTPHeaderMutation,
+} from "../api/v1alpha1";
+import { BackendConfig, CONFIG_VERSION, RouteConfig } from "../extproc/config";
+import { backendIdOf, ResolvedBackend, RouteInputs } from "./resolved";
+
+/** Backend-level and route-level header changes; the route's win for the same header. */
+export function mergeHeaderMutations(
+  backend: HTTPHeaderMutation | undefined,
+  route: HTTPHeaderMutation | undefined,
+): HTTPHeaderMutation | undefined {
+  if (!backend && !route) return undefined;
+  const set = new Map<string, { name: string; value: string }>();
+  for (const header of [...(backend?.set ?? []), ...(route?.set ?? [])])
+    set.set(header.name.toLowerCase(), header);
+  const remove = [
+    ...new Set([...(backend?.remove ?? []), ...(route?.remove ?? [])].map(h => h.toLowerCase())),
+  ];
+  return { ...(set.size ? { set: [...set.values()] } : {}), ...(remove.length ? { remove } : {}) };
+}
+
+/** Backend-level and route-level body changes; the route's win for the same field. */
+export function mergeBodyMutations(
+  backend: HTTPBodyMutation | undefined,
+  route: HTTPBodyMutation | undefined,
+): HTTPBodyMutation | undefined {
+  if (!backend && !route) return undefined;
+  const set = new Map<string, { path: string; value: string }>();
+  for (const field of [...(backend?.set ?? []), ...(route?.set ?? [])]) set.set(field.path, field);
+  const remove = [...new Set([...(backend?.remove ?? []), ...(route?.remove ?? [])])];
+  return { ...(set.size ? { set: [...set.values()] } : {}), ...(remove.length ? { remove } : {}) };
+}
+
+function backendConfig(
+  ref: AIGatewayRouteRuleBackendRef,
+  backend: ResolvedBackend,
+): BackendConfig | undefined {
+  if (!backend.spec || backend.problem) return undefined;
+  const headerMutation = mergeHeaderMutations(backend.spec.headerMutation, ref.headerMutation);
+  const bodyMutation = mergeBodyMutations(backend.spec.bodyMutation, ref.bodyMutation);
+  return {
+    id: backend.id,
+    schema: backend.spec.schema,
+    ...(backend.endpoint ? { endpoint: backend.endpoint } : {}),
+    weight: ref.weight,
+    priority: ref.priority,
+    ...(ref.modelNameOverride ? { modelNameOverride: ref.modelNameOverride } : {}),
+    ...(headerMutation ? { headerMutation } : {}),
+    ...(bodyMutation ? { bodyMutation } : {}),
+    ...(backend.auth ? { auth: backend.auth } : {}),
+  };
+}
+
+/**
+ * The route's document: its rules with their matches and the backends that can serve (with weights,
+ * priorities, overrides, merged mutations and resolved credentials), and its costs. Backends that do
+ * not resolve are left out, so the data plane never selects them.
+ */
+export function buildRouteConfig({ route, backends }: RouteInputs): RouteConfig {
+  return {
+    version: CONFIG_VERSION,
+    namespace: route.metadata.namespace,
+    name: route.metadata.name,
+    generation: route.metadata.generation ?? 0,
+    hostnames: route.spec.hostnames ?? [],
+    rules: route.spec.rules.map(rule => ({
+      ...(rule.name ? { name: rule.name } : {}),
+      matches: (rule.matches ?? []).map(match => ({ headers: match.headers ?? [] })),
+      backends: (rule.backendRefs ?? []).flatMap(ref => {
+        const backend = backends.get(backendIdOf(route, ref));
+        const config = backend && backendConfig(ref, backend);
+        return config ? [config] : [];
+      }),
+      modelsOwnedBy: rule.modelsOwnedBy,
+      modelsCreatedAt: rule.modelsCreatedAt ?? route.metadata.creationTimestamp ?? "",
+    })),
+    llmRequestCosts: route.spec.llmRequestCosts ?? [],
+  };
+}

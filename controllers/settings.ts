@@ -1,0 +1,47 @@
+/** The controller's configuration: where the ext_proc server is and how its config is stored. */
+import { z } from "zod";
+
+export const ControllerSettingsSchema = z.object({
+  /** The ext_proc server's Service host, which every generated Backend points at. */
+  extProcHost: z.string().min(1).default("ai-gateway-extproc.ai-gateway-system.svc.cluster.local"),
+  extProcPort: z.coerce.number().int().min(1).max(65535).default(1063),
+  /** The namespace of the ext_proc server, where its configuration Secrets are written. */
+  extProcNamespace: z.string().min(1).default("ai-gateway-system"),
+  /** The configuration Secrets are `<prefix>` (the index) and `<prefix>-NN` (the shards). */
+  configSecretPrefix: z.string().min(1).default("ai-gateway-config"),
+  configShards: z.coerce.number().int().min(1).max(256).default(32),
+  /** How long Envoy waits for each ext_proc answer; its 200 ms default is far too short. */
+  extProcMessageTimeout: z.string().default("10s"),
+  /** How often every object is reconciled again, as a safety net for dropped watch events. */
+  resyncSeconds: z.coerce.number().int().min(10).default(300),
+});
+export type ControllerSettings = z.infer<typeof ControllerSettingsSchema>;
+
+const ENV_NAMES: Record<keyof ControllerSettings, string> = {
+  extProcHost: "AIGW_EXTPROC_HOST",
+  extProcPort: "AIGW_EXTPROC_PORT",
+  extProcNamespace: "AIGW_EXTPROC_NAMESPACE",
+  configSecretPrefix: "AIGW_CONFIG_SECRET_PREFIX",
+  configShards: "AIGW_CONFIG_SHARDS",
+  extProcMessageTimeout: "AIGW_EXTPROC_MESSAGE_TIMEOUT",
+  resyncSeconds: "AIGW_RESYNC_SECONDS",
+};
+
+/** Settings from `AIGW_*` environment variables (set them under `pepr.env` in package.json). */
+export function settingsFromEnv(env: Record<string, string | undefined>): ControllerSettings {
+  const raw = Object.fromEntries(
+    Object.entries(ENV_NAMES)
+      .map(([key, name]) => [key, env[name]])
+      .filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = ControllerSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      i => `${ENV_NAMES[i.path[0] as keyof ControllerSettings]}: ${i.message}`,
+    );
+    throw new Error(`invalid controller settings: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+export const DEFAULT_SETTINGS: ControllerSettings = ControllerSettingsSchema.parse({});

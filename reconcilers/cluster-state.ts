@@ -1,0 +1,123 @@
+/**
+ * The objects the reconcilers read, kept current by watches, with the reverse references that
+ * decide what to reconcile again when something changes. One instance per controller; `reset()`
+ * clears it (tests, resync).
+ */
+import type { AIGatewayRoute } from "../capabilities/kinds";
+import type {
+  AIServiceBackendObject,
+  BackendSecurityPolicyObject,
+  ClusterView,
+  GatewayBackendObject,
+  NamedObject,
+  SecretObject,
+} from "../controllers/cluster-view";
+import { backendIdOf, distinctBackendIds, RouteObject } from "../controllers/resolved";
+import { secretUses } from "../api/v1alpha1/backend-security-policy.validate";
+
+export const keyOf = (object: NamedObject) =>
+  `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+
+/** A generated object's status, as Envoy Gateway wrote it. */
+export interface ChildObject extends NamedObject {
+  status?: unknown;
+}
+
+export class ClusterState implements ClusterView {
+  readonly routes = new Map<string, AIGatewayRoute>();
+  readonly backends = new Map<string, AIServiceBackendObject>();
+  readonly policies = new Map<string, BackendSecurityPolicyObject>();
+  readonly secrets = new Map<string, SecretObject>();
+  readonly gatewayBackends = new Map<string, GatewayBackendObject>();
+  readonly httpRoutes = new Map<string, ChildObject>();
+  readonly extensionPolicies = new Map<string, ChildObject>();
+  /** backend id → keys of the routes that use it. */
+  private readonly routesByBackend = new Map<string, Set<string>>();
+
+  reset(): void {
+    for (const map of [
+      this.routes,
+      this.backends,
+      this.policies,
+      this.secrets,
+      this.gatewayBackends,
+      this.httpRoutes,
+      this.extensionPolicies,
+      this.routesByBackend,
+    ]) {
+      map.clear();
+    }
+  }
+
+  setRoute(route: AIGatewayRoute): void {
+    this.removeRoute(keyOf(route));
+    const key = keyOf(route);
+    this.routes.set(key, route);
+    for (const id of distinctBackendIds(route as unknown as RouteObject)) {
+      if (!this.routesByBackend.has(id)) this.routesByBackend.set(id, new Set());
+      this.routesByBackend.get(id)!.add(key);
+    }
+  }
+
+  removeRoute(key: string): void {
+    const previous = this.routes.get(key);
+    if (!previous) return;
+    for (const id of distinctBackendIds(previous as unknown as RouteObject))
+      this.routesByBackend.get(id)?.delete(key);
+    this.routes.delete(key);
+  }
+
+  // ClusterView
+  aiServiceBackend(namespace: string, name: string) {
+    return this.backends.get(`${namespace}/${name}`);
+  }
+  gatewayBackend(namespace: string, name: string) {
+    return this.gatewayBackends.get(`${namespace}/${name}`);
+  }
+  secret(namespace: string, name: string) {
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+  policiesTargeting(namespace: string, name: string): BackendSecurityPolicyObject[] {
+    return [...this.policies.values()].filter(
+      p =>
+        p.metadata?.namespace === namespace && (p.spec.targetRefs ?? []).some(t => t.name === name),
+    );
+  }
+
+  /** Keys of the routes that use the AIServiceBackend `id` (`namespace/name`). */
+  routesUsing(id: string): string[] {
+    return [...(this.routesByBackend.get(id) ?? [])];
+  }
+
+  /** Keys of the AIServiceBackends a policy targets. */
+  backendsTargetedBy(policy: BackendSecurityPolicyObject): string[] {
+    const namespace = policy.metadata?.namespace ?? "";
+    return (policy.spec.targetRefs ?? []).map(t => `${namespace}/${t.name}`);
+  }
+
+  /** Keys of the policies that read the Secret `namespace/name`. */
+  policiesUsingSecret(namespace: string, name: string): string[] {
+    return [...this.policies.entries()]
+      .filter(
+        ([, p]) =>
+          p.metadata?.namespace === namespace && secretUses(p.spec).some(u => u.ref.name === name),
+      )
+      .map(([key]) => key);
+  }
+
+  /** Keys of the AIServiceBackends that point at the Envoy Gateway Backend `namespace/name`. */
+  backendsUsingGatewayBackend(namespace: string, name: string): string[] {
+    return [...this.backends.entries()]
+      .filter(
+        ([, b]) =>
+          (b.spec.backendRef.namespace ?? b.metadata?.namespace) === namespace &&
+          b.spec.backendRef.name === name,
+      )
+      .map(([key]) => key);
+  }
+
+  /** The backend id a route's reference points at. */
+  static backendId(route: RouteObject, ref: { name: string; namespace?: string }): string {
+    return backendIdOf(route, ref);
+  }
+}
