@@ -297,4 +297,19 @@ describe("Controller", () => {
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
   });
+
+  it("puts Secret values only into the ext_proc configuration", async () => {
+    const { client, controller } = setup();
+    const canary = "sk-canary-7f3a9c";
+    allEvents().forEach(([, send]) => send(controller));
+    controller.onSecret(secret("openai-secret", { apiKey: canary }), "MODIFIED");
+    await controller.queue.idle();
+    expect(JSON.stringify([...client.config.values()].map(m => [...m.values()]))).toContain(canary);
+    const everythingElse = JSON.stringify({
+      objects: [...client.objects.values()],
+      statuses: client.statusWrites,
+      events: client.events,
+    });
+    expect(everythingElse).not.toContain(canary);
+  });
 });
