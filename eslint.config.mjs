@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     plugins: { "import-x": importX },
     rules: {
-      "import-x/no-cycle": "error",
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
       "no-console": "error",
       "@typescript-eslint/no-unused-vars": [
         "error",

@@ -1,0 +1,156 @@
+/**
+ * One caching mechanism for every fetched credential (Azure and GCP access tokens, AWS session
+ * credentials from STS). Once warm, `get()` answers from memory: a refresh starts in the background
+ * ahead of expiry, only one fetch is ever in flight, and a failed refresh keeps the still-valid
+ * value in service while recording the error for status.
+ */
+import type { Logger } from "winston";
+import { Clock, systemClock } from "./clock";
+import { AuthError, describeFailure } from "./errors";
+
+/** What a fetch returns: the credential and how long it stays valid from now. */
+export interface FetchedToken<T> {
+  value: T;
+  expiresInMs: number;
+}
+
+export interface TokenCacheOptions {
+  /** What the cache holds, for logs and errors (e.g. `azure access token`). Never a secret. */
+  name: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Refresh this long before expiry (capped at half the lifetime). Default 5 minutes. */
+  refreshAheadMs?: number;
+  /** Wait this long after a failed fetch before the next attempt. Default 10 seconds. */
+  retryDelayMs?: number;
+}
+
+const FIVE_MINUTES = 5 * 60_000;
+/** Shorter-lived credentials are rejected: they could not serve even one refresh cycle. */
+const MIN_LIFETIME_MS = 1_000;
+
+interface Cached<T> {
+  value: T;
+  expiresAt: number;
+  refreshAt: number;
+}
+
+/** A self-refreshing cache of one credential. */
+export class TokenCache<T> {
+  private cached: Cached<T> | undefined;
+  private inFlight: Promise<T> | undefined;
+  private error: string | undefined;
+  private nextAttemptAt = 0;
+  private cancelTimer: (() => void) | undefined;
+  private closed = false;
+  private readonly clock: Clock;
+  private readonly refreshAheadMs: number;
+  private readonly retryDelayMs: number;
+
+  constructor(
+    private readonly fetchToken: () => Promise<FetchedToken<T>>,
+    private readonly options: TokenCacheOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.refreshAheadMs = options.refreshAheadMs ?? FIVE_MINUTES;
+    this.retryDelayMs = options.retryDelayMs ?? 10_000;
+  }
+
+  /**
+   * The current credential. Resolves at once while a valid one is cached (starting a background
+   * refresh when it is due); awaits a fetch only when nothing valid is cached. Rejects with an
+   * `AuthError` (`TOKEN_UNAVAILABLE`) when that fetch fails.
+   */
+  get(): Promise<T> {
+    if (this.closed) return Promise.reject(new AuthError("CLOSED", `${this.options.name}: closed`));
+    const now = this.clock.now();
+    const cached = this.cached;
+    if (cached && now < cached.expiresAt) {
+      if (now >= cached.refreshAt && now >= this.nextAttemptAt) void this.refresh().catch(noop);
+      return Promise.resolve(cached.value);
+    }
+    return this.refresh().catch((error: unknown) => {
+      throw new AuthError(
+        "TOKEN_UNAVAILABLE",
+        `${this.options.name} unavailable: ${describeFailure(error)}`,
+      );
+    });
+  }
+
+  /** The cached credential if it is still valid, without ever fetching. */
+  peek(): T | undefined {
+    const cached = this.cached;
+    return cached && this.clock.now() < cached.expiresAt ? cached.value : undefined;
+  }
+
+  /** Fetches now unless a valid credential is cached; rejects if that fetch fails. */
+  async warm(): Promise<void> {
+    if (this.peek() === undefined) await this.get();
+  }
+
+  /** The message of the last failed fetch, cleared by the next success. Safe for status. */
+  lastError(): string | undefined {
+    return this.error;
+  }
+
+  /** Stops background refreshes; later `get()` calls reject. */
+  close(): void {
+    this.closed = true;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.cached = undefined;
+  }
+
+  /** Starts a fetch, or joins the one in flight (single-flight). */
+  private refresh(): Promise<T> {
+    this.inFlight ??= this.fetchOnce().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async fetchOnce(): Promise<T> {
+    const { name, logger } = this.options;
+    try {
+      const fetched = await this.fetchToken();
+      const now = this.clock.now();
+      const lifetime = fetched.expiresInMs;
+      // A credential that is already (or about to be) expired would make every request and the
+      // refresh timer fetch again at once: treat it as a failed fetch, retried after the delay.
+      if (!(lifetime >= MIN_LIFETIME_MS)) {
+        throw new AuthError("TOKEN_RESPONSE_INVALID", "credential expires immediately");
+      }
+      const ahead = Math.min(this.refreshAheadMs, lifetime / 2);
+      if (!this.closed) {
+        this.cached = {
+          value: fetched.value,
+          expiresAt: now + lifetime,
+          refreshAt: now + lifetime - ahead,
+        };
+        this.error = undefined;
+        this.nextAttemptAt = 0;
+        this.scheduleRefresh(lifetime - ahead);
+      }
+      logger?.debug("credential refreshed", { credential: name, expiresInMs: lifetime });
+      return fetched.value;
+    } catch (error) {
+      // Only the sanitised description is kept or logged: the error itself may carry secrets.
+      this.error = `${name}: ${describeFailure(error)}`;
+      this.nextAttemptAt = this.clock.now() + this.retryDelayMs;
+      logger?.warn("credential refresh failed", { credential: name, error: this.error });
+      if (this.cached && !this.closed) this.scheduleRefresh(this.retryDelayMs);
+      throw error;
+    }
+  }
+
+  /** Keeps an idle backend warm: refresh on a timer, not only when a request notices. */
+  private scheduleRefresh(delayMs: number): void {
+    this.cancelTimer?.();
+    this.cancelTimer = this.clock.schedule(delayMs, () => {
+      this.cancelTimer = undefined;
+      if (!this.closed) void this.refresh().catch(noop);
+    });
+  }
+}
+
+function noop(): void {}

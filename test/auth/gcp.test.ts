@@ -1,0 +1,170 @@
+import { generateKeyPairSync } from "node:crypto";
+import { createBackendAuth } from "../../auth";
+import { vertexHost, vertexPath } from "../../auth/gcp";
+import { eventually } from "./support/fake-server";
+import { FakeGoogle, FakeIssuer, startFakeGoogle, startFakeIssuer } from "./support/fake-idp";
+import { ManualClock } from "./support/manual-clock";
+
+const MINUTE = 60_000;
+const CLIENT_EMAIL = "vertex-caller@my-project.iam.gserviceaccount.com";
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const PRIVATE_KEY_PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const PUBLIC_KEY_PEM = publicKey.export({ type: "spki", format: "pem" }).toString();
+const FEDERATION = {
+  projectID: "123456789",
+  workloadIdentityPoolName: "gateway-pool",
+  workloadIdentityProviderName: "gateway-oidc",
+};
+const AUDIENCE =
+  "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/gateway-pool/providers/gateway-oidc";
+
+const request = {
+  method: "POST",
+  path: "publishers/google/models/gemini-1.5-pro:generateContent",
+  headers: { "content-type": "application/json", authorization: "Bearer client-key" },
+  body: new Uint8Array(),
+};
+
+let google: FakeGoogle;
+let issuer: FakeIssuer;
+beforeEach(async () => {
+  issuer = await startFakeIssuer("gcp-client", "gcp-oidc-secret");
+  google = await startFakeGoogle({
+    publicKeyPEM: PUBLIC_KEY_PEM,
+    clientEmail: CLIENT_EMAIL,
+    audience: AUDIENCE,
+    subjectToken: /^oidc-id-token-\d+$/,
+    serviceAccount: "vertex-runner@my-project.iam.gserviceaccount.com",
+  });
+});
+afterEach(() => Promise.all([google.server.close(), issuer.server.close()]));
+
+function serviceAccountKey(): string {
+  return JSON.stringify({
+    type: "service_account",
+    project_id: "my-project",
+    private_key_id: "key-1",
+    private_key: PRIVATE_KEY_PEM,
+    client_email: CLIENT_EMAIL,
+    token_uri: `${google.server.url}/oauth/token`,
+  });
+}
+
+function federationConfig(impersonate: boolean) {
+  return {
+    type: "GCPCredentials" as const,
+    projectName: "my-project",
+    region: "us-central1",
+    workloadIdentityFederationConfig: {
+      ...FEDERATION,
+      oidcExchangeToken: {
+        oidc: {
+          issuer: issuer.server.url,
+          clientID: "gcp-client",
+          clientSecret: "gcp-oidc-secret",
+        },
+      },
+      ...(impersonate
+        ? { serviceAccountImpersonation: { serviceAccountName: "vertex-runner" } }
+        : {}),
+    },
+    endpoints: {
+      stsTokenURL: `${google.server.url}/v1/token`,
+      iamCredentialsURL: google.server.url,
+    },
+  };
+}
+
+describe("Vertex AI URL shaping", () => {
+  it("prefixes the translator path with project and location and names the regional host", () => {
+    expect(vertexPath("p", "europe-west4", "publishers/google/models/m:generateContent")).toBe(
+      "/v1/projects/p/locations/europe-west4/publishers/google/models/m:generateContent",
+    );
+    expect(vertexPath("p", "global", "/publishers/anthropic/models/c:rawPredict")).toBe(
+      "/v1/projects/p/locations/global/publishers/anthropic/models/c:rawPredict",
+    );
+    expect(vertexHost("us-east5")).toBe("us-east5-aiplatform.googleapis.com");
+    expect(vertexHost("global")).toBe("aiplatform.googleapis.com");
+  });
+});
+
+describe("GCP service-account key", () => {
+  it("signs a JWT assertion the token endpoint verifies, and sends the token with the Vertex path", async () => {
+    const auth = createBackendAuth(
+      {
+        type: "GCPCredentials",
+        projectName: "my-project",
+        region: "us-central1",
+        credentialsFile: { content: serviceAccountKey() },
+      },
+      { clock: new ManualClock() },
+    );
+    const result = await auth.authenticate(request);
+    auth.close();
+    expect(result).toEqual({
+      path: "/v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-1.5-pro:generateContent",
+      host: "us-central1-aiplatform.googleapis.com",
+      headers: {
+        set: { authorization: "Bearer ya29.sa-1" },
+        remove: ["api-key", "x-api-key"],
+      },
+    });
+    expect(google.oauth).toHaveLength(1);
+  });
+
+  it("rejects an unreadable key at creation with CREDENTIALS_FILE_INVALID", () => {
+    expect(() =>
+      createBackendAuth({
+        type: "GCPCredentials",
+        projectName: "p",
+        region: "r",
+        credentialsFile: { content: "{not json" },
+      }),
+    ).toThrow(expect.objectContaining({ code: "CREDENTIALS_FILE_INVALID" }));
+  });
+});
+
+describe("GCP workload identity federation", () => {
+  it("exchanges the OIDC token at Google STS for the pool audience", async () => {
+    const auth = createBackendAuth(federationConfig(false), { clock: new ManualClock() });
+    const result = await auth.authenticate(request);
+    auth.close();
+    expect(result.headers.set.authorization).toBe("Bearer ya29.federated-1");
+    expect(google.sts[0]).toMatchObject({ audience: AUDIENCE, subject_token: "oidc-id-token-1" });
+    expect(google.iam).toHaveLength(0);
+  });
+
+  it("impersonates <sa>@<projectName>.iam.gserviceaccount.com with the federated token", async () => {
+    const auth = createBackendAuth(federationConfig(true), { clock: new ManualClock() });
+    const result = await auth.authenticate(request);
+    auth.close();
+    expect(result.headers.set.authorization).toBe("Bearer ya29.impersonated-1");
+    expect(google.iam[0].headers.authorization).toBe("Bearer ya29.federated-1");
+    expect(JSON.parse(google.iam[0].body.toString())).toEqual({
+      scope: ["https://www.googleapis.com/auth/cloud-platform"],
+      lifetime: "3600s",
+    });
+  });
+
+  it("refreshes early; on failure keeps the valid token and reports the failing endpoint", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(federationConfig(true), { clock });
+    await auth.warm();
+    clock.advance(56 * MINUTE);
+    await eventually(async () =>
+      (await auth.authenticate(request)).headers.set.authorization === "Bearer ya29.impersonated-2"
+        ? true
+        : undefined,
+    );
+    google.mode = "fail";
+    clock.advance(56 * MINUTE);
+    const error = await eventually(async () => auth.lastError());
+    expect(error).toBe(
+      `GCP federated token: ${google.server.url}/v1/token: HTTP 400 invalid_request`,
+    );
+    expect((await auth.authenticate(request)).headers.set.authorization).toBe(
+      "Bearer ya29.impersonated-2",
+    );
+    auth.close();
+  });
+});
