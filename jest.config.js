@@ -31,6 +31,9 @@ module.exports = {
       ...shared,
       displayName: "cluster",
       testMatch: ["<rootDir>/test/cluster/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/cluster/support/global-setup.ts",
+      globalTeardown: "<rootDir>/test/cluster/support/global-teardown.ts",
+      testTimeout: 120_000,
     },
   ],
 };

@@ -133,7 +133,12 @@ export class KfcClusterClient implements ClusterClient {
         name: index.name,
         data: { "index.json": Buffer.from(JSON.stringify(index.content)).toString("base64") },
       },
-      ...index.content.shards.map(name => ({ name, data: {} })),
+      // Each shard carries a key of its own from the start: route entries are added with JSON Patch,
+      // which cannot add under a `data` that an empty Secret does not have.
+      ...index.content.shards.map((name, shard) => ({
+        name,
+        data: { "shard.json": Buffer.from(JSON.stringify({ version: index.content.version, shard })).toString("base64") },
+      })),
     ];
     for (const { name, data } of secrets) {
       await K8s(kind.Secret)

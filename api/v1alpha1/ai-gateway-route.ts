@@ -52,11 +52,10 @@ export const RouteMatchSchema = z
       .array(HTTPHeaderMatchSchema)
       .max(16)
       .meta({
-        description: "Header matches that must all hold (AND).",
-        ...celRules({
-          rule: "self.all(h, self.exists_one(o, o.name.lowerAscii() == h.name.lowerAscii()))",
-          message: "each header may be matched only once per match",
-        }),
+        description:
+          "Header matches that must all hold (AND); each header is matched at most once.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
       })
       .optional(),
   })

@@ -1,6 +1,6 @@
 /** What the schema cannot say about an AIGatewayRoute, one small function per rule. */
 import type { ReferenceLookup } from "../validation/lookup";
-import { bodyMutationViolations } from "../validation/shared-rules";
+import { bodyMutationViolations, headerMutationViolations } from "../validation/shared-rules";
 import type { Violation } from "../validation/violation";
 import { AIGatewayRouteSpec, LLMRequestCost } from "./ai-gateway-route";
 import { CostExpression } from "./cost-expression";
@@ -47,12 +47,37 @@ export function duplicateBackendRefs(spec: AIGatewayRouteSpec, namespace: string
   return violations;
 }
 
-/** Body mutations on the route's backend references. */
-export function invalidRouteBodyMutations(spec: AIGatewayRouteSpec): Violation[] {
+/** Body and header mutations on the route's backend references. */
+export function invalidRouteMutations(spec: AIGatewayRouteSpec): Violation[] {
   return spec.rules.flatMap((rule, r) =>
-    (rule.backendRefs ?? []).flatMap((ref, b) =>
-      bodyMutationViolations(ref.bodyMutation, `spec.rules[${r}].backendRefs[${b}].bodyMutation`),
-    ),
+    (rule.backendRefs ?? []).flatMap((ref, b) => [
+      ...bodyMutationViolations(
+        ref.bodyMutation,
+        `spec.rules[${r}].backendRefs[${b}].bodyMutation`,
+      ),
+      ...headerMutationViolations(
+        ref.headerMutation,
+        `spec.rules[${r}].backendRefs[${b}].headerMutation`,
+      ),
+    ]),
+  );
+}
+
+/** Header names are case-insensitive, so one match must not name a header twice in two spellings. */
+export function headersMatchedTwice(spec: AIGatewayRouteSpec): Violation[] {
+  return spec.rules.flatMap((rule, r) =>
+    (rule.matches ?? []).flatMap((match, m) => {
+      const names = (match.headers ?? []).map(h => h.name.toLowerCase());
+      return new Set(names).size === names.length
+        ? []
+        : [
+            {
+              path: `spec.rules[${r}].matches[${m}].headers`,
+              message:
+                "each header may be matched only once per match (names are case-insensitive)",
+            },
+          ];
+    }),
   );
 }
 
@@ -75,7 +100,8 @@ export function ruleViolations(spec: AIGatewayRouteSpec, namespace: string): Vio
   return [
     ...invalidHeaderRegexes(spec),
     ...duplicateBackendRefs(spec, namespace),
-    ...invalidRouteBodyMutations(spec),
+    ...invalidRouteMutations(spec),
+    ...headersMatchedTwice(spec),
     ...invalidCostExpressions(spec),
   ];
 }

@@ -1,6 +1,6 @@
 /** What the schema cannot say about an AIServiceBackend, one small function per rule. */
 import type { ReferenceLookup } from "../validation/lookup";
-import { bodyMutationViolations } from "../validation/shared-rules";
+import { bodyMutationViolations, headerMutationViolations } from "../validation/shared-rules";
 import type { Violation } from "../validation/violation";
 import type { AIServiceBackendSpec } from "./ai-service-backend";
 
@@ -23,8 +23,16 @@ export function invalidBackendBodyMutation(spec: AIServiceBackendSpec): Violatio
   return bodyMutationViolations(spec.bodyMutation, "spec.bodyMutation");
 }
 
+export function ambiguousBackendHeaders(spec: AIServiceBackendSpec): Violation[] {
+  return headerMutationViolations(spec.headerMutation, "spec.headerMutation");
+}
+
 export function ruleViolations(spec: AIServiceBackendSpec): Violation[] {
-  return [...invalidOpenAIPrefix(spec), ...invalidBackendBodyMutation(spec)];
+  return [
+    ...invalidOpenAIPrefix(spec),
+    ...invalidBackendBodyMutation(spec),
+    ...ambiguousBackendHeaders(spec),
+  ];
 }
 
 /** Warns when the Envoy Gateway Backend does not exist yet. */

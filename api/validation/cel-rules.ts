@@ -34,6 +34,7 @@ export class CelRuleEvaluator {
       value.forEach((item, index) =>
         violations.push(...this.evaluate(items, item, childPath(path, index))),
       );
+      violations.push(...duplicateMapKeys(schema, value, path));
     }
     // Children first, like the API server: a parent rule should not have to guard against
     // children that are themselves invalid.
@@ -56,4 +57,23 @@ export class CelRuleEvaluator {
     }
     return compiled.evaluate(self) === true;
   }
+}
+
+/**
+ * Entries of a map-typed list (`x-kubernetes-list-type: map`) must have unique keys; the API server
+ * reports a repeat as a duplicate value at the entry's index.
+ */
+function duplicateMapKeys(schema: JSONSchemaNode, list: unknown[], path: string): Violation[] {
+  if (schema["x-kubernetes-list-type"] !== "map") return [];
+  const keys = (schema["x-kubernetes-list-map-keys"] as string[] | undefined) ?? [];
+  const seen = new Set<string>();
+  const violations: Violation[] = [];
+  list.forEach((item, index) => {
+    const key = Object.fromEntries(keys.map(k => [k, (item as Record<string, unknown>)?.[k]]));
+    const id = JSON.stringify(key);
+    if (seen.has(id))
+      violations.push({ path: childPath(path, index), message: `Duplicate value: ${id}` });
+    seen.add(id);
+  });
+  return violations;
 }

@@ -1,5 +1,5 @@
 /** Rules that apply to fields every kind shares. */
-import type { HTTPBodyMutation } from "../v1alpha1";
+import type { HTTPBodyMutation, HTTPHeaderMutation } from "../v1alpha1";
 import { childPath, Violation } from "./violation";
 
 const TOP_LEVEL_FIELD = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -37,4 +37,19 @@ export function bodyMutationViolations(
     }
   });
   return violations;
+}
+
+/** HTTP header names are case-insensitive: setting "X-Team" and "x-team" is ambiguous. */
+export function headerMutationViolations(
+  mutation: HTTPHeaderMutation | undefined,
+  path: string,
+): Violation[] {
+  const names = (mutation?.set ?? []).map(h => h.name.toLowerCase());
+  if (new Set(names).size === names.length) return [];
+  return [
+    {
+      path: childPath(path, "set"),
+      message: "header names in set must be unique (case-insensitively)",
+    },
+  ];
 }

@@ -90,6 +90,18 @@ const badInputs: Array<[string, any, string, any[]?]> = [
     changed(validBackend(), b => (b.spec.backendRef.name = "OpenAI")),
     'spec.backendRef.name: Invalid value: "OpenAI": must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".")',
   ],
+  [
+    "a body field set twice",
+    changed(validBackend(), b => {
+      (b.spec as any).bodyMutation = {
+        set: [
+          { path: "temperature", value: "0.1" },
+          { path: "temperature", value: "0.2" },
+        ],
+      };
+    }),
+    'spec.bodyMutation.set[1]: Duplicate value: {"path":"temperature"}',
+  ],
   // BackendSecurityPolicy
   [
     "a credential block that does not match the type",
@@ -277,6 +289,17 @@ const badInputs: Array<[string, any, string, any[]?]> = [
     "a Prefix header match",
     changed(validRoute(), r => (r.spec.rules[0].matches[0].headers[0].type = "Prefix")),
     'spec.rules[0].matches[0].headers[0].type: Unsupported value: "Prefix": supported values: "Exact", "RegularExpression"',
+  ],
+  [
+    "one header matched twice in two spellings",
+    changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers.push({
+        type: "Exact",
+        name: "X-AI-EG-Model",
+        value: "o3",
+      });
+    }),
+    "spec.rules[0].matches[0].headers: each header may be matched only once per match (names are case-insensitive)",
   ],
   [
     "a negative weight",

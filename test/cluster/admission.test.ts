@@ -1,0 +1,139 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { applyYaml, jsonpath, kubectl, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
+
+const WEBHOOK = 'admission webhook "pepr-ai-gateway.pepr.dev" denied the request';
+
+const route = (headerValue: string, type = "Exact") => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: AIGatewayRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: my-gateway}]
+  rules:
+  - matches: [{headers: [{type: ${type}, name: x-ai-eg-model, value: "${headerValue}"}]}]
+    backendRefs: [{name: missing-backend}]
+`;
+
+describe("admission, through kubectl", () => {
+  const namespace = testNamespace("admission");
+  afterAll(() => namespace.cleanup());
+
+  it("denies an invalid regular expression with the validator's message", () => {
+    const result = applyYaml(route("gpt-(4", "RegularExpression"), namespace.name);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid regular expression: Invalid regular expression: /gpt-(4/: Unterminated group`,
+    );
+  });
+
+  it("denies a policy that reads a Secret in another namespace", () => {
+    const result = applyYaml(
+      `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: p}
+spec:
+  type: APIKey
+  apiKey: {secretRef: {name: s, namespace: kube-system}}
+`,
+      namespace.name,
+    );
+    expect(result.stderr).toContain(
+      `${WEBHOOK}: spec.apiKey.secretRef.namespace: Secret namespace "kube-system" is not allowed: a BackendSecurityPolicy can only use Secrets in its own namespace "${namespace.name}"`,
+    );
+  });
+
+  it("lets the CRD schema reject a Service as backendRef, with a clear message", () => {
+    const result = applyYaml(
+      `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: AIServiceBackend
+metadata: {name: b}
+spec:
+  schema: {name: OpenAI}
+  backendRef: {name: svc, kind: Service, group: ""}
+`,
+      namespace.name,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      "spec.backendRef: Invalid value: backendRef must be an Envoy Gateway Backend: set group: gateway.envoyproxy.io and kind: Backend",
+    );
+  });
+
+  it("lets the CRD schema reject a sixteenth rule", () => {
+    const rules = Array.from({ length: 16 }, (_, i) => `  - name: r${i}`).join("\n");
+    const result = applyYaml(
+      `apiVersion: aigateway.envoyproxy.io/v1alpha1\nkind: AIGatewayRoute\nmetadata: {name: big}\nspec:\n  rules:\n${rules}\n`,
+      namespace.name,
+    );
+    expect(result.stderr).toContain("spec.rules: Too many: 16: must have at most 15 items");
+  });
+
+  it("accepts a route whose backend does not exist yet, with a warning naming it", () => {
+    const result = applyYaml(route("gpt-4o"), namespace.name);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `Warning: spec.rules[0].backendRefs[0]: AIServiceBackend "missing-backend" not found in namespace "${namespace.name}"; the route is not Accepted until it exists`,
+    );
+  });
+});
+
+describe("the README's examples", () => {
+  const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+  const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1]);
+  const reason = (kind: string, name: string) =>
+    jsonpath([kind, name, "-n", "default"], '{.status.conditions[?(@.type=="Accepted")].reason}');
+
+  afterAll(() => {
+    for (const example of examples)
+      kubectl(["delete", "-n", "default", "--ignore-not-found", "-f", "-"], example);
+    kubectl([
+      "delete",
+      "-n",
+      "default",
+      "--ignore-not-found",
+      "backend/openai-backend",
+      "secret/openai-secret",
+    ]);
+  });
+
+  it("apply unchanged and reach the status the README gives", async () => {
+    expect(examples.length).toBe(3);
+    for (const example of examples) kubectlOk(["apply", "-n", "default", "-f", "-"], example);
+    await waitFor("README statuses", () => {
+      const now = [
+        reason("aiservicebackend", "openai-backend"),
+        reason("backendsecuritypolicy", "openai-auth"),
+        reason("aigatewayroute", "openai-route"),
+      ];
+      return now.join() === "BackendNotFound,SecretNotFound,BackendNotFound" ? now : undefined;
+    });
+
+    kubectlOk([
+      "create",
+      "secret",
+      "generic",
+      "openai-secret",
+      "-n",
+      "default",
+      "--from-literal=apiKey=sk-example",
+    ]);
+    kubectlOk(
+      ["apply", "-n", "default", "-f", "-"],
+      "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata: {name: openai-backend}\nspec:\n  endpoints: [{fqdn: {hostname: api.openai.com, port: 443}}]\n",
+    );
+    await waitFor("the backend and policy to be Accepted", () =>
+      reason("aiservicebackend", "openai-backend") === "Accepted" &&
+      reason("backendsecuritypolicy", "openai-auth") === "Accepted"
+        ? true
+        : undefined,
+    );
+    const message = jsonpath(
+      ["aigatewayroute", "openai-route", "-n", "default"],
+      '{.status.conditions[?(@.type=="Accepted")].message}',
+    );
+    expect(message).toBe('AIServiceBackend "groq-backend" not found in namespace "default"');
+  });
+});

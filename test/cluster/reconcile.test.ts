@@ -1,0 +1,168 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { applyYaml, jsonpath, kubectl, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
+
+/** The fallback example (Bedrock then Azure), moved into `namespace`, split into documents. */
+function fallbackExample(namespace: string): string[] {
+  const text = readFileSync(join(__dirname, "../../examples/fallback.yaml"), "utf8");
+  return text
+    .replaceAll("namespace: default", `namespace: ${namespace}`)
+    .split(/^---$/m)
+    .filter(doc => /kind:/.test(doc));
+}
+
+const accepted = (namespace: string, kind: string, name: string) =>
+  jsonpath([kind, name, "-n", namespace], '{.status.conditions[?(@.type=="Accepted")].reason}');
+
+/** Stands in for Envoy Gateway: writes the status it writes once it accepted the generated objects. */
+function envoyGatewayReports(namespace: string, route: string, resolvedRefs = "True"): void {
+  const condition = (type: string, status: string) =>
+    `{"type":"${type}","status":"${status}","reason":"${status === "True" ? type : "InvalidKind"}","message":"${status === "True" ? "ok" : "the Backend API is not enabled"}","lastTransitionTime":"2026-01-01T00:00:00Z"}`;
+  const gateway = '{"group":"gateway.networking.k8s.io","kind":"Gateway","name":"ai-gateway"}';
+  const controllerName = '"controllerName":"gateway.envoyproxy.io/gatewayclass-controller"';
+  kubectlOk([
+    "patch",
+    "httproute",
+    route,
+    "-n",
+    namespace,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    `{"status":{"parents":[{"parentRef":${gateway},${controllerName},"conditions":[${condition("Accepted", "True")},${condition("ResolvedRefs", resolvedRefs)}]}]}}`,
+  ]);
+  kubectlOk([
+    "patch",
+    "envoyextensionpolicy",
+    `ai-eg-extproc-${route}`,
+    "-n",
+    namespace,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    `{"status":{"ancestors":[{"ancestorRef":${gateway},${controllerName},"conditions":[${condition("Accepted", "True")}]}]}}`,
+  ]);
+}
+
+function configEntry(
+  namespace: string,
+  route: string,
+): { rules: Array<{ backends: Array<{ id: string; auth?: { type: string } }> }> } | undefined {
+  const secrets = JSON.parse(
+    kubectlOk(["get", "secrets", "-n", "ai-gateway-system", "-o", "json"]),
+  ).items;
+  for (const secret of secrets) {
+    const value = secret.data?.[`route_${namespace}_${route}.json`];
+    if (value) return JSON.parse(Buffer.from(value, "base64").toString("utf8"));
+  }
+  return undefined;
+}
+
+describe("reconciling, on a real API server", () => {
+  const namespace = testNamespace("reconcile");
+  const ns = namespace.name;
+  afterAll(() => namespace.cleanup());
+
+  it("accepts the fallback example applied in reverse order, once the Secrets exist and Envoy Gateway accepts", async () => {
+    const documents = fallbackExample(ns).reverse();
+    const secrets = documents.filter(d => /kind: Secret/.test(d));
+    for (const document of documents.filter(d => !secrets.includes(d))) {
+      expect(applyYaml(document, ns).stderr).not.toContain("denied");
+    }
+    await waitFor("the policies to miss their Secrets", () =>
+      accepted(ns, "backendsecuritypolicy", "bedrock-credentials") === "SecretNotFound"
+        ? true
+        : undefined,
+    );
+    expect(accepted(ns, "aigatewayroute", "claude-with-fallback")).toBe("SecretNotFound");
+
+    for (const secret of secrets) kubectlOk(["apply", "-n", ns, "-f", "-"], secret);
+    await waitFor("the route to wait for Envoy Gateway", () =>
+      accepted(ns, "aigatewayroute", "claude-with-fallback") === "WaitingForEnvoyGateway"
+        ? true
+        : undefined,
+    );
+    expect(accepted(ns, "backendsecuritypolicy", "bedrock-credentials")).toBe("Accepted");
+    expect(accepted(ns, "aiservicebackend", "azure")).toBe("Accepted");
+
+    // The generated objects exist, so the real Gateway API and Envoy Gateway schemas took them.
+    const names = kubectlOk([
+      "get",
+      "httproute,httproutefilter,backend,envoyextensionpolicy",
+      "-n",
+      ns,
+      "-l",
+      "aigateway.envoyproxy.io/route=claude-with-fallback",
+      "-o",
+      "name",
+    ]);
+    expect(names.trim().split("\n").sort()).toEqual([
+      "backend.gateway.envoyproxy.io/ai-eg-extproc-claude-with-fallback",
+      "envoyextensionpolicy.gateway.envoyproxy.io/ai-eg-extproc-claude-with-fallback",
+      "httproute.gateway.networking.k8s.io/claude-with-fallback",
+      "httproutefilter.gateway.envoyproxy.io/ai-eg-host-rewrite-claude-with-fallback",
+      "httproutefilter.gateway.envoyproxy.io/ai-eg-route-not-found-claude-with-fallback",
+    ]);
+    const config = await waitFor("the route's ext_proc configuration", () => {
+      const entry = configEntry(ns, "claude-with-fallback");
+      return entry?.rules[0].backends.length === 2 ? entry : undefined;
+    });
+    expect(config.rules[0].backends.map(b => [b.id, b.auth?.type])).toEqual([
+      [`${ns}/bedrock`, "AWSCredentials"],
+      [`${ns}/azure`, "AzureAPIKey"],
+    ]);
+
+    envoyGatewayReports(ns, "claude-with-fallback", "False");
+    await waitFor("the route to report Envoy Gateway's complaint", () =>
+      accepted(ns, "aigatewayroute", "claude-with-fallback") === "HTTPRouteRefsNotResolved"
+        ? true
+        : undefined,
+    );
+    envoyGatewayReports(ns, "claude-with-fallback");
+    await waitFor("the route to be Accepted", () =>
+      accepted(ns, "aigatewayroute", "claude-with-fallback") === "Accepted" ? true : undefined,
+    );
+    const condition = JSON.parse(
+      jsonpath(
+        ["aigatewayroute", "claude-with-fallback", "-n", ns],
+        '{.status.conditions[?(@.type=="Accepted")]}',
+      ),
+    );
+    expect(condition).toMatchObject({ status: "True", observedGeneration: 1 });
+    const events = kubectlOk([
+      "get",
+      "events",
+      "-n",
+      ns,
+      "--field-selector",
+      "involvedObject.name=claude-with-fallback",
+      "-o",
+      "jsonpath={.items[*].reason}",
+    ]);
+    expect(events.split(" ")).toContain("Accepted");
+  });
+
+  it("deletes the generated objects and the configuration with the route", async () => {
+    kubectlOk(["delete", "aigatewayroute", "claude-with-fallback", "-n", ns]);
+    await waitFor(
+      "garbage collection of the children",
+      () => {
+        const left = kubectl([
+          "get",
+          "httproute,httproutefilter,envoyextensionpolicy",
+          "-n",
+          ns,
+          "-l",
+          "aigateway.envoyproxy.io/route=claude-with-fallback",
+          "-o",
+          "name",
+        ]);
+        return left.code === 0 && left.stdout.trim() === "" ? true : undefined;
+      },
+      60_000,
+    );
+    await waitFor("the configuration entry to go", () =>
+      configEntry(ns, "claude-with-fallback") ? undefined : true,
+    );
+  });
+});
