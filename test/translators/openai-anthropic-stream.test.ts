@@ -1,0 +1,165 @@
+import { APIError } from "openai";
+import { createOpenAIToAnthropic } from "../../translators/openai-anthropic";
+import { createOpenAIToGCPAnthropic } from "../../translators/openai-gcpanthropic";
+import type { BackendTarget } from "../../translators/types";
+import { anthropicSse, streamEvents } from "./fixtures/openai-anthropic";
+import {
+  bytesOf,
+  everySplit,
+  offsetInsideMultiByte,
+  randomSplits,
+  readWithOpenAISdk,
+  runStream,
+  splitAt,
+  ssePayloads,
+  type ChunkWithReasoning,
+  type TranslatorFactory,
+} from "./stream-split-harness";
+
+const request = {
+  model: "claude-sonnet-4-5",
+  stream: true,
+  stream_options: { include_usage: true },
+  messages: [{ role: "user", content: "Hi" }],
+};
+
+const pairs: [string, TranslatorFactory, BackendTarget][] = [
+  ["Anthropic", createOpenAIToAnthropic, { schema: { name: "Anthropic" } }],
+  ["GCP Anthropic", createOpenAIToGCPAnthropic, { schema: { name: "GCPAnthropic" } }],
+];
+
+const envelope = {
+  id: "msg_s1",
+  object: "chat.completion.chunk",
+  created: 1_700_000_000,
+  model: "claude-sonnet-4-5",
+} as const;
+
+const choice = (
+  delta: ChunkWithReasoning["choices"][number]["delta"],
+  finish: string | null = null,
+) =>
+  ({
+    index: 0,
+    delta,
+    logprobs: null,
+    finish_reason: finish,
+  }) as ChunkWithReasoning["choices"][number];
+
+describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
+  const run = (pieces: Uint8Array[], body: unknown = request) =>
+    runStream(factory, backend, body, pieces);
+  // A ping between events, as Anthropic sends them.
+  const events = [...streamEvents.slice(0, 3), { type: "ping" as const }, ...streamEvents.slice(3)];
+  const bytes = bytesOf(anthropicSse(events));
+
+  it("maps every event kind to OpenAI chunks and ends with usage and [DONE]", async () => {
+    const output = run([bytes]);
+    const expected: ChunkWithReasoning[] = [
+      { ...envelope, choices: [choice({ role: "assistant", content: "" })] },
+      { ...envelope, choices: [choice({ reasoning_content: "Hmm." })] },
+      { ...envelope, choices: [choice({ content: "Grüße, 世界 " })] },
+      { ...envelope, choices: [choice({ content: "🌍" })] },
+      {
+        ...envelope,
+        choices: [
+          choice({
+            tool_calls: [
+              {
+                index: 0,
+                id: "toolu_s",
+                type: "function",
+                function: { name: "get_weather", arguments: "" },
+              },
+            ],
+          }),
+        ],
+      },
+      {
+        ...envelope,
+        choices: [choice({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })],
+      },
+      {
+        ...envelope,
+        choices: [choice({ tool_calls: [{ index: 0, function: { arguments: '"Zürich"}' } }] })],
+      },
+      { ...envelope, choices: [choice({}, "tool_calls")] },
+      {
+        ...envelope,
+        choices: [],
+        usage: {
+          prompt_tokens: 15,
+          completion_tokens: 9,
+          total_tokens: 24,
+          prompt_tokens_details: { cached_tokens: 3 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      },
+    ];
+    expect(await readWithOpenAISdk(output)).toEqual(expected);
+    expect(output.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
+  it("omits the usage chunk unless include_usage, but still reports usage()", () => {
+    const translator = factory(backend, { nowSeconds: () => 1, newId: () => "x" });
+    translator.translateRequest({
+      path: "/v1/chat/completions",
+      headers: {},
+      body: { ...request, stream_options: undefined },
+    });
+    const stream = translator.createStreamTranslator();
+    const decoder = new TextDecoder();
+    const output = decoder.decode(stream.push(bytes)) + decoder.decode(stream.end());
+    expect(
+      ssePayloads(output).filter(p => typeof p === "object" && p !== null && "usage" in p),
+    ).toEqual([]);
+    expect(stream.usage()).toEqual({
+      inputTokens: 15,
+      outputTokens: 9,
+      totalTokens: 24,
+      cachedInputTokens: 3,
+      reasoningTokens: 0,
+    });
+  });
+
+  it("turns an error event into an OpenAI error event, then [DONE]", async () => {
+    const sse = anthropicSse([
+      streamEvents[0],
+      {
+        type: "error",
+        request_id: null,
+        error: { type: "overloaded_error", message: "Overloaded" },
+      },
+      streamEvents[6],
+    ]);
+    const output = run([bytesOf(sse)]);
+    expect(ssePayloads(output)).toEqual([
+      expect.objectContaining({ id: "msg_s1" }),
+      {
+        error: { message: "Overloaded", type: "api_error", param: null, code: "overloaded_error" },
+      },
+      "[DONE]",
+    ]);
+    await expect(readWithOpenAISdk(output)).rejects.toBeInstanceOf(APIError);
+  });
+
+  describe("split boundaries", () => {
+    const whole = run([bytes]);
+    const small = bytesOf(
+      anthropicSse([streamEvents[0], streamEvents[6], streamEvents[7], streamEvents[13]]),
+    );
+    const smallWhole = run([small]);
+
+    it("gives the same output for every two-piece and the one-byte-at-a-time split", () => {
+      for (const pieces of everySplit(small)) expect(run(pieces)).toBe(smallWhole);
+    });
+
+    it("gives the same output for a split inside a multi-byte character", () => {
+      expect(run(splitAt(bytes, [offsetInsideMultiByte(bytes)]))).toBe(whole);
+    });
+
+    it("gives the same output for 300 random splits (fixed seed)", () => {
+      for (const pieces of randomSplits(bytes, 300, 11)) expect(run(pieces)).toBe(whole);
+    });
+  });
+});

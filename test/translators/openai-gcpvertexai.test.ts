@@ -1,0 +1,241 @@
+import { createOpenAIToGCPVertexAI } from "../../translators/openai-gcpvertexai";
+import { TranslationError } from "../../translators/errors";
+import { vertexPath } from "../../auth/gcp";
+import type { BackendTarget, Translator } from "../../translators/types";
+import {
+  blockedPromptResponse,
+  errorCases,
+  finishReasonCases,
+  functionCallResponse,
+  requestCases,
+  requestErrorCases,
+  textResponse,
+  twoCandidatesResponse,
+  type GenerateContentResponseBody,
+} from "./fixtures/openai-gcpvertexai";
+import {
+  bytesOf,
+  fixedDeps,
+  jsonOf,
+  type ChatCompletionWithReasoning,
+} from "./stream-split-harness";
+
+const backend: BackendTarget = { schema: { name: "GCPVertexAI" } };
+
+function translatorFor(body: unknown, target: BackendTarget = backend) {
+  const translator = createOpenAIToGCPVertexAI(target, fixedDeps());
+  const upstream = translator.translateRequest({
+    path: "/v1/chat/completions",
+    headers: {},
+    body,
+  });
+  return { translator, upstream };
+}
+
+function respond(translator: Translator, status: number, body: unknown) {
+  return translator.translateResponse({ status, headers: {}, body: bytesOf(body) });
+}
+
+const simpleRequest = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }] };
+
+describe("OpenAI → GCP Vertex AI (Gemini): request", () => {
+  it.each(requestCases.map(c => [c.name, c] as const))("%s", (_name, { request, expected }) => {
+    const { upstream } = translatorFor(request);
+    expect(jsonOf(upstream.body)).toEqual(expected);
+  });
+
+  it("targets generateContent under the publisher path the auth layer prefixes", () => {
+    const { upstream } = translatorFor(simpleRequest);
+    expect(upstream.path).toBe("publishers/google/models/gemini-2.5-flash:generateContent");
+    expect(vertexPath("P", "R", upstream.path)).toBe(
+      "/v1/projects/P/locations/R/publishers/google/models/gemini-2.5-flash:generateContent",
+    );
+    expect(upstream).toMatchObject({
+      requestedModel: "gemini-2.5-flash",
+      upstreamModel: "gemini-2.5-flash",
+      stream: false,
+    });
+    expect(upstream.headers.set["content-type"]).toBe("application/json");
+  });
+
+  it("targets streamGenerateContent with alt=sse when streaming", () => {
+    const { upstream } = translatorFor({ ...simpleRequest, stream: true });
+    expect(upstream.path).toBe(
+      "publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+    );
+    expect(upstream.stream).toBe(true);
+  });
+
+  it("sends the override model upstream and keeps the client's model for the response", () => {
+    const { translator, upstream } = translatorFor(simpleRequest, {
+      ...backend,
+      modelNameOverride: "gemini-2.5-pro",
+    });
+    expect(upstream.path).toBe("publishers/google/models/gemini-2.5-pro:generateContent");
+    expect(upstream.upstreamModel).toBe("gemini-2.5-pro");
+    expect(upstream.requestedModel).toBe("gemini-2.5-flash");
+    const response = respond(translator, 200, textResponse);
+    expect(jsonOf(response.body)).toMatchObject({ model: "gemini-2.5-flash" });
+  });
+
+  it.each(requestErrorCases.map(c => [c.name, c] as const))(
+    "rejects %s",
+    (_name, { request, status, param, message }) => {
+      const translator = createOpenAIToGCPVertexAI(backend, fixedDeps());
+      let thrown: unknown;
+      try {
+        translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body: request });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TranslationError);
+      expect(thrown).toMatchObject({ status, param });
+      expect((thrown as Error).message).toMatch(message);
+    },
+  );
+});
+
+describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
+  it("maps text, reasoning, id and usage", () => {
+    const { translator } = translatorFor(simpleRequest);
+    const response = respond(translator, 200, textResponse);
+    const expected: ChatCompletionWithReasoning = {
+      id: "resp-123",
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model: "gemini-2.5-flash",
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: "Bonjour !",
+            refusal: null,
+            reasoning_content: "Thinking about it. ",
+          },
+          logprobs: null,
+          finish_reason: "stop",
+        },
+      ],
+      usage: {
+        prompt_tokens: 10,
+        completion_tokens: 8,
+        total_tokens: 18,
+        prompt_tokens_details: { cached_tokens: 4 },
+        completion_tokens_details: { reasoning_tokens: 3 },
+      },
+    };
+    expect(response.status).toBe(200);
+    expect(jsonOf(response.body)).toEqual(expected);
+    expect(response.usage).toEqual({
+      inputTokens: 10,
+      outputTokens: 8,
+      totalTokens: 18,
+      cachedInputTokens: 4,
+      reasoningTokens: 3,
+    });
+  });
+
+  it("maps function calls to tool_calls with generated ids and finish_reason tool_calls", () => {
+    const { translator } = translatorFor(simpleRequest);
+    const expected: ChatCompletionWithReasoning = {
+      id: "id-1",
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model: "gemini-2.5-flash",
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: null,
+            refusal: null,
+            tool_calls: [
+              {
+                id: "id-2",
+                type: "function",
+                function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+                extra_content: { google: { thought_signature: "c2lnbmF0dXJl" } },
+              },
+              { id: "id-3", type: "function", function: { name: "get_time", arguments: "{}" } },
+            ],
+          },
+          logprobs: null,
+          finish_reason: "tool_calls",
+        },
+      ],
+      usage: {
+        prompt_tokens: 7,
+        completion_tokens: 2,
+        total_tokens: 9,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
+    };
+    expect(jsonOf(respond(translator, 200, functionCallResponse).body)).toEqual(expected);
+  });
+
+  it("maps each candidate to a choice with its own finish reason", () => {
+    const { translator } = translatorFor({ ...simpleRequest, n: 2 });
+    const body = jsonOf(respond(translator, 200, twoCandidatesResponse).body);
+    expect(body).toMatchObject({
+      id: "resp-2",
+      choices: [
+        { index: 0, message: { content: "Once upon" }, finish_reason: "length" },
+        { index: 1, message: { content: "" }, finish_reason: "content_filter" },
+      ],
+    });
+  });
+
+  it("turns a blocked prompt into a content_filter answer", () => {
+    const { translator } = translatorFor(simpleRequest);
+    const response = respond(translator, 200, blockedPromptResponse);
+    expect(response.status).toBe(200);
+    expect(jsonOf(response.body)).toMatchObject({
+      id: "resp-blocked",
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: null,
+            refusal: expect.stringContaining("PROHIBITED_CONTENT"),
+          },
+          finish_reason: "content_filter",
+        },
+      ],
+      usage: { prompt_tokens: 6, completion_tokens: 0, total_tokens: 6 },
+    });
+  });
+
+  it.each(finishReasonCases)("maps finishReason %s to %s", (reason, expected) => {
+    const { translator } = translatorFor(simpleRequest);
+    const gemini: GenerateContentResponseBody = {
+      candidates: [{ content: { role: "model", parts: [{ text: "x" }] }, finishReason: reason }],
+    };
+    expect(jsonOf(respond(translator, 200, gemini).body)).toMatchObject({
+      choices: [{ finish_reason: expected }],
+    });
+  });
+
+  it.each(errorCases.map(c => [c.name, c] as const))(
+    "maps a Google error: %s",
+    (_name, { status, body, expected }) => {
+      const { translator } = translatorFor(simpleRequest);
+      const response = respond(translator, status, body);
+      expect(response.status).toBe(expected.status);
+      expect(response.headers.set["content-type"]).toBe("application/json");
+      expect(jsonOf(response.body)).toMatchObject({
+        error: { message: expected.message, type: expected.type, code: expected.code },
+      });
+      expect(response.usage.totalTokens).toBe(0);
+    },
+  );
+
+  it("answers a 2xx body that is not JSON with a 502", () => {
+    const { translator } = translatorFor(simpleRequest);
+    const response = respond(translator, 200, "<html>oops</html>");
+    expect(response.status).toBe(502);
+    expect(jsonOf(response.body)).toMatchObject({ error: { type: "api_error" } });
+  });
+});

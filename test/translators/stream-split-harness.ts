@@ -1,0 +1,157 @@
+/**
+ * Test helpers for the OpenAI-chat → provider translators: fixed deps, running a translator over a
+ * request and a stream split at chosen byte boundaries, and reading our output with the OpenAI SDK.
+ */
+import { Stream } from "openai/streaming";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionMessage,
+  ChatCompletionMessageFunctionToolCall,
+} from "openai/resources/chat/completions";
+import type { BackendTarget, Translator, TranslatorDeps } from "../../translators/types";
+
+/** Deterministic deps: a fixed clock and ids `id-1`, `id-2`, … per translator. */
+export function fixedDeps(): TranslatorDeps {
+  let next = 0;
+  return { nowSeconds: () => 1_700_000_000, newId: () => `id-${++next}` };
+}
+
+/** A translator factory as every pair exports it. */
+export type TranslatorFactory = (backend: BackendTarget, deps: TranslatorDeps) => Translator;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Encodes text or JSON as a request/response body. */
+export function bytesOf(value: unknown): Uint8Array {
+  return encoder.encode(typeof value === "string" ? value : JSON.stringify(value));
+}
+
+/** Decodes a JSON body. */
+export function jsonOf(bytes: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(bytes));
+}
+
+/**
+ * Runs a fresh translator over a request and the given stream pieces; returns the whole client
+ * output as text.
+ */
+export function runStream(
+  factory: TranslatorFactory,
+  backend: BackendTarget,
+  requestBody: unknown,
+  pieces: Uint8Array[],
+): string {
+  const translator = factory(backend, fixedDeps());
+  translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body: requestBody });
+  const stream = translator.createStreamTranslator();
+  const out: Uint8Array[] = pieces.map(piece => stream.push(piece));
+  out.push(stream.end());
+  return out.map(bytes => decoder.decode(bytes)).join("");
+}
+
+/** Splits bytes at the given sorted offsets. */
+export function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const offset of offsets) {
+    pieces.push(bytes.subarray(start, offset));
+    start = offset;
+  }
+  pieces.push(bytes.subarray(start));
+  return pieces;
+}
+
+/** Every two-piece split of the bytes, plus the one-byte-at-a-time split. */
+export function everySplit(bytes: Uint8Array): Uint8Array[][] {
+  const splits: Uint8Array[][] = [];
+  for (let i = 1; i < bytes.length; i++) splits.push(splitAt(bytes, [i]));
+  splits.push(
+    splitAt(
+      bytes,
+      Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+    ),
+  );
+  return splits;
+}
+
+/** A small seeded PRNG (mulberry32), so random splits are the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` random multi-piece splits of the bytes, from a fixed seed. */
+export function randomSplits(bytes: Uint8Array, count: number, seed = 42): Uint8Array[][] {
+  const random = seededRandom(seed);
+  const splits: Uint8Array[][] = [];
+  for (let n = 0; n < count; n++) {
+    const cuts = new Set<number>();
+    const cutCount = 1 + Math.floor(random() * 12);
+    for (let c = 0; c < cutCount; c++) cuts.add(1 + Math.floor(random() * (bytes.length - 1)));
+    splits.push(
+      splitAt(
+        bytes,
+        [...cuts].sort((a, b) => a - b),
+      ),
+    );
+  }
+  return splits;
+}
+
+/** The offset just inside the first multi-byte UTF-8 character of `text` (encoded), for a split there. */
+export function offsetInsideMultiByte(bytes: Uint8Array): number {
+  const index = bytes.findIndex(byte => byte >= 0xc0);
+  if (index < 0) throw new Error("no multi-byte UTF-8 character in the stream");
+  return index + 1;
+}
+
+/** Reads our OpenAI SSE output with the OpenAI SDK's own stream reader. */
+export async function readWithOpenAISdk(sse: string): Promise<ChatCompletionChunk[]> {
+  const response = new Response(sse, { headers: { "content-type": "text/event-stream" } });
+  const stream = Stream.fromSSEResponse<ChatCompletionChunk>(response, new AbortController());
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+/** The `data:` payloads of an SSE text, JSON-parsed (`[DONE]` kept as the string). */
+export function ssePayloads(sse: string): unknown[] {
+  return sse
+    .split("\n\n")
+    .filter(event => event.startsWith("data: "))
+    .map(event => event.slice("data: ".length))
+    .map(data => (data === "[DONE]" ? data : JSON.parse(data)));
+}
+
+/** A tool call as we return it: the SDK type plus Gemini's thought signature. */
+export type ToolCallWithSignature = ChatCompletionMessageFunctionToolCall & {
+  extra_content?: { google: { thought_signature: string } };
+};
+
+/**
+ * An OpenAI chat completion as we return it: the SDK type plus `reasoning_content` and tool-call
+ * `extra_content`.
+ */
+export type ChatCompletionWithReasoning = Omit<ChatCompletion, "choices"> & {
+  choices: (Omit<ChatCompletion.Choice, "message"> & {
+    message: Omit<ChatCompletionMessage, "tool_calls"> & {
+      reasoning_content?: string;
+      tool_calls?: ToolCallWithSignature[];
+    };
+  })[];
+};
+
+/** An OpenAI chunk as we stream it: the SDK type plus `reasoning_content` in deltas. */
+export type ChunkWithReasoning = Omit<ChatCompletionChunk, "choices"> & {
+  choices: (Omit<ChatCompletionChunk.Choice, "delta"> & {
+    delta: ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
+  })[];
+};

@@ -1,0 +1,407 @@
+/**
+ * OpenAI chat completions ⇄ Anthropic Messages, shared by the native Anthropic API and Anthropic on
+ * Vertex AI (they differ only in path, `model` and `anthropic_version`; see the two factories).
+ * Pure functions; stream state lives in `anthropic-stream.ts`.
+ */
+import { TranslationError } from "./errors";
+import type { TokenUsage } from "./types";
+import { parseMediaUrl } from "./shared/media-url";
+import type {
+  ChatCompletionRequest,
+  ChatContentPart,
+  ChatMessage,
+  ChatToolCall,
+} from "./shared/openai-chat";
+
+/**
+ * Anthropic requires `max_tokens`; OpenAI makes it optional. When the client sends neither
+ * `max_completion_tokens` nor `max_tokens`, this many output tokens are allowed.
+ */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+// ---- Anthropic wire shapes, only the fields we write or read. ----
+
+/** A content block of a request message. */
+export type AnthropicRequestBlock =
+  | { type: "text"; text: string }
+  | {
+      type: "image";
+      source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
+    }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
+  | { type: "tool_result"; tool_use_id: string; content: string };
+
+/** One request message. */
+export interface AnthropicMessage {
+  role: "user" | "assistant";
+  content: AnthropicRequestBlock[];
+}
+
+/** `tool_choice` as Anthropic spells it. */
+export type AnthropicToolChoice =
+  | { type: "auto" | "any"; disable_parallel_tool_use?: boolean }
+  | { type: "none" }
+  | { type: "tool"; name: string; disable_parallel_tool_use?: boolean };
+
+/** The Messages request body, without the fields that differ per API (`model`, `anthropic_version`). */
+export interface AnthropicRequestBody {
+  max_tokens: number;
+  messages: AnthropicMessage[];
+  system?: { type: "text"; text: string }[];
+  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  tool_choice?: AnthropicToolChoice;
+  stop_sequences?: string[];
+  temperature?: number;
+  top_p?: number;
+  metadata?: { user_id: string };
+  stream?: boolean;
+}
+
+/** A content block of a response message. */
+export interface AnthropicResponseBlock {
+  type: string;
+  text?: string;
+  thinking?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+}
+
+/** Token counts as Anthropic reports them; input excludes cached input. */
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/** A non-streaming Messages response. */
+export interface AnthropicResponse {
+  id?: string;
+  type?: string;
+  content?: AnthropicResponseBlock[];
+  stop_reason?: string | null;
+  usage?: AnthropicUsage;
+}
+
+/** Anthropic's error body (also the payload of an `error` stream event). */
+export interface AnthropicErrorBody {
+  type: "error";
+  error: { type: string; message: string };
+}
+
+// ---- OpenAI → Anthropic request ----
+
+/**
+ * Builds the Messages body shared by both Anthropic APIs.
+ *
+ * Mapping notes: system and developer messages become `system` blocks; `tool` messages become
+ * `tool_result` blocks in a user turn, and consecutive same-role turns are merged because Anthropic
+ * demands alternation; `user` becomes `metadata.user_id`. `seed`, `presence_penalty`,
+ * `frequency_penalty` and `logprobs` have no Anthropic equivalent and are ignored.
+ * @throws TranslationError (400) for `n` > 1, `response_format` json_object/json_schema (Anthropic has
+ *   no JSON mode), unsupported content parts, and tool-call arguments that are not a JSON object.
+ */
+export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicRequestBody {
+  if (request.n != null && request.n > 1) {
+    throw badRequest("n: Anthropic returns one choice per request; n must be 1.", "n");
+  }
+  const format = request.response_format?.type;
+  if (format === "json_object" || format === "json_schema") {
+    throw badRequest(
+      `response_format: "${format}" is not supported for Anthropic backends, which have no JSON mode; describe the format in the prompt or use a tool with input_schema instead.`,
+      "response_format",
+    );
+  }
+  const { messages, system } = buildMessages(request.messages);
+  const body: AnthropicRequestBody = {
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    messages,
+  };
+  if (system.length > 0) body.system = system;
+  if (request.tools && request.tools.length > 0) {
+    body.tools = request.tools.map(tool => ({
+      name: tool.function.name,
+      ...(tool.function.description !== undefined && { description: tool.function.description }),
+      input_schema: tool.function.parameters ?? { type: "object", properties: {} },
+    }));
+  }
+  const toolChoice = buildToolChoice(request);
+  if (toolChoice) body.tool_choice = toolChoice;
+  if (request.stop != null) {
+    body.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  }
+  if (request.temperature != null) body.temperature = request.temperature;
+  if (request.top_p != null) body.top_p = request.top_p;
+  if (request.user != null) body.metadata = { user_id: request.user };
+  return body;
+}
+
+function buildMessages(messages: ChatMessage[]): {
+  messages: AnthropicMessage[];
+  system: { type: "text"; text: string }[];
+} {
+  const turns: AnthropicMessage[] = [];
+  const system: { type: "text"; text: string }[] = [];
+  messages.forEach((message, i) => {
+    const field = `messages[${i}]`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        system.push(...textBlocks(message.content, field));
+        return;
+      case "user":
+        appendTurn(turns, "user", userBlocks(message.content, field));
+        return;
+      case "assistant": {
+        const blocks: AnthropicRequestBlock[] = textBlocks(message.content ?? [], field);
+        for (const [j, call] of (message.tool_calls ?? []).entries()) {
+          blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
+        }
+        appendTurn(turns, "assistant", blocks);
+        return;
+      }
+      case "tool":
+        appendTurn(turns, "user", [
+          {
+            type: "tool_result",
+            tool_use_id: message.tool_call_id,
+            content: textOf(message.content),
+          },
+        ]);
+        return;
+      default:
+        throw badRequest(`${field}.role is not supported for Anthropic backends.`, `${field}.role`);
+    }
+  });
+  return { messages: turns, system };
+}
+
+function appendTurn(
+  turns: AnthropicMessage[],
+  role: AnthropicMessage["role"],
+  blocks: AnthropicRequestBlock[],
+) {
+  if (blocks.length === 0) return;
+  const last = turns.at(-1);
+  if (last?.role === role) last.content.push(...blocks);
+  else turns.push({ role, content: blocks });
+}
+
+function textBlocks(
+  content: string | ChatContentPart[] | null,
+  field: string,
+): { type: "text"; text: string }[] {
+  if (content === null) return [];
+  // Anthropic rejects empty text blocks.
+  if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
+  return content.map((part, j) => {
+    if (part.type === "text") return { type: "text", text: part.text };
+    throw unsupportedPart(part.type, `${field}.content[${j}]`);
+  });
+}
+
+function userBlocks(content: string | ChatContentPart[], field: string): AnthropicRequestBlock[] {
+  if (typeof content === "string") return textBlocks(content, field);
+  return content.map((part, j): AnthropicRequestBlock => {
+    const partField = `${field}.content[${j}]`;
+    if (part.type === "text") return { type: "text", text: part.text };
+    if (part.type === "image_url")
+      return imageBlock(part.image_url.url, `${partField}.image_url.url`);
+    throw unsupportedPart(part.type, partField);
+  });
+}
+
+function imageBlock(url: string, field: string): AnthropicRequestBlock {
+  const media = parseMediaUrl(url);
+  if (media === undefined || (media.kind === "link" && url.startsWith("gs:"))) {
+    throw badRequest(`${field} must be a base64 data URI or an https or http URL.`, field);
+  }
+  if (media.kind === "inline") {
+    return {
+      type: "image",
+      source: { type: "base64", media_type: media.mimeType, data: media.data },
+    };
+  }
+  return { type: "image", source: { type: "url", url: media.url } };
+}
+
+function toolUseOf(call: ChatToolCall, field: string): AnthropicRequestBlock {
+  let input: unknown;
+  try {
+    input = call.function.arguments.trim() === "" ? {} : JSON.parse(call.function.arguments);
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw badRequest(
+      `${field}.function.arguments must be a JSON object.`,
+      `${field}.function.arguments`,
+    );
+  }
+  return {
+    type: "tool_use",
+    id: call.id,
+    name: call.function.name,
+    input: input as Record<string, unknown>,
+  };
+}
+
+function textOf(content: string | ChatContentPart[]): string {
+  if (typeof content === "string") return content;
+  return content.map(part => (part.type === "text" ? part.text : "")).join("");
+}
+
+/** OpenAI `tool_choice` strings → Anthropic `tool_choice` types. */
+const TOOL_CHOICE_TYPE = { auto: "auto", required: "any", none: "none" } as const;
+
+function buildToolChoice(request: ChatCompletionRequest): AnthropicToolChoice | undefined {
+  const choice = request.tool_choice;
+  // OpenAI's parallel_tool_calls:false is Anthropic's disable_parallel_tool_use:true, which lives
+  // on tool_choice; the default choice (auto) is spelled out to carry it.
+  const disableParallel = request.parallel_tool_calls === false && request.tools?.length;
+  const parallel = disableParallel ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined) return disableParallel ? { type: "auto", ...parallel } : undefined;
+  if (typeof choice !== "string") return { type: "tool", name: choice.function.name, ...parallel };
+  const type = TOOL_CHOICE_TYPE[choice];
+  return type === "none" ? { type } : { type, ...parallel };
+}
+
+// ---- Anthropic → OpenAI response ----
+
+/** The `finish_reason` values an OpenAI choice can carry. */
+export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+/** Anthropic `stop_reason` → OpenAI `finish_reason`; anything unlisted counts as a normal stop. */
+const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  pause_turn: "stop",
+  max_tokens: "length",
+  model_context_window_exceeded: "length",
+  tool_use: "tool_calls",
+  refusal: "content_filter",
+};
+
+/** Maps an Anthropic stop reason; null stays null (the message is not finished). */
+export function mapStopReason(reason: string | null | undefined): OpenAIFinishReason | null {
+  if (reason == null) return null;
+  return FINISH_REASON[reason] ?? "stop";
+}
+
+/** The OpenAI assistant message fields a response's content blocks fill. */
+export interface SortedBlocks {
+  content: string | null;
+  reasoning: string | null;
+  toolCalls: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+}
+
+/** Sorts response blocks into answer text, reasoning (`thinking`) and tool calls. */
+export function sortBlocks(blocks: AnthropicResponseBlock[] | undefined): SortedBlocks {
+  let content: string | null = null;
+  let reasoning: string | null = null;
+  const toolCalls: SortedBlocks["toolCalls"] = [];
+  for (const block of blocks ?? []) {
+    if (block.type === "text") content = (content ?? "") + (block.text ?? "");
+    else if (block.type === "thinking") reasoning = (reasoning ?? "") + (block.thinking ?? "");
+    else if (block.type === "tool_use") {
+      toolCalls.push({
+        id: block.id ?? "",
+        type: "function",
+        function: { name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) },
+      });
+    }
+  }
+  return { content, reasoning, toolCalls };
+}
+
+/** Anthropic usage → OpenAI usage: OpenAI's input tokens include cache reads and writes. */
+export function usageFromAnthropic(usage: AnthropicUsage | undefined): TokenUsage {
+  const cacheRead = usage?.cache_read_input_tokens ?? 0;
+  const inputTokens =
+    (usage?.input_tokens ?? 0) + cacheRead + (usage?.cache_creation_input_tokens ?? 0);
+  const outputTokens = usage?.output_tokens ?? 0;
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    cachedInputTokens: cacheRead,
+    reasoningTokens: 0,
+  };
+}
+
+// ---- Errors ----
+
+/** Anthropic error types → the HTTP status and OpenAI error type a client expects. */
+const ERROR_TYPE: Readonly<Record<string, { status: number; type: string }>> = {
+  invalid_request_error: { status: 400, type: "invalid_request_error" },
+  authentication_error: { status: 401, type: "authentication_error" },
+  billing_error: { status: 402, type: "billing_error" },
+  permission_error: { status: 403, type: "permission_error" },
+  not_found_error: { status: 404, type: "not_found_error" },
+  request_too_large: { status: 413, type: "invalid_request_error" },
+  rate_limit_error: { status: 429, type: "rate_limit_error" },
+  api_error: { status: 500, type: "api_error" },
+  timeout_error: { status: 504, type: "api_error" },
+  // 529 is Anthropic's own; OpenAI clients retry on 503.
+  overloaded_error: { status: 503, type: "api_error" },
+};
+
+/** An upstream error, in the terms an OpenAI error body needs. */
+export interface MappedError {
+  status: number;
+  type: string;
+  message: string;
+  code: string | null;
+}
+
+/**
+ * Reads an Anthropic error body (`{type:"error", error:{type,message}}`), falling back to the raw
+ * text. The Anthropic error type is kept as the OpenAI `code`.
+ */
+export function mapAnthropicError(httpStatus: number, bodyText: string): MappedError {
+  const parsed = parseAnthropicError(bodyText);
+  return mapAnthropicErrorBody(httpStatus, parsed, bodyText);
+}
+
+/** Maps a parsed Anthropic error (or none) to OpenAI terms. */
+export function mapAnthropicErrorBody(
+  httpStatus: number,
+  parsed: AnthropicErrorBody | undefined,
+  rawText: string,
+): MappedError {
+  const known = parsed ? ERROR_TYPE[parsed.error.type] : undefined;
+  const status = known?.status ?? (httpStatus >= 400 && httpStatus !== 529 ? httpStatus : 503);
+  return {
+    status,
+    type: known?.type ?? (status >= 500 ? "api_error" : "invalid_request_error"),
+    message: parsed?.error.message ?? (rawText || `upstream returned HTTP ${httpStatus}`),
+    code: parsed?.error.type ?? null,
+  };
+}
+
+/** Parses an Anthropic error body, or undefined if the text is not one. */
+export function parseAnthropicError(text: string): AnthropicErrorBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null) return undefined;
+    const error = (value as { error?: unknown }).error;
+    if (typeof error !== "object" || error === null) return undefined;
+    const { type, message } = error as { type?: unknown; message?: unknown };
+    if (typeof type !== "string") return undefined;
+    return { type: "error", error: { type, message: typeof message === "string" ? message : "" } };
+  } catch {
+    return undefined;
+  }
+}
+
+function badRequest(message: string, param: string): TranslationError {
+  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
+}
+
+function unsupportedPart(type: string, field: string): TranslationError {
+  return badRequest(
+    `${field}: content parts of type "${type}" are not supported for Anthropic backends.`,
+    field,
+  );
+}

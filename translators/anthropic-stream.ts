@@ -1,0 +1,145 @@
+/**
+ * The state of one Anthropic Messages stream being turned into OpenAI chat chunks, shared by the
+ * native and the Vertex AI translators. It sees one parsed SSE event at a time; reading bytes and
+ * writing SSE is the caller's job.
+ */
+import {
+  mapAnthropicErrorBody,
+  mapStopReason,
+  usageFromAnthropic,
+  type AnthropicUsage,
+} from "./anthropic-helper";
+import type { TokenUsage } from "./types";
+import type { ChunkEmitter } from "./shared/chunk-emitter";
+
+interface StreamEventPayload {
+  type?: string;
+  index?: number;
+  message?: { id?: string; usage?: AnthropicUsage };
+  content_block?: { type?: string; id?: string; name?: string; text?: string; thinking?: string };
+  delta?: {
+    type?: string;
+    text?: string;
+    partial_json?: string;
+    thinking?: string;
+    stop_reason?: string | null;
+  };
+  usage?: AnthropicUsage;
+  error?: { type?: string; message?: string };
+}
+
+/**
+ * Follows one Anthropic stream. Tool-use blocks get OpenAI tool-call indexes 0, 1, … in the order
+ * they start, whatever their Anthropic block index, and keep them for their argument deltas.
+ */
+export class AnthropicStreamState {
+  private readonly toolIndexByBlock = new Map<number, number>();
+  private readonly usageSoFar: AnthropicUsage = {};
+  private failed = false;
+
+  constructor(private readonly emit: ChunkEmitter) {}
+
+  /** Token usage seen so far (input from `message_start`, output from `message_delta`). */
+  usage(): TokenUsage {
+    return usageFromAnthropic(this.usageSoFar);
+  }
+
+  /** True once an `error` event arrived; later events are ignored. */
+  get hasFailed(): boolean {
+    return this.failed;
+  }
+
+  /** Handles one SSE event (its `data` already JSON-parsed). */
+  onEvent(payload: StreamEventPayload): void {
+    if (this.failed) return;
+    switch (payload.type) {
+      case "message_start":
+        if (payload.message?.id) this.emit.setId(payload.message.id);
+        this.mergeUsage(payload.message?.usage);
+        this.emit.chunk({ role: "assistant", content: "" });
+        return;
+      case "content_block_start":
+        this.onBlockStart(payload.index ?? 0, payload.content_block);
+        return;
+      case "content_block_delta":
+        this.onBlockDelta(payload.index ?? 0, payload.delta);
+        return;
+      case "message_delta":
+        this.mergeUsage(payload.usage);
+        if (payload.delta?.stop_reason != null) {
+          this.emit.chunk({}, mapStopReason(payload.delta.stop_reason));
+        }
+        return;
+      case "error": {
+        this.failed = true;
+        const body = {
+          type: "error" as const,
+          error: {
+            type: payload.error?.type ?? "api_error",
+            message: payload.error?.message ?? "",
+          },
+        };
+        this.emit.error(mapAnthropicErrorBody(500, body, ""));
+        return;
+      }
+      default:
+        // ping, content_block_stop and message_stop carry nothing a chat chunk needs.
+        return;
+    }
+  }
+
+  private onBlockStart(blockIndex: number, block: StreamEventPayload["content_block"]) {
+    if (block?.type === "tool_use") {
+      const toolIndex = this.toolIndexByBlock.size;
+      this.toolIndexByBlock.set(blockIndex, toolIndex);
+      this.emit.chunk({
+        tool_calls: [
+          {
+            index: toolIndex,
+            id: block.id ?? "",
+            type: "function",
+            function: { name: block.name ?? "", arguments: "" },
+          },
+        ],
+      });
+    } else if (block?.type === "text" && block.text) {
+      this.emit.chunk({ content: block.text });
+    } else if (block?.type === "thinking" && block.thinking) {
+      this.emit.chunk({ reasoning_content: block.thinking });
+    }
+  }
+
+  private onBlockDelta(blockIndex: number, delta: StreamEventPayload["delta"]) {
+    switch (delta?.type) {
+      case "text_delta":
+        if (delta.text) this.emit.chunk({ content: delta.text });
+        return;
+      case "thinking_delta":
+        if (delta.thinking) this.emit.chunk({ reasoning_content: delta.thinking });
+        return;
+      case "input_json_delta": {
+        const index = this.toolIndexByBlock.get(blockIndex);
+        if (index === undefined || !delta.partial_json) return;
+        this.emit.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
+        return;
+      }
+      default:
+        // signature_delta and citations have no OpenAI chunk field.
+        return;
+    }
+  }
+
+  /** message_start carries input counts, message_delta cumulative output (and maybe input) counts. */
+  private mergeUsage(usage: AnthropicUsage | undefined) {
+    if (!usage) return;
+    for (const key of [
+      "input_tokens",
+      "output_tokens",
+      "cache_read_input_tokens",
+      "cache_creation_input_tokens",
+    ] as const) {
+      const value = usage[key];
+      if (typeof value === "number") this.usageSoFar[key] = value;
+    }
+  }
+}

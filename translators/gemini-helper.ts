@@ -1,0 +1,464 @@
+/**
+ * OpenAI chat completions ⇄ Gemini `generateContent`, as Vertex AI serves it. The request side builds
+ * the REST body; the response side turns one `GenerateContentResponse` (a whole response, or one SSE
+ * event of a stream) into OpenAI choices and usage. Pure functions; the factory and the stream state
+ * live in `openai-gcpvertexai.ts`.
+ */
+import { TranslationError } from "./errors";
+import type { TokenUsage } from "./types";
+import { parseMediaUrl } from "./shared/media-url";
+import type {
+  ChatCompletionRequest,
+  ChatContentPart,
+  ChatMessage,
+  ChatToolCall,
+} from "./shared/openai-chat";
+
+// ---- Gemini wire shapes (REST JSON, camelCase), only the fields we write or read. ----
+
+/** One part of a Gemini turn. */
+export interface GeminiPart {
+  text?: string;
+  thought?: boolean;
+  thoughtSignature?: string;
+  inlineData?: { mimeType: string; data: string };
+  fileData?: { mimeType: string; fileUri: string };
+  functionCall?: { name: string; args?: Record<string, unknown>; id?: string };
+  functionResponse?: { name: string; response: Record<string, unknown> };
+}
+
+/** One turn of a Gemini conversation. */
+export interface GeminiContent {
+  role: "user" | "model";
+  parts: GeminiPart[];
+}
+
+/** The body of `:generateContent` / `:streamGenerateContent`. */
+export interface GeminiRequest {
+  contents: GeminiContent[];
+  systemInstruction?: { parts: GeminiPart[] };
+  tools?: {
+    functionDeclarations: { name: string; description?: string; parametersJsonSchema?: unknown }[];
+  }[];
+  toolConfig?: {
+    functionCallingConfig: { mode: "AUTO" | "ANY" | "NONE"; allowedFunctionNames?: string[] };
+  };
+  generationConfig?: GeminiGenerationConfig;
+}
+
+/** `generationConfig`: the sampling and output knobs. */
+export interface GeminiGenerationConfig {
+  maxOutputTokens?: number;
+  stopSequences?: string[];
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  candidateCount?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  responseMimeType?: string;
+  responseJsonSchema?: unknown;
+}
+
+/** Token counts as Gemini reports them. */
+export interface GeminiUsageMetadata {
+  promptTokenCount?: number;
+  candidatesTokenCount?: number;
+  thoughtsTokenCount?: number;
+  cachedContentTokenCount?: number;
+  totalTokenCount?: number;
+}
+
+/** One candidate answer. */
+export interface GeminiCandidate {
+  index?: number;
+  content?: { role?: string; parts?: GeminiPart[] };
+  finishReason?: string;
+}
+
+/** A whole `generateContent` response, and also each event of the SSE stream. */
+export interface GeminiResponse {
+  candidates?: GeminiCandidate[];
+  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
+  usageMetadata?: GeminiUsageMetadata;
+  modelVersion?: string;
+  responseId?: string;
+}
+
+/** Google's error body: `{error:{code,message,status}}`. */
+export interface GoogleErrorBody {
+  error: { code?: number; message?: string; status?: string };
+}
+
+// ---- OpenAI → Gemini request ----
+
+/**
+ * Builds the Gemini request body from a validated OpenAI chat request.
+ * @throws TranslationError (400) naming the field when something cannot be expressed for Gemini:
+ *   an unsupported content part, an image link with an unknown extension, tool-call arguments that
+ *   are not JSON, or a `tool` message whose `tool_call_id` no earlier assistant message issued.
+ */
+export function buildGeminiRequest(request: ChatCompletionRequest): GeminiRequest {
+  const { contents, systemParts } = buildContents(request.messages);
+  const body: GeminiRequest = { contents };
+  if (systemParts.length > 0) body.systemInstruction = { parts: systemParts };
+  const tools = buildTools(request);
+  if (tools) body.tools = tools;
+  const toolConfig = buildToolConfig(request);
+  if (toolConfig) body.toolConfig = toolConfig;
+  const generationConfig = buildGenerationConfig(request);
+  if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
+  return body;
+}
+
+function buildContents(messages: ChatMessage[]): {
+  contents: GeminiContent[];
+  systemParts: GeminiPart[];
+} {
+  const contents: GeminiContent[] = [];
+  const systemParts: GeminiPart[] = [];
+  // Gemini's functionResponse needs the function name; OpenAI tool messages only carry the id.
+  const functionNameByCallId = new Map<string, string>();
+  messages.forEach((message, i) => {
+    const field = `messages[${i}]`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        systemParts.push(...textParts(message.content, field));
+        return;
+      case "user":
+        appendTurn(contents, "user", userParts(message.content, field));
+        return;
+      case "assistant": {
+        const parts = textParts(message.content ?? [], field);
+        for (const [j, call] of (message.tool_calls ?? []).entries()) {
+          functionNameByCallId.set(call.id, call.function.name);
+          parts.push(functionCallPart(call, `${field}.tool_calls[${j}]`));
+        }
+        appendTurn(contents, "model", parts);
+        return;
+      }
+      case "tool": {
+        const name = functionNameByCallId.get(message.tool_call_id);
+        if (name === undefined) {
+          throw badRequest(
+            `${field}.tool_call_id: "${message.tool_call_id}" does not match a tool call of an earlier assistant message; Gemini needs the function name it answers.`,
+            `${field}.tool_call_id`,
+          );
+        }
+        const output = textOf(message.content);
+        appendTurn(contents, "user", [
+          { functionResponse: { name, response: functionResponseOf(output) } },
+        ]);
+        return;
+      }
+      default:
+        throw badRequest(`${field}.role is not supported for Gemini backends.`, `${field}.role`);
+    }
+  });
+  return { contents, systemParts };
+}
+
+/** Gemini rejects two consecutive turns of the same role, so they are merged into one. */
+function appendTurn(contents: GeminiContent[], role: GeminiContent["role"], parts: GeminiPart[]) {
+  if (parts.length === 0) return;
+  const last = contents.at(-1);
+  if (last?.role === role) last.parts.push(...parts);
+  else contents.push({ role, parts });
+}
+
+function textParts(content: string | ChatContentPart[] | null, field: string): GeminiPart[] {
+  if (content === null) return [];
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.map((part, j) => {
+    if (part.type === "text") return { text: part.text };
+    throw unsupportedPart(part.type, `${field}.content[${j}]`);
+  });
+}
+
+function userParts(content: string | ChatContentPart[], field: string): GeminiPart[] {
+  if (typeof content === "string") return textParts(content, field);
+  return content.map((part, j): GeminiPart => {
+    const partField = `${field}.content[${j}]`;
+    if (part.type === "text") return { text: part.text };
+    if (part.type === "image_url")
+      return mediaPart(part.image_url.url, `${partField}.image_url.url`);
+    throw unsupportedPart(part.type, partField);
+  });
+}
+
+function mediaPart(url: string, field: string): GeminiPart {
+  const media = parseMediaUrl(url);
+  if (media === undefined) {
+    throw badRequest(`${field} must be a base64 data URI or an https, http or gs URL.`, field);
+  }
+  if (media.kind === "inline")
+    return { inlineData: { mimeType: media.mimeType, data: media.data } };
+  if (media.mimeType === undefined) {
+    throw badRequest(
+      `${field}: cannot tell the media type of "${media.url}" from its extension; Gemini needs one. Use a URL ending in a known extension (e.g. .png, .jpg, .pdf) or a data URI.`,
+      field,
+    );
+  }
+  return { fileData: { mimeType: media.mimeType, fileUri: media.url } };
+}
+
+function functionCallPart(call: ChatToolCall, field: string): GeminiPart {
+  const args = parseJsonObject(call.function.arguments);
+  if (args === undefined) {
+    throw badRequest(
+      `${field}.function.arguments must be a JSON object.`,
+      `${field}.function.arguments`,
+    );
+  }
+  const signature = thoughtSignatureOf(call);
+  return {
+    functionCall: { name: call.function.name, args },
+    ...(signature !== undefined && { thoughtSignature: signature }),
+  };
+}
+
+/**
+ * Gemini signs the reasoning behind a function call and wants the signature back with the call in
+ * the next turn (Gemini 3 rejects the turn without it). OpenAI has no field for it, so it travels
+ * the way Google's own OpenAI-compatible API sends it: `extra_content.google.thought_signature` on
+ * the tool call, which clients echo back with the assistant message.
+ */
+function thoughtSignatureOf(call: ChatToolCall): string | undefined {
+  const extra = (call as { extra_content?: { google?: { thought_signature?: unknown } } })
+    .extra_content;
+  const signature = extra?.google?.thought_signature;
+  return typeof signature === "string" ? signature : undefined;
+}
+
+/** An OpenAI tool call for a Gemini function call, carrying its thought signature if it has one. */
+export function openAIToolCallOf(call: SortedFunctionCall, id: string) {
+  return {
+    id,
+    type: "function" as const,
+    function: { name: call.name, arguments: call.arguments },
+    ...(call.thoughtSignature !== undefined && {
+      extra_content: { google: { thought_signature: call.thoughtSignature } },
+    }),
+  };
+}
+
+/**
+ * Gemini wants the function's result as an object. A tool that returned a JSON object is passed as
+ * is; anything else is wrapped as `{output: "<text>"}`, the key Google's docs use for results.
+ */
+function functionResponseOf(output: string): Record<string, unknown> {
+  return parseJsonObject(output) ?? { output };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (text.trim() === "") return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function textOf(content: string | ChatContentPart[]): string {
+  if (typeof content === "string") return content;
+  return content.map(part => (part.type === "text" ? part.text : "")).join("");
+}
+
+function buildTools(request: ChatCompletionRequest): GeminiRequest["tools"] {
+  if (!request.tools || request.tools.length === 0) return undefined;
+  const functionDeclarations = request.tools.map(tool => ({
+    name: tool.function.name,
+    ...(tool.function.description !== undefined && { description: tool.function.description }),
+    // parametersJsonSchema takes full JSON Schema, so the OpenAI schema needs no rewriting.
+    ...(tool.function.parameters !== undefined && {
+      parametersJsonSchema: tool.function.parameters,
+    }),
+  }));
+  return [{ functionDeclarations }];
+}
+
+/** OpenAI `tool_choice` strings → Gemini function-calling modes. */
+const FUNCTION_CALLING_MODE = { auto: "AUTO", none: "NONE", required: "ANY" } as const;
+
+function buildToolConfig(request: ChatCompletionRequest): GeminiRequest["toolConfig"] {
+  const choice = request.tool_choice;
+  if (choice === undefined) return undefined;
+  if (typeof choice === "string") {
+    return { functionCallingConfig: { mode: FUNCTION_CALLING_MODE[choice] } };
+  }
+  return {
+    functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.function.name] },
+  };
+}
+
+function buildGenerationConfig(request: ChatCompletionRequest): GeminiGenerationConfig {
+  const config: GeminiGenerationConfig = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (maxTokens != null) config.maxOutputTokens = maxTokens;
+  if (request.stop != null) {
+    config.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  }
+  if (request.temperature != null) config.temperature = request.temperature;
+  if (request.top_p != null) config.topP = request.top_p;
+  if (request.seed != null) config.seed = request.seed;
+  if (request.n != null) config.candidateCount = request.n;
+  if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
+  if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
+  const format = request.response_format;
+  if (format?.type === "json_object") config.responseMimeType = "application/json";
+  if (format?.type === "json_schema") {
+    config.responseMimeType = "application/json";
+    if (format.json_schema.schema !== undefined) {
+      config.responseJsonSchema = format.json_schema.schema;
+    }
+  }
+  return config;
+}
+
+// ---- Gemini → OpenAI response ----
+
+/** Gemini `finishReason` → OpenAI `finish_reason`; anything unlisted counts as a normal stop. */
+const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
+  STOP: "stop",
+  MAX_TOKENS: "length",
+  SAFETY: "content_filter",
+  RECITATION: "content_filter",
+  BLOCKLIST: "content_filter",
+  PROHIBITED_CONTENT: "content_filter",
+  SPII: "content_filter",
+  IMAGE_SAFETY: "content_filter",
+  OTHER: "stop",
+  MALFORMED_FUNCTION_CALL: "stop",
+};
+
+/** The `finish_reason` values an OpenAI choice can carry. */
+export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+/**
+ * Maps a Gemini finish reason. A turn that called functions ends with STOP in Gemini, but OpenAI
+ * clients wait for `tool_calls` before running the tools.
+ */
+export function mapFinishReason(reason: string, calledTools: boolean): OpenAIFinishReason {
+  const mapped = FINISH_REASON[reason] ?? "stop";
+  return mapped === "stop" && calledTools ? "tool_calls" : mapped;
+}
+
+/** A Gemini function call, with its arguments as the JSON text OpenAI carries. */
+export interface SortedFunctionCall {
+  name: string;
+  arguments: string;
+  thoughtSignature?: string;
+}
+
+/** What a list of Gemini parts says, sorted into the OpenAI message fields. */
+export interface SortedParts {
+  content: string;
+  reasoning: string;
+  functionCalls: SortedFunctionCall[];
+}
+
+/** Splits parts into answer text, reasoning (`thought: true`) and function calls. */
+export function sortParts(parts: GeminiPart[] | undefined): SortedParts {
+  const sorted: SortedParts = { content: "", reasoning: "", functionCalls: [] };
+  for (const part of parts ?? []) {
+    if (part.functionCall) {
+      sorted.functionCalls.push({
+        name: part.functionCall.name,
+        arguments: JSON.stringify(part.functionCall.args ?? {}),
+        ...(part.thoughtSignature !== undefined && { thoughtSignature: part.thoughtSignature }),
+      });
+    } else if (typeof part.text === "string") {
+      if (part.thought) sorted.reasoning += part.text;
+      else sorted.content += part.text;
+    }
+  }
+  return sorted;
+}
+
+/** Gemini usage → OpenAI usage: thoughts count as completion tokens, as OpenAI counts reasoning. */
+export function usageFromGemini(metadata: GeminiUsageMetadata | undefined): TokenUsage {
+  const inputTokens = metadata?.promptTokenCount ?? 0;
+  const reasoningTokens = metadata?.thoughtsTokenCount ?? 0;
+  const outputTokens = (metadata?.candidatesTokenCount ?? 0) + reasoningTokens;
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    cachedInputTokens: metadata?.cachedContentTokenCount ?? 0,
+    reasoningTokens,
+  };
+}
+
+// ---- Errors ----
+
+/** Google RPC status → the HTTP status and OpenAI error type a client expects. */
+const GOOGLE_STATUS: Readonly<Record<string, { status: number; type: string }>> = {
+  INVALID_ARGUMENT: { status: 400, type: "invalid_request_error" },
+  FAILED_PRECONDITION: { status: 400, type: "invalid_request_error" },
+  OUT_OF_RANGE: { status: 400, type: "invalid_request_error" },
+  UNAUTHENTICATED: { status: 401, type: "authentication_error" },
+  PERMISSION_DENIED: { status: 403, type: "permission_error" },
+  NOT_FOUND: { status: 404, type: "not_found_error" },
+  RESOURCE_EXHAUSTED: { status: 429, type: "rate_limit_error" },
+  CANCELLED: { status: 499, type: "api_error" },
+  INTERNAL: { status: 500, type: "api_error" },
+  UNKNOWN: { status: 500, type: "api_error" },
+  UNAVAILABLE: { status: 503, type: "api_error" },
+  DEADLINE_EXCEEDED: { status: 504, type: "api_error" },
+};
+
+/** An upstream error, in the terms an OpenAI error body needs. */
+export interface MappedError {
+  status: number;
+  type: string;
+  message: string;
+  code: string | null;
+}
+
+/**
+ * Reads a Google error body (`{error:{code,message,status}}`), falling back to the raw text when the
+ * body is not one. The HTTP status is kept unless the RPC status names a more precise one.
+ */
+export function mapGoogleError(httpStatus: number, bodyText: string): MappedError {
+  const parsed = parseGoogleError(bodyText);
+  const rpcStatus = parsed?.error.status;
+  const known = rpcStatus !== undefined ? GOOGLE_STATUS[rpcStatus] : undefined;
+  const status = known?.status ?? (httpStatus >= 400 ? httpStatus : 500);
+  return {
+    status,
+    type: known?.type ?? (status >= 500 ? "api_error" : "invalid_request_error"),
+    message: parsed?.error.message ?? (bodyText || `upstream returned HTTP ${httpStatus}`),
+    code: rpcStatus ?? null,
+  };
+}
+
+/** Parses a Google error body, or undefined if the text is not one. */
+export function parseGoogleError(text: string): GoogleErrorBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    // Some Google front ends wrap the error in a one-element array.
+    const candidate = Array.isArray(value) ? value[0] : value;
+    if (typeof candidate === "object" && candidate !== null && "error" in candidate) {
+      const error = (candidate as { error: unknown }).error;
+      if (typeof error === "object" && error !== null) return candidate as GoogleErrorBody;
+    }
+  } catch {
+    // Not JSON: the caller reports the raw text.
+  }
+  return undefined;
+}
+
+function badRequest(message: string, param: string): TranslationError {
+  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
+}
+
+function unsupportedPart(type: string, field: string): TranslationError {
+  return badRequest(
+    `${field}: content parts of type "${type}" are not supported for Gemini backends.`,
+    field,
+  );
+}

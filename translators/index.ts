@@ -1,0 +1,79 @@
+/**
+ * The support matrix: which (client endpoint, backend schema) pairs have a translator.
+ */
+import { TranslationError } from "./errors";
+import { createOpenAIToAnthropic } from "./openai-anthropic";
+import { createOpenAIToGCPAnthropic } from "./openai-gcpanthropic";
+import { createOpenAIToGCPVertexAI } from "./openai-gcpvertexai";
+import {
+  createOpenAIToAzureOpenAIChat,
+  createOpenAIToAzureOpenAIEmbeddings,
+  createOpenAIToOpenAIChat,
+  createOpenAIToOpenAICompletions,
+  createOpenAIToOpenAIEmbeddings,
+} from "./openai-passthrough";
+import type {
+  BackendSchemaName,
+  BackendTarget,
+  ClientEndpoint,
+  Translator,
+  TranslatorDeps,
+} from "./types";
+
+type Factory = (backend: BackendTarget, deps: TranslatorDeps) => Translator;
+
+const TRANSLATORS: Record<ClientEndpoint, Partial<Record<BackendSchemaName, Factory>>> = {
+  "/v1/chat/completions": {
+    OpenAI: createOpenAIToOpenAIChat,
+    AzureOpenAI: createOpenAIToAzureOpenAIChat,
+    GCPVertexAI: createOpenAIToGCPVertexAI,
+    GCPAnthropic: createOpenAIToGCPAnthropic,
+    Anthropic: createOpenAIToAnthropic,
+  },
+  "/v1/embeddings": {
+    OpenAI: createOpenAIToOpenAIEmbeddings,
+    AzureOpenAI: createOpenAIToAzureOpenAIEmbeddings,
+  },
+  "/v1/completions": {
+    OpenAI: createOpenAIToOpenAICompletions,
+  },
+};
+
+/** The endpoints the gateway translates. */
+export const SUPPORTED_ENDPOINTS = Object.keys(TRANSLATORS) as ClientEndpoint[];
+
+/**
+ * The translator for one request to `endpoint` going to `backend`.
+ * @throws TranslationError 404 for an endpoint the gateway does not serve, 400 for a backend schema
+ * that cannot serve the endpoint.
+ */
+export function createTranslator(
+  endpoint: string,
+  backend: BackendTarget,
+  deps: TranslatorDeps,
+): Translator {
+  const pairs = TRANSLATORS[endpoint as ClientEndpoint];
+  if (!pairs) {
+    throw new TranslationError(
+      404,
+      `unsupported path: ${endpoint}; the gateway serves ${SUPPORTED_ENDPOINTS.join(", ")}`,
+      {
+        type: "invalid_request_error",
+        code: "unsupported_path",
+      },
+    );
+  }
+  const factory = pairs[backend.schema.name];
+  if (!factory) {
+    const schemas = Object.keys(pairs).join(", ");
+    throw new TranslationError(
+      400,
+      `${endpoint} is not supported for backend schema ${backend.schema.name}; it supports ${schemas}`,
+      {
+        type: "invalid_request_error",
+        code: "unsupported_backend",
+      },
+    );
+  }
+  return factory(backend, deps);
+}

@@ -1,0 +1,135 @@
+/**
+ * The OpenAI chat completions request, as far as translators read it. Parsing is permissive: fields
+ * not named here pass through, so a newer client field does not break a request.
+ */
+import { z } from "zod";
+
+const content = <T extends z.ZodType>(part: T) => z.union([z.string(), z.array(part)]);
+
+const TextPartSchema = z.object({ type: z.literal("text"), text: z.string() }).loose();
+const ImagePartSchema = z
+  .object({
+    type: z.literal("image_url"),
+    image_url: z.object({ url: z.string(), detail: z.string().optional() }).loose(),
+  })
+  .loose();
+const AudioPartSchema = z
+  .object({
+    type: z.literal("input_audio"),
+    input_audio: z.object({ data: z.string(), format: z.string() }).loose(),
+  })
+  .loose();
+const ContentPartSchema = z.discriminatedUnion("type", [
+  TextPartSchema,
+  ImagePartSchema,
+  AudioPartSchema,
+]);
+
+const ToolCallSchema = z
+  .object({
+    id: z.string(),
+    type: z.literal("function"),
+    function: z.object({ name: z.string(), arguments: z.string() }).loose(),
+  })
+  .loose();
+
+const MessageSchema = z.discriminatedUnion("role", [
+  z
+    .object({
+      role: z.literal("system"),
+      content: content(ContentPartSchema),
+      name: z.string().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      role: z.literal("developer"),
+      content: content(ContentPartSchema),
+      name: z.string().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      role: z.literal("user"),
+      content: content(ContentPartSchema),
+      name: z.string().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      role: z.literal("assistant"),
+      content: content(ContentPartSchema).nullish(),
+      tool_calls: z.array(ToolCallSchema).optional(),
+    })
+    .loose(),
+  z
+    .object({
+      role: z.literal("tool"),
+      content: content(ContentPartSchema),
+      tool_call_id: z.string(),
+    })
+    .loose(),
+]);
+
+const ToolSchema = z
+  .object({
+    type: z.literal("function"),
+    function: z
+      .object({
+        name: z.string(),
+        description: z.string().optional(),
+        parameters: z.record(z.string(), z.unknown()).optional(),
+        strict: z.boolean().nullish(),
+      })
+      .loose(),
+  })
+  .loose();
+
+export const chatCompletionRequestSchema = z
+  .object({
+    model: z.string().min(1),
+    messages: z.array(MessageSchema).min(1),
+    stream: z.boolean().nullish(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
+    tools: z.array(ToolSchema).optional(),
+    tool_choice: z
+      .union([
+        z.enum(["auto", "none", "required"]),
+        z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }).loose(),
+      ])
+      .optional(),
+    parallel_tool_calls: z.boolean().optional(),
+    response_format: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("text") }),
+        z.object({ type: z.literal("json_object") }),
+        z.object({
+          type: z.literal("json_schema"),
+          json_schema: z
+            .object({
+              name: z.string(),
+              schema: z.record(z.string(), z.unknown()).optional(),
+              strict: z.boolean().nullish(),
+            })
+            .loose(),
+        }),
+      ])
+      .optional(),
+    max_tokens: z.number().int().positive().nullish(),
+    max_completion_tokens: z.number().int().positive().nullish(),
+    stop: z.union([z.string(), z.array(z.string())]).nullish(),
+    temperature: z.number().nullish(),
+    top_p: z.number().nullish(),
+    seed: z.number().int().nullish(),
+    n: z.number().int().positive().nullish(),
+    presence_penalty: z.number().nullish(),
+    frequency_penalty: z.number().nullish(),
+    reasoning_effort: z.string().nullish(),
+    user: z.string().optional(),
+  })
+  .loose();
+
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+export type ChatMessage = ChatCompletionRequest["messages"][number];
+export type ChatContentPart = z.infer<typeof ContentPartSchema>;
+export type ChatToolCall = z.infer<typeof ToolCallSchema>;

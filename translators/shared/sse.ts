@@ -1,0 +1,37 @@
+/**
+ * Reads Server-Sent Events from byte chunks split anywhere (mid-line, mid-UTF-8 character), with
+ * `\n` or `\r\n` line ends, using `eventsource-parser`.
+ */
+import { createParser } from "eventsource-parser";
+
+export interface SseEvent {
+  data: string;
+  event?: string;
+}
+
+export interface SseReader {
+  push(chunk: Uint8Array): void;
+  /** Flushes an event the stream ended without a blank line after. */
+  end(): void;
+}
+
+export function createSseReader(onEvent: (event: SseEvent) => void): SseReader {
+  const decoder = new TextDecoder();
+  const parser = createParser({ onEvent: e => onEvent({ data: e.data, event: e.event }) });
+  return {
+    push(chunk) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+    },
+    end() {
+      parser.feed(`${decoder.decode()}\n\n`);
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** `data: <json>\n\n` */
+export const sseData = (value: unknown): Uint8Array =>
+  encoder.encode(`data: ${JSON.stringify(value)}\n\n`);
+
+export const SSE_DONE = encoder.encode("data: [DONE]\n\n");
