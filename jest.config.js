@@ -17,6 +17,8 @@ const shared = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join("|")})/)`],
   moduleFileExtensions: ["ts", "js", "mjs", "cjs", "json"],
   setupFiles: ["<rootDir>/test/support/env.js"],
+  // The test cluster's etcd keeps `*.snap` files, which jest would take for stale snapshots.
+  modulePathIgnorePatterns: ["<rootDir>/.testcluster/", "<rootDir>/dist/"],
 };
 
 module.exports = {

@@ -8,10 +8,9 @@ import {
   AIGatewayRouteSpec,
   AIServiceBackendSpec,
   BackendSecurityPolicySpec,
-  GROUP,
   Status,
-  VERSION,
 } from "../api/v1alpha1";
+import { RESOURCE_TYPES } from "../controllers/resource-types";
 
 export class AIGatewayRoute extends a.GenericKind {
   declare spec: AIGatewayRouteSpec;
@@ -56,51 +55,17 @@ export class HTTPRouteFilter extends a.GenericKind {
   declare spec?: Record<string, unknown>;
 }
 
-RegisterKind(AIGatewayRoute, {
-  group: GROUP,
-  version: VERSION,
-  kind: "AIGatewayRoute",
-  plural: "aigatewayroutes",
-});
-RegisterKind(AIServiceBackend, {
-  group: GROUP,
-  version: VERSION,
-  kind: "AIServiceBackend",
-  plural: "aiservicebackends",
-});
-RegisterKind(BackendSecurityPolicy, {
-  group: GROUP,
-  version: VERSION,
-  kind: "BackendSecurityPolicy",
-  plural: "backendsecuritypolicies",
-});
-RegisterKind(Gateway, {
-  group: "gateway.networking.k8s.io",
-  version: "v1",
-  kind: "Gateway",
-  plural: "gateways",
-});
-RegisterKind(HTTPRoute, {
-  group: "gateway.networking.k8s.io",
-  version: "v1",
-  kind: "HTTPRoute",
-  plural: "httproutes",
-});
-RegisterKind(Backend, {
-  group: "gateway.envoyproxy.io",
-  version: "v1alpha1",
-  kind: "Backend",
-  plural: "backends",
-});
-RegisterKind(EnvoyExtensionPolicy, {
-  group: "gateway.envoyproxy.io",
-  version: "v1alpha1",
-  kind: "EnvoyExtensionPolicy",
-  plural: "envoyextensionpolicies",
-});
-RegisterKind(HTTPRouteFilter, {
-  group: "gateway.envoyproxy.io",
-  version: "v1alpha1",
-  kind: "HTTPRouteFilter",
-  plural: "httproutefilters",
-});
+// Each kind with its exact plural, from the one table the API client reads too.
+for (const [kindName, model] of Object.entries({
+  AIGatewayRoute,
+  AIServiceBackend,
+  BackendSecurityPolicy,
+  Gateway,
+  HTTPRoute,
+  Backend,
+  EnvoyExtensionPolicy,
+  HTTPRouteFilter,
+})) {
+  const { group, version, plural } = RESOURCE_TYPES[kindName as keyof typeof RESOURCE_TYPES];
+  RegisterKind(model, { group, version, kind: kindName, plural });
+}

@@ -22,6 +22,9 @@ export interface GeneratedObjectStatuses {
   extProcBackend?: { conditions?: StatusCondition[] };
 }
 
+/** The reason while Envoy Gateway has not yet reported on the generated objects. */
+export const WAITING_FOR_ENVOY_GATEWAY = "WaitingForEnvoyGateway";
+
 const failed = (conditions: StatusCondition[] | undefined, type: string) =>
   conditions?.find(c => c.type === type && c.status === "False");
 
@@ -55,7 +58,7 @@ export function envoyGatewayProblem(
   if (parents.length === 0) {
     return {
       accepted: false,
-      reason: "WaitingForEnvoyGateway",
+      reason: WAITING_FOR_ENVOY_GATEWAY,
       message: `waiting for Envoy Gateway to accept HTTPRoute ${routeRef}; if this persists, check that Envoy Gateway runs and that the parent Gateway exists`,
     };
   }
@@ -81,7 +84,7 @@ export function envoyGatewayProblem(
   if (ancestors.length === 0) {
     return {
       accepted: false,
-      reason: "WaitingForEnvoyGateway",
+      reason: WAITING_FOR_ENVOY_GATEWAY,
       message: `waiting for Envoy Gateway to accept the ext_proc EnvoyExtensionPolicy of ${routeRef}`,
     };
   }

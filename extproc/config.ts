@@ -81,9 +81,18 @@ export type RuleConfig = z.infer<typeof RuleConfigSchema>;
 export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 export type ConfigIndex = z.infer<typeof ConfigIndexSchema>;
 
+/** What every route document's data key starts with. */
+export const ROUTE_ENTRY_PREFIX = "route_";
+
 /** The data key of a route's document. `_` cannot occur in names, so the key is unambiguous. */
 export function routeDataKey(namespace: string, name: string): string {
-  return `route_${namespace}_${name}.json`;
+  return `${ROUTE_ENTRY_PREFIX}${namespace}_${name}.json`;
+}
+
+/** The route (`namespace/name`) whose document a data key holds, or undefined for other keys. */
+export function routeKeyOfDataKey(key: string): string | undefined {
+  const match = /^route_([^_]+)_([^_]+)\.json$/.exec(key);
+  return match ? `${match[1]}/${match[2]}` : undefined;
 }
 
 /** The shard (0 … shardCount-1) that holds a route's document: stable across restarts. */

@@ -14,13 +14,22 @@ import type {
 } from "../controllers/cluster-view";
 import { backendIdOf, distinctBackendIds, RouteObject } from "../controllers/resolved";
 import { secretUses } from "../api/v1alpha1/backend-security-policy.validate";
+import { ROUTE_LABEL } from "../controllers/metadata";
+import type { ChildKind } from "./cluster-client";
 
 export const keyOf = (object: NamedObject) =>
   `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 
-/** A generated object's status, as Envoy Gateway wrote it. */
+/** A generated object, with the status Envoy Gateway wrote on it. */
 export interface ChildObject extends NamedObject {
+  metadata?: NamedObject["metadata"] & { labels?: Record<string, string> };
   status?: unknown;
+}
+
+/** One generated object of a route, as the watches report it. */
+export interface ChildRef {
+  kind: ChildKind;
+  name: string;
 }
 
 export class ClusterState implements ClusterView {
@@ -31,8 +40,11 @@ export class ClusterState implements ClusterView {
   readonly gatewayBackends = new Map<string, GatewayBackendObject>();
   readonly httpRoutes = new Map<string, ChildObject>();
   readonly extensionPolicies = new Map<string, ChildObject>();
+  readonly routeFilters = new Map<string, ChildObject>();
   /** backend id → keys of the routes that use it. */
   private readonly routesByBackend = new Map<string, Set<string>>();
+  /** `namespace/route label` → `Kind/name` of the generated objects labelled for that route. */
+  private readonly childrenByRoute = new Map<string, Set<string>>();
 
   reset(): void {
     for (const map of [
@@ -43,7 +55,9 @@ export class ClusterState implements ClusterView {
       this.gatewayBackends,
       this.httpRoutes,
       this.extensionPolicies,
+      this.routeFilters,
       this.routesByBackend,
+      this.childrenByRoute,
     ]) {
       map.clear();
     }
@@ -65,6 +79,30 @@ export class ClusterState implements ClusterView {
     for (const id of distinctBackendIds(previous as unknown as RouteObject))
       this.routesByBackend.get(id)?.delete(key);
     this.routes.delete(key);
+  }
+
+  /** Records that a generated object exists (or no longer does), by its route label. */
+  trackChild(kind: ChildKind, child: ChildObject, exists: boolean): void {
+    const routeLabel = child.metadata?.labels?.[ROUTE_LABEL];
+    if (!routeLabel) return;
+    const key = `${child.metadata?.namespace ?? ""}/${routeLabel}`;
+    const ref = `${kind}/${child.metadata?.name ?? ""}`;
+    if (exists) {
+      if (!this.childrenByRoute.has(key)) this.childrenByRoute.set(key, new Set());
+      this.childrenByRoute.get(key)!.add(ref);
+      return;
+    }
+    const children = this.childrenByRoute.get(key);
+    children?.delete(ref);
+    if (children?.size === 0) this.childrenByRoute.delete(key);
+  }
+
+  /** The generated objects labelled for the route with label value `routeLabel`. */
+  childrenOf(namespace: string, routeLabel: string): ChildRef[] {
+    return [...(this.childrenByRoute.get(`${namespace}/${routeLabel}`) ?? [])].map(ref => {
+      const slash = ref.indexOf("/");
+      return { kind: ref.slice(0, slash) as ChildKind, name: ref.slice(slash + 1) };
+    });
   }
 
   // ClusterView

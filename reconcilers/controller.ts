@@ -4,6 +4,7 @@
  * writes the route's ext_proc configuration, and sets status. Apply order never matters: every
  * change to a referenced object re-queues the objects that refer to it.
  */
+import { createHash } from "node:crypto";
 import type { Status } from "../api/v1alpha1";
 import type { AIGatewayRoute } from "../capabilities/kinds";
 import type {
@@ -32,27 +33,47 @@ import {
   MANAGED_BY_LABEL,
   ROUTE_LABEL,
 } from "../controllers/metadata";
+import { WAITING_FOR_ENVOY_GATEWAY } from "../controllers/envoy-gateway-status";
 import { gatewayBackendProblem, resolveRoute } from "../controllers/resolve";
 import type { RouteObject } from "../controllers/resolved";
 import { buildRouteConfig } from "../controllers/route-config";
 import type { ControllerSettings } from "../controllers/settings";
 import { backendVerdict, policyVerdict, routeVerdict } from "../controllers/verdicts";
-import { CONFIG_VERSION, routeDataKey, shardOf, shardSecretName } from "../extproc/config";
+import {
+  CONFIG_VERSION,
+  routeDataKey,
+  routeKeyOfDataKey,
+  shardOf,
+  shardSecretName,
+} from "../extproc/config";
+import { isNamespaceTerminating } from "../lib/kube-api";
 import { componentLogger } from "../lib/logger";
 import type { ChildKind, ClusterClient, GeneratedObject, ParentKind } from "./cluster-client";
 import { ChildObject, ClusterState, keyOf } from "./cluster-state";
+import { ConfigWriter } from "./config-writer";
 import { QueueOptions, WorkQueue } from "./work-queue";
 
 const log = componentLogger("reconcilers");
 
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
 
-const CHILD_KINDS: ChildKind[] = [
-  "HTTPRoute",
-  "HTTPRouteFilter",
-  "Backend",
-  "EnvoyExtensionPolicy",
-];
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
+  concurrency: 8,
+  baseDelayMs: 1000,
+  maxDelayMs: 60_000,
+};
+
+export interface ControllerOptions {
+  queue?: QueueOptions;
+  now?: () => Date;
+  /**
+   * How long a route's status may stay unwritten while only Envoy Gateway's report is missing (it
+   * usually comes within moments): a new route then gets one status write, not two. Default 2 s.
+   */
+  waitingGraceMs?: number;
+  /** How long to wait after Envoy Gateway changes a child's status before reading it. Default 100 ms. */
+  childStatusSettleMs?: number;
+}
 
 interface StatusHolder {
   metadata?: { name?: string; namespace?: string; uid?: string; generation?: number };
@@ -71,42 +92,84 @@ const ownerRouteKey = (object: {
   return owner ? `${object.metadata?.namespace}/${owner.name}` : undefined;
 };
 
+/** What the caches of applied objects and written entries keep: a digest, not a copy. */
+const digestOf = (json: string) => createHash("sha256").update(json).digest("base64");
+
+/** The Accepted status a condition tells users; waiting for Envoy Gateway tells nothing new. */
+const toldBy = (condition: { status: string; reason: string } | undefined) =>
+  condition && condition.reason !== WAITING_FOR_ENVOY_GATEWAY ? condition.status : undefined;
+
 const generationChanged = (previous: StatusHolder | undefined, next: StatusHolder) =>
   !previous || previous.metadata?.generation !== next.metadata?.generation;
 
 export class Controller {
   readonly state = new ClusterState();
   readonly queue: WorkQueue;
-  /** JSON of the last object applied per child, so an unchanged child is not applied again. */
+  /** A digest of the last object applied per child, so an unchanged child is not applied again. */
   private readonly applied = new Map<string, string>();
-  /** JSON of the configuration document last written per route. */
-  private readonly written = new Map<string, string>();
-  /** The generation each route's children were last pruned at. */
-  private readonly pruned = new Map<string, number>();
+  /** Each route's configuration entry as last written (or found at start): its shard and digest. */
+  private readonly written = new Map<string, { shard: string; digest: string }>();
+  /** Routes with an entry but no AIGatewayRoute, by how many resyncs in a row found them so. */
+  private readonly orphans = new Map<string, number>();
+  /**
+   * Routes whose entry goes: deleted, or orphaned. A route merely absent from the state may not
+   * have been listed yet (a child's event can come first after a restart): its entry stays.
+   */
+  private readonly gone = new Set<string>();
+  private readonly config: ConfigWriter;
+  /** The Accepted status the last event told about each object (`Kind/namespace/name`). */
+  private readonly announced = new Map<string, string | undefined>();
+
+  private readonly now: () => Date;
+  private readonly timing: { waitingGraceMs: number; childStatusSettleMs: number };
+  /** When each route was first found waiting for Envoy Gateway, while that is not yet written. */
+  private readonly waitingSince = new Map<string, number>();
 
   constructor(
     private readonly client: ClusterClient,
     private readonly settings: ControllerSettings,
-    queueOptions: QueueOptions = { concurrency: 8, baseDelayMs: 1000, maxDelayMs: 60_000 },
-    private readonly now: () => Date = () => new Date(),
+    options: ControllerOptions = {},
   ) {
+    this.now = options.now ?? (() => new Date());
+    this.timing = {
+      waitingGraceMs: options.waitingGraceMs ?? 2_000,
+      childStatusSettleMs: options.childStatusSettleMs ?? 100,
+    };
     this.queue = new WorkQueue(
       key => this.handle(key),
-      queueOptions,
+      options.queue ?? DEFAULT_QUEUE_OPTIONS,
       (key, error, attempt) =>
         log.warn("reconcile failed; retrying", { key, attempt, error: (error as Error).message }),
     );
+    this.config = new ConfigWriter(client, settings.extProcNamespace);
   }
 
-  /** Creates the configuration Secrets; call once before events arrive. */
+  /**
+   * Creates the configuration Secrets, learns what they hold, and lists the AI Gateway kinds into
+   * the state. Call once; with a queue that starts paused, call `queue.resume()` once the reference
+   * watches have listed too, so no route is reconciled against a half-known cluster (which would
+   * write its configuration without backends and flap its status after every restart).
+   */
   async start(): Promise<void> {
     const shards = Array.from({ length: this.settings.configShards }, (_, i) =>
       shardSecretName(this.settings.configSecretPrefix, i),
     );
-    await this.client.ensureConfigStore(this.settings.extProcNamespace, {
+    const stored = await this.client.openConfigStore(this.settings.extProcNamespace, {
       name: this.settings.configSecretPrefix,
       content: { version: CONFIG_VERSION, shards },
     });
+    for (const { shard, key, document } of stored) {
+      const routeKey = routeKeyOfDataKey(key);
+      if (routeKey) this.written.set(routeKey, { shard, digest: digestOf(document) });
+    }
+    const [routes, backends, policies] = await Promise.all([
+      this.client.listAll<AIGatewayRoute>("AIGatewayRoute"),
+      this.client.listAll<AIServiceBackendObject>("AIServiceBackend"),
+      this.client.listAll<BackendSecurityPolicyObject>("BackendSecurityPolicy"),
+    ]);
+    routes.forEach(route => this.onRoute(route, "ADDED"));
+    backends.forEach(backend => this.onBackend(backend, "ADDED"));
+    policies.forEach(policy => this.onPolicy(policy, "ADDED"));
   }
 
   // --- watch events -------------------------------------------------------------------------
@@ -115,7 +178,11 @@ export class Controller {
     const key = keyOf(route);
     if (phase === "DELETED") {
       this.state.removeRoute(key);
+      this.announced.delete(`AIGatewayRoute/${key}`);
+      this.waitingSince.delete(key);
+      this.gone.add(key);
     } else {
+      this.gone.delete(key);
       const previous = this.state.routes.get(key);
       this.state.setRoute(route);
       // Our own status writes come back as MODIFIED events; only a new generation is new work.
@@ -127,8 +194,10 @@ export class Controller {
   onBackend(backend: AIServiceBackendObject, phase: Phase): void {
     const key = keyOf(backend);
     const previous = this.state.backends.get(key);
-    if (phase === "DELETED") this.state.backends.delete(key);
-    else this.state.backends.set(key, backend);
+    if (phase === "DELETED") {
+      this.state.backends.delete(key);
+      this.announced.delete(`AIServiceBackend/${key}`);
+    } else this.state.backends.set(key, backend);
     if (phase !== "DELETED" && !generationChanged(previous, backend)) return;
     this.queue.add(`backend:${key}`);
   }
@@ -138,6 +207,7 @@ export class Controller {
     const previous = this.state.policies.get(key);
     if (phase === "DELETED") {
       this.state.policies.delete(key);
+      this.announced.delete(`BackendSecurityPolicy/${key}`);
       this.requeueRoutesOfBackends(previous ? this.state.backendsTargetedBy(previous) : []);
       return;
     }
@@ -205,32 +275,61 @@ export class Controller {
   }
 
   onHttpRouteFilter(filter: ChildObject, phase: Phase): void {
-    this.onChildChange("HTTPRouteFilter", filter, undefined, phase);
+    const key = keyOf(filter);
+    const previous = this.state.routeFilters.get(key);
+    if (phase === "DELETED") this.state.routeFilters.delete(key);
+    else this.state.routeFilters.set(key, filter);
+    this.onChildChange("HTTPRouteFilter", filter, previous, phase);
   }
 
-  /** Re-queues every object: the safety net for watch events that were never delivered. */
+  /**
+   * Re-queues every object: the safety net for watch events that were never delivered. A
+   * configuration entry whose route is gone (deleted while the controller was down) is removed
+   * once two resyncs in a row found it so: never on the first, which may come before the route
+   * watch has listed everything.
+   */
   resync(): void {
     for (const key of this.state.routes.keys()) this.queue.add(`route:${key}`);
     for (const key of this.state.backends.keys()) this.queue.add(`backend:${key}`);
     for (const key of this.state.policies.keys()) this.queue.add(`policy:${key}`);
+    for (const key of this.written.keys()) {
+      if (this.state.routes.has(key)) {
+        this.orphans.delete(key);
+        continue;
+      }
+      const seen = (this.orphans.get(key) ?? 0) + 1;
+      this.orphans.set(key, seen);
+      if (seen < 2) continue;
+      this.gone.add(key);
+      this.queue.add(`route:${key}`);
+    }
   }
 
-  /** A generated object changed: its route re-reads Envoy Gateway's status, or re-creates it. */
+  /**
+   * A generated object changed: its route re-reads Envoy Gateway's status, re-creates a deleted
+   * child, or prunes one it no longer wants (seen for the first time, e.g. after a restart).
+   */
   private onChildChange(
     kind: ChildKind,
     child: ChildObject,
     previous: ChildObject | undefined,
     phase: Phase,
   ): void {
+    this.state.trackChild(kind, child, phase !== "DELETED");
     const routeKey = ownerRouteKey(child as never);
     if (!routeKey) return;
+    const appliedKey = `${kind}/${keyOf(child)}`;
     if (phase === "DELETED") {
-      this.applied.delete(`${kind}/${keyOf(child)}`);
+      this.applied.delete(appliedKey);
       this.queue.add(`route:${routeKey}`);
       return;
     }
-    if (JSON.stringify(previous?.status) !== JSON.stringify(child.status))
+    if (!previous && !this.applied.has(appliedKey)) {
       this.queue.add(`route:${routeKey}`);
+    } else if (JSON.stringify(previous?.status) !== JSON.stringify(child.status)) {
+      // Envoy Gateway writes the status of a route's objects in quick succession: read them once.
+      this.queue.addAfter(`route:${routeKey}`, this.timing.childStatusSettleMs);
+    }
   }
 
   private requeueRoutesOfBackends(backendKeys: string[]): void {
@@ -255,17 +354,16 @@ export class Controller {
       this.settings.configSecretPrefix,
       shardOf(namespace, name, this.settings.configShards),
     );
+    const dataKey = routeDataKey(namespace, name);
     const route = this.state.routes.get(key);
     if (!route) {
       // The children go with their owner; the configuration entry lives elsewhere and must be removed.
-      await this.client.setConfigEntry(
-        this.settings.extProcNamespace,
-        shard,
-        routeDataKey(namespace, name),
-        undefined,
-      );
+      if (!this.gone.has(key)) return;
+      const entry = this.written.get(key);
+      if (entry) await this.config.write(entry.shard, dataKey, null);
       this.written.delete(key);
-      this.pruned.delete(key);
+      this.orphans.delete(key);
+      this.gone.delete(key);
       return;
     }
     const routeObject = route as unknown as RouteObject;
@@ -277,18 +375,24 @@ export class Controller {
       buildHttpRoute(inputs),
       buildExtensionPolicy(routeObject, this.settings),
     ];
-    for (const child of children) await this.applyOnce(child);
+    try {
+      for (const child of children) await this.applyOnce(child);
+    } catch (error) {
+      // The namespace is being deleted, the route with it: nothing left to wire.
+      if (isNamespaceTerminating(error)) return;
+      throw error;
+    }
     await this.pruneChildren(routeObject, children);
 
     const document = JSON.stringify(buildRouteConfig(inputs));
-    if (this.written.get(key) !== document) {
-      await this.client.setConfigEntry(
-        this.settings.extProcNamespace,
-        shard,
-        routeDataKey(namespace, name),
-        document,
-      );
-      this.written.set(key, document);
+    const digest = digestOf(document);
+    const previous = this.written.get(key);
+    if (previous?.shard !== shard || previous.digest !== digest) {
+      await this.config.write(shard, dataKey, document);
+      // Found in another shard at start (the shard count changed): the old copy goes.
+      if (previous && previous.shard !== shard)
+        await this.config.write(previous.shard, dataKey, null);
+      this.written.set(key, { shard, digest });
     }
 
     const verdict = routeVerdict(inputs, {
@@ -300,7 +404,23 @@ export class Controller {
         `${namespace}/${extProcBackendName(routeObject)}`,
       )?.status as never,
     });
+    if (verdict.reason === WAITING_FOR_ENVOY_GATEWAY && this.stillInGrace(key)) return;
+    this.waitingSince.delete(key);
     await this.writeStatus("AIGatewayRoute", route, verdict);
+  }
+
+  /**
+   * Whether a route that only waits for Envoy Gateway's report may wait a little longer before
+   * saying so; if it may, it is reconciled again when the grace ends.
+   */
+  private stillInGrace(key: string): boolean {
+    const now = Date.now();
+    const since = this.waitingSince.get(key) ?? now;
+    const left = since + this.timing.waitingGraceMs - now;
+    if (left <= 0) return false;
+    this.waitingSince.set(key, since);
+    this.queue.addAfter(`route:${key}`, left);
+    return true;
   }
 
   async reconcileBackend(key: string): Promise<void> {
@@ -328,30 +448,25 @@ export class Controller {
 
   private async applyOnce(child: GeneratedObject): Promise<void> {
     const cacheKey = `${child.kind}/${child.metadata.namespace}/${child.metadata.name}`;
-    const json = JSON.stringify(child);
+    const json = digestOf(JSON.stringify(child));
     if (this.applied.get(cacheKey) === json) return;
     await this.client.apply(child);
     this.applied.set(cacheKey, json);
   }
 
-  /** Deletes children of the route that the current spec no longer produces (once per generation). */
+  /**
+   * Deletes the route's children (as the watches report them) that the current spec no longer
+   * produces. A child the watches have not reported yet is pruned when its first event re-queues
+   * the route, so this never needs to LIST.
+   */
   private async pruneChildren(route: RouteObject, wanted: GeneratedObject[]): Promise<void> {
-    const key = `${route.metadata.namespace}/${route.metadata.name}`;
-    const generation = route.metadata.generation ?? 0;
-    if (this.pruned.get(key) === generation) return;
+    const { namespace, name } = route.metadata;
     const wantedNames = new Set(wanted.map(child => `${child.kind}/${child.metadata.name}`));
-    for (const kind of CHILD_KINDS) {
-      for (const name of await this.client.childrenOf(
-        kind,
-        route.metadata.namespace,
-        labelValue(route.metadata.name),
-      )) {
-        if (wantedNames.has(`${kind}/${name}`)) continue;
-        await this.client.deleteChild(kind, route.metadata.namespace, name);
-        this.applied.delete(`${kind}/${route.metadata.namespace}/${name}`);
-      }
+    for (const child of this.state.childrenOf(namespace, labelValue(name))) {
+      if (wantedNames.has(`${child.kind}/${child.name}`)) continue;
+      await this.client.deleteChild(child.kind, namespace, child.name);
+      this.applied.delete(`${child.kind}/${namespace}/${child.name}`);
     }
-    this.pruned.set(key, generation);
   }
 
   /** Writes status only when it changes, and an event when Accepted flips. */
@@ -367,8 +482,15 @@ export class Controller {
     await this.client.patchStatus(kind, namespace, name, next);
     // Later reconciles in this process see what was written, before the watch echoes it.
     object.status = next;
-    const after = next.conditions!.find(c => c.type === ACCEPTED)!;
-    if (before?.status === after.status) return;
+    // An event says when Accepted flips. A new route waits for Envoy Gateway for a moment, which is
+    // not news: the first event it gets is about where it ends up.
+    const eventKey = `${kind}/${namespace}/${name}`;
+    const told = this.announced.has(eventKey) ? this.announced.get(eventKey) : toldBy(before);
+    const telling = toldBy(next.conditions!.find(c => c.type === ACCEPTED)) ?? told;
+    if (telling === told) return;
+    this.announced.set(eventKey, telling);
+    // An object that simply comes up Accepted is what was asked for: problems and recoveries are news.
+    if (told === undefined && telling === "True") return;
     log.info(verdict.accepted ? "accepted" : "not accepted", {
       kind,
       namespace,

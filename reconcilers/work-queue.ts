@@ -7,6 +7,8 @@ export interface QueueOptions {
   concurrency: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Collect keys without running them until `resume()`. */
+  startPaused?: boolean;
 }
 
 export type KeyHandler = (key: string) => Promise<void>;
@@ -18,15 +20,25 @@ export class WorkQueue {
   /** Keys added again while running: they run once more afterwards. */
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Keys waiting to be added: a retry's backoff or an `addAfter` delay. */
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  private paused: boolean;
 
   constructor(
     private readonly handler: KeyHandler,
     private readonly options: QueueOptions,
     private readonly onError: (key: string, error: unknown, attempt: number) => void = () => {},
-  ) {}
+  ) {
+    this.paused = options.startPaused ?? false;
+  }
+
+  /** Starts running keys (those added while paused included). */
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -38,6 +50,17 @@ export class WorkQueue {
     this.queued.add(key);
     this.pending.push(key);
     this.pump();
+  }
+
+  /**
+   * Adds `key` after `delayMs`, or sooner if it is already due sooner: further calls while it waits
+   * never push it back, so a burst of changes within the delay costs one run.
+   */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    const due = this.timers.get(key)?.due;
+    if (due !== undefined && due <= Date.now() + delayMs) return;
+    this.schedule(key, delayMs);
   }
 
   /** How many times `key` has failed in a row. */
@@ -53,7 +76,7 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.pending.length = 0;
     this.queued.clear();
@@ -72,7 +95,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (this.running.size < this.options.concurrency) {
+    while (!this.paused && this.running.size < this.options.concurrency) {
       const index = this.pending.findIndex(key => !this.running.has(key));
       if (index < 0) return;
       const [key] = this.pending.splice(index, 1);
@@ -101,13 +124,20 @@ export class WorkQueue {
 
   private retryLater(key: string, attempt: number): void {
     if (this.stopped || this.timers.has(key)) return;
-    const delay = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempt - 1));
+    this.schedule(
+      key,
+      Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempt - 1)),
+    );
+  }
+
+  private schedule(key: string, delay: number): void {
+    clearTimeout(this.timers.get(key)?.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
       this.notifyIfIdle();
     }, delay);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, due: Date.now() + delay });
   }
 }

@@ -106,34 +106,45 @@ export function ruleViolations(spec: AIGatewayRouteSpec, namespace: string): Vio
   ];
 }
 
-/** Warnings for references to objects that do not exist yet; apply order must not matter. */
+/**
+ * Warnings for references to objects that do not exist yet; apply order must not matter. The
+ * backends of each namespace are read once (a route names many), concurrently with the Gateways;
+ * warnings keep spec order.
+ */
 export async function missingReferences(
   spec: AIGatewayRouteSpec,
   namespace: string,
   lookup: ReferenceLookup,
 ): Promise<string[]> {
-  const warnings: string[] = [];
-  for (const [index, parent] of (spec.parentRefs ?? []).entries()) {
+  const parents = (spec.parentRefs ?? []).map(async (parent, index) => {
     const ns = parent.namespace ?? namespace;
-    if (!(await lookup.exists("Gateway", ns, parent.name))) {
+    if (await lookup.exists("Gateway", ns, parent.name)) return [];
+    return [
+      `spec.parentRefs[${index}]: Gateway "${parent.name}" not found in namespace "${ns}"; the route takes no traffic until it exists`,
+    ];
+  });
+  const refs = spec.rules.flatMap((rule, r) =>
+    (rule.backendRefs ?? []).map((ref, b) => ({
+      r,
+      b,
+      name: ref.name,
+      ns: ref.namespace ?? namespace,
+    })),
+  );
+  const backendsIn = new Map(
+    [...new Set(refs.map(ref => ref.ns))].map(ns => [ns, lookup.namesIn("AIServiceBackend", ns)]),
+  );
+  const backends = (async () => {
+    const warned = new Set<string>();
+    const warnings: string[] = [];
+    for (const { r, b, name, ns } of refs) {
+      if (warned.has(`${ns}/${name}`) || (await backendsIn.get(ns)!).has(name)) continue;
+      warned.add(`${ns}/${name}`);
       warnings.push(
-        `spec.parentRefs[${index}]: Gateway "${parent.name}" not found in namespace "${ns}"; the route takes no traffic until it exists`,
+        `spec.rules[${r}].backendRefs[${b}]: AIServiceBackend "${name}" not found in namespace "${ns}"; the route is not Accepted until it exists`,
       );
     }
-  }
-  const checked = new Set<string>();
-  for (const [r, rule] of spec.rules.entries()) {
-    for (const [b, ref] of (rule.backendRefs ?? []).entries()) {
-      const ns = ref.namespace ?? namespace;
-      const key = `${ns}/${ref.name}`;
-      if (checked.has(key)) continue;
-      checked.add(key);
-      if (!(await lookup.exists("AIServiceBackend", ns, ref.name))) {
-        warnings.push(
-          `spec.rules[${r}].backendRefs[${b}]: AIServiceBackend "${ref.name}" not found in namespace "${ns}"; the route is not Accepted until it exists`,
-        );
-      }
-    }
-  }
-  return warnings;
+    return warnings;
+  })();
+  return (await Promise.all([...parents, backends])).flat();
 }

@@ -13,6 +13,8 @@ export interface ExistingPolicy {
  */
 export interface ReferenceLookup {
   exists(kind: ReferencedKind, namespace: string, name: string): Promise<boolean>;
+  /** The names of the objects of `kind` in `namespace`: one read for many references. */
+  namesIn(kind: ReferencedKind, namespace: string): Promise<Set<string>>;
   /** The Secret's data keys, or `undefined` when the Secret does not exist. */
   secretKeys(namespace: string, name: string): Promise<string[] | undefined>;
   /** The BackendSecurityPolicies in a namespace. */

@@ -33,6 +33,16 @@ export class ObjectSetLookup implements ReferenceLookup {
     return this.find(kind, namespace, name) !== undefined;
   }
 
+  async namesIn(kind: ReferencedKind, namespace: string): Promise<Set<string>> {
+    return new Set(
+      this.objects
+        .filter(
+          o => o.kind === kind && (o.metadata?.namespace ?? this.defaultNamespace) === namespace,
+        )
+        .map(o => o.metadata?.name ?? ""),
+    );
+  }
+
   async secretKeys(namespace: string, name: string): Promise<string[] | undefined> {
     const secret = this.find("Secret", namespace, name);
     if (!secret) return undefined;

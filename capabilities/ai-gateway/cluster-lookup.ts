@@ -1,14 +1,10 @@
-import { K8s, kind } from "pepr";
 import type { ExistingPolicy, ReferencedKind, ReferenceLookup } from "../../api/validation/lookup";
+import type { BackendSecurityPolicySpec } from "../../api/v1alpha1";
+import { RESOURCE_TYPES } from "../../controllers/resource-types";
+import { KubeApi, KubeApiError } from "../../lib/kube-api";
 import { componentLogger } from "../../lib/logger";
-import { AIServiceBackend, Backend, BackendSecurityPolicy, Gateway } from "../kinds";
 
 const log = componentLogger("admission.lookup");
-
-const MODELS = { Gateway, Backend, AIServiceBackend, Secret: kind.Secret } as const;
-
-/** kfc rejects with the HTTP response, not an Error. */
-const statusOf = (error: unknown) => (error as { status?: number })?.status;
 
 /** A lookup the API server could not answer (anything but "not found"). */
 export class LookupError extends Error {
@@ -18,46 +14,65 @@ export class LookupError extends Error {
   }
 }
 
+/**
+ * Admission only warns about missing references, so the API server's watch cache (which may lag by
+ * moments) is good enough, and spares it a read from etcd for every reference of every request.
+ */
+const FROM_CACHE = { resourceVersion: "0" };
+
+const statusOf = (error: unknown) => (error instanceof KubeApiError ? error.status : undefined);
+
 /** Looks references up in the API server; "not found" is an answer, any other failure throws. */
 export class ClusterLookup implements ReferenceLookup {
+  constructor(private readonly api: () => Promise<KubeApi>) {}
+
   async exists(referenced: ReferencedKind, namespace: string, name: string): Promise<boolean> {
-    try {
-      await K8s(MODELS[referenced]).InNamespace(namespace).Get(name);
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      log.warn("reference lookup failed", {
-        kind: referenced,
-        namespace,
-        name,
-        status: statusOf(error),
-      });
-      throw new LookupError(`${referenced} ${namespace}/${name}`, statusOf(error));
-    }
+    const found = await this.read(`${referenced} ${namespace}/${name}`, async () =>
+      (await this.api()).get({ ...RESOURCE_TYPES[referenced], namespace, name }, FROM_CACHE),
+    );
+    return found !== undefined;
+  }
+
+  async namesIn(referenced: ReferencedKind, namespace: string): Promise<Set<string>> {
+    const items = await this.read(`the ${referenced}s in ${namespace}`, async () =>
+      (await this.api()).list<{ metadata?: { name?: string } }>(
+        { ...RESOURCE_TYPES[referenced], namespace },
+        { ...FROM_CACHE, metadataOnly: true },
+      ),
+    );
+    return new Set(items.map(item => item.metadata?.name ?? ""));
   }
 
   async secretKeys(namespace: string, name: string): Promise<string[] | undefined> {
-    try {
-      const secret = await K8s(kind.Secret).InNamespace(namespace).Get(name);
-      // Only the key names are read; the values never leave the API server's answer.
-      return Object.keys(secret.data ?? {});
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      log.warn("secret lookup failed", { namespace, name, status: statusOf(error) });
-      throw new LookupError(`Secret ${namespace}/${name}`, statusOf(error));
-    }
+    const secret = await this.read(`Secret ${namespace}/${name}`, async () =>
+      (await this.api()).get<{ data?: Record<string, string> }>(
+        { ...RESOURCE_TYPES.Secret, namespace, name },
+        FROM_CACHE,
+      ),
+    );
+    // Only the key names are read; the values never leave the API server's answer.
+    return secret && Object.keys(secret.data ?? {});
   }
 
   async backendSecurityPolicies(namespace: string): Promise<ExistingPolicy[]> {
-    const list = await K8s(BackendSecurityPolicy)
-      .InNamespace(namespace)
-      .Get()
-      .catch(error => {
-        throw new LookupError(`the BackendSecurityPolicies in ${namespace}`, statusOf(error));
-      });
-    return list.items.map(policy => ({
+    const policies = await this.read(`the BackendSecurityPolicies in ${namespace}`, async () =>
+      (await this.api()).list<{ metadata?: { name?: string }; spec?: BackendSecurityPolicySpec }>({
+        ...RESOURCE_TYPES.BackendSecurityPolicy,
+        namespace,
+      }),
+    );
+    return policies.map(policy => ({
       name: policy.metadata?.name ?? "",
       targetNames: (policy.spec?.targetRefs ?? []).map(target => target.name),
     }));
+  }
+
+  private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      log.warn("reference lookup failed", { what, status: statusOf(error) });
+      throw new LookupError(what, statusOf(error));
+    }
   }
 }

@@ -1,14 +1,18 @@
 /** The module's one controller instance and how it starts (only where Pepr runs watches). */
 import { settingsFromEnv } from "../../controllers/settings";
 import { componentLogger } from "../../lib/logger";
-import { KfcClusterClient } from "../../reconcilers/cluster-client";
-import { Controller } from "../../reconcilers/controller";
+import { ApiClusterClient } from "../../reconcilers/cluster-client";
+import { Controller, DEFAULT_QUEUE_OPTIONS } from "../../reconcilers/controller";
+import { kubeApi } from "./api-connection";
 import { watchReferences } from "./reference-watches";
 
 const log = componentLogger("controller");
 
 export const settings = settingsFromEnv(process.env);
-export const controller = new Controller(new KfcClusterClient(), settings);
+// Paused until the cluster is known: see `startController`.
+export const controller = new Controller(new ApiClusterClient(kubeApi), settings, {
+  queue: { ...DEFAULT_QUEUE_OPTIONS, startPaused: true },
+});
 
 /** The watcher pod and `pepr dev` reconcile; the admission pods and `pepr build` must not. */
 export const reconcilesHere = () =>
@@ -16,20 +20,24 @@ export const reconcilesHere = () =>
 
 const RETRY_MS = 5_000;
 
-/** Creates the configuration store (retrying until the API server lets it) and starts the watches. */
+/**
+ * Creates the configuration store and lists the AI Gateway kinds (retrying until the API server
+ * lets it), starts the watches of what they refer to, and only then starts reconciling.
+ */
 export async function startController(): Promise<void> {
   for (;;) {
     try {
       await controller.start();
       break;
     } catch (error) {
-      log.warn("could not create the configuration store; retrying", {
+      log.warn("could not open the configuration store or list the AI Gateway kinds; retrying", {
         error: (error as Error).message,
       });
       await new Promise(resolve => setTimeout(resolve, RETRY_MS));
     }
   }
   await watchReferences(controller);
+  controller.queue.resume();
   log.info("controller started", {
     extProcNamespace: settings.extProcNamespace,
     shards: settings.configShards,

@@ -2,13 +2,14 @@ import { ResourceValidator } from "../../api/validate";
 import { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from "../kinds";
 import { admissionValidator } from "./admission";
 import { aiGateway, OnSchedule, When } from "./capability";
+import { kubeApi } from "./api-connection";
 import { ClusterLookup } from "./cluster-lookup";
 import { controller, settings } from "./controller";
 
 export { aiGateway };
 
 const validator = new ResourceValidator();
-const lookup = new ClusterLookup();
+const lookup = new ClusterLookup(kubeApi);
 
 // Routes: deny invalid ones (warn about missing backends and Gateways); reconcile the rest.
 When(AIGatewayRoute)

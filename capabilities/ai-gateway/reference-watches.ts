@@ -6,7 +6,7 @@
  */
 import { K8s, kind } from "pepr";
 import { WatchEvent } from "kubernetes-fluent-client";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../../controllers/metadata";
+import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../../controllers/metadata";
 import { componentLogger } from "../../lib/logger";
 import type { Controller, Phase } from "../../reconcilers/controller";
 import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
@@ -16,12 +16,18 @@ const log = componentLogger("watches");
 const isPhase = (phase: string): phase is Phase =>
   phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED";
 
-/** Starts the watches; a watch that gives up ends the process so the Deployment restarts it fresh. */
+/**
+ * Starts the watches and resolves once each has delivered its initial list. A watch that gives up
+ * ends the process so the Deployment restarts it fresh.
+ */
 export async function watchReferences(controller: Controller): Promise<void> {
   const watchers = [
-    K8s(kind.Secret).Watch((secret, phase) => {
-      if (isPhase(phase)) controller.onSecret(secret as never, phase);
-    }),
+    // Not our own configuration shards: each route change rewrites one, up to 1 MiB.
+    K8s(kind.Secret)
+      .WithLabel(`!${CONFIG_LABEL}`)
+      .Watch((secret, phase) => {
+        if (isPhase(phase)) controller.onSecret(secret as never, phase);
+      }),
     K8s(Backend).Watch((backend, phase) => {
       if (isPhase(phase)) controller.onGatewayBackend(backend as never, phase);
     }),

@@ -48,6 +48,22 @@ describe("references to objects that do not exist yet", () => {
     });
   });
 
+  it("names a missing backend once, at its first use, whatever namespace it is in", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules.push({
+        backendRefs: [
+          { name: "groq-backend" },
+          { name: "openai-backend", namespace: "team-b" },
+          { name: "openai-backend" },
+        ],
+      } as never);
+    });
+    expect((await validate(route, cluster.slice(0, 4))).warnings).toEqual([
+      'spec.rules[0].backendRefs[1]: AIServiceBackend "groq-backend" not found in namespace "default"; the route is not Accepted until it exists',
+      'spec.rules[1].backendRefs[1]: AIServiceBackend "openai-backend" not found in namespace "team-b"; the route is not Accepted until it exists',
+    ]);
+  });
+
   it("approves a backend whose Envoy Gateway Backend is missing", async () => {
     expect(await validate(validBackend(), [])).toEqual({
       violations: [],

@@ -67,6 +67,7 @@ describe("admissionValidator", () => {
       new ResourceValidator(),
       {
         exists: async () => true,
+        namesIn: async () => new Set(["b"]),
         secretKeys: async () => ["apiKey"],
         backendSecurityPolicies: async () => {
           throw new Error(

@@ -15,14 +15,18 @@ import {
 /* eslint-disable @typescript-eslint/no-explicit-any -- assertions read plain manifests */
 
 let clock = 0;
+/** Retries in milliseconds, and statuses written as soon as they are known. */
+const FAST = {
+  queue: { concurrency: 4, baseDelayMs: 1, maxDelayMs: 5 },
+  waitingGraceMs: 0,
+  childStatusSettleMs: 0,
+};
 function setup() {
   const client = new RecordingClusterClient();
-  const controller = new Controller(
-    client,
-    DEFAULT_SETTINGS,
-    { concurrency: 4, baseDelayMs: 1, maxDelayMs: 5 },
-    () => new Date(Date.UTC(2026, 0, 1, 0, 0, clock++)),
-  );
+  const controller = new Controller(client, DEFAULT_SETTINGS, {
+    ...FAST,
+    now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, clock++)),
+  });
   return { client, controller };
 }
 
@@ -269,20 +273,37 @@ describe("Controller", () => {
     expect(routeDocument(client)).toBeUndefined();
   });
 
-  it("prunes children the route no longer produces", async () => {
+  it("prunes children the route no longer produces, whether seen before or after the route", async () => {
     const { client, controller } = setup();
-    await client.apply({
-      apiVersion: "gateway.envoyproxy.io/v1alpha1",
-      kind: "HTTPRouteFilter",
-      metadata: {
-        name: "old-filter",
-        namespace: NS,
-        labels: { "aigateway.envoyproxy.io/route": "openai-route" },
-      },
-    });
+    const leftover = (name: string) => {
+      const filter = {
+        apiVersion: "gateway.envoyproxy.io/v1alpha1",
+        kind: "HTTPRouteFilter",
+        metadata: {
+          name,
+          namespace: NS,
+          labels: {
+            "app.kubernetes.io/managed-by": "ai-gateway",
+            "aigateway.envoyproxy.io/route": "openai-route",
+          },
+          ownerReferences: [{ kind: "AIGatewayRoute", name: "openai-route" }],
+        },
+      };
+      void client.apply(filter);
+      controller.onHttpRouteFilter(filter, "ADDED");
+    };
+    leftover("old-filter");
     controller.onRoute(route(), "ADDED");
     await controller.queue.idle();
     expect(client.objects.has("HTTPRouteFilter/default/old-filter")).toBe(false);
+
+    // A leftover the watch reports only after the route was reconciled (e.g. after a restart).
+    leftover("older-filter");
+    await controller.queue.idle();
+    expect(client.objects.has("HTTPRouteFilter/default/older-filter")).toBe(false);
+    expect(client.objects.has("HTTPRouteFilter/default/ai-eg-host-rewrite-openai-route")).toBe(
+      true,
+    );
   });
 
   it("re-reconciles routes when an Envoy Gateway Backend appears", async () => {
@@ -311,5 +332,162 @@ describe("Controller", () => {
       events: client.events,
     });
     expect(everythingElse).not.toContain(canary);
+  });
+});
+
+describe("Controller across restarts and bursts", () => {
+  const entryKey = `route_${NS}_openai-route.json`;
+
+  async function acceptedController() {
+    const { client, controller } = setup();
+    await controller.start();
+    allEvents().forEach(([, send]) => send(controller));
+    envoyGatewayAccepts(controller);
+    await controller.queue.idle();
+    return client;
+  }
+
+  /** A controller started fresh against what `client` holds, as after a restart. */
+  async function restarted(client: RecordingClusterClient, options: { paused?: boolean } = {}) {
+    const controller = new Controller(client, DEFAULT_SETTINGS, {
+      ...FAST,
+      queue: { ...FAST.queue, startPaused: options.paused },
+    });
+    await controller.start();
+    return controller;
+  }
+
+  it("keeps a route's configuration when a child's event arrives before the route's", async () => {
+    const client = await acceptedController();
+    const controller = await restarted(client);
+    controller.onHttpRoute(
+      {
+        metadata: {
+          name: "openai-route",
+          namespace: NS,
+          labels: {
+            "app.kubernetes.io/managed-by": "ai-gateway",
+            "aigateway.envoyproxy.io/route": "openai-route",
+          },
+          ownerReferences: [{ kind: "AIGatewayRoute", name: "openai-route" }],
+        },
+      } as any,
+      "ADDED",
+    );
+    controller.resync();
+    await controller.queue.idle();
+    expect(client.configEntries().has(entryKey)).toBe(true);
+  });
+
+  it("removes the entry of a route deleted while it was down, on the second resync", async () => {
+    const client = await acceptedController();
+    const controller = await restarted(client);
+    controller.resync();
+    await controller.queue.idle();
+    expect(client.configEntries().has(entryKey)).toBe(true);
+    controller.resync();
+    await controller.queue.idle();
+    expect(client.configEntries().has(entryKey)).toBe(false);
+  });
+
+  it("after a restart, lists the cluster first: no rewrite, no status flap, no event", async () => {
+    const client = await acceptedController();
+    // What the API server holds: the objects with the status the first controller wrote.
+    const withStatus = <T extends { metadata?: { name?: string } }>(kind: string, object: T) => ({
+      ...object,
+      status: client.statuses.get(`${kind}/${NS}/${object.metadata?.name}`),
+    });
+    client.parents.AIGatewayRoute = [withStatus("AIGatewayRoute", route())];
+    client.parents.AIServiceBackend = ["openai-backend", "groq-backend"].map(name =>
+      withStatus("AIServiceBackend", aiBackend(name)),
+    );
+    client.parents.BackendSecurityPolicy = [withStatus("BackendSecurityPolicy", policy())];
+    const [writes, statusWrites, events] = [
+      client.configWrites,
+      client.statusWrites.length,
+      client.events.length,
+    ];
+    const controller = await restarted(client, { paused: true });
+    // The reference watches list what the routes refer to, in whatever order, then it resumes.
+    allEvents()
+      .filter(([name]) => /Backend$|Secret/.test(name) && !/AIServiceBackend/.test(name))
+      .reverse()
+      .forEach(([, send]) => send(controller));
+    envoyGatewayAccepts(controller);
+    controller.queue.resume();
+    await controller.queue.idle();
+    expect(client.configWrites).toBe(writes);
+    expect(client.statusWrites.length).toBe(statusWrites);
+    expect(client.events.length).toBe(events);
+  });
+
+  it("writes a burst of routes to a shard in fewer patches than routes", async () => {
+    const { client, controller } = setup();
+    const settings = { ...DEFAULT_SETTINGS, configShards: 1 };
+    const oneShard = new Controller(client, settings, {
+      ...FAST,
+      queue: { ...FAST.queue, concurrency: 8 },
+    });
+    void controller;
+    allEvents()
+      .filter(([name]) => name !== "route")
+      .forEach(([, send]) => send(oneShard));
+    for (let i = 0; i < 20; i++) {
+      const r = route();
+      r.metadata!.name = `route-${i}`;
+      r.metadata!.uid = `uid-route-${i}`;
+      oneShard.onRoute(r, "ADDED");
+    }
+    await oneShard.queue.idle();
+    expect(client.configEntries().size).toBe(20);
+    expect(client.configWrites).toBeLessThan(20);
+  });
+
+  it("sends no event for a new route that waits for Envoy Gateway and comes up Accepted", async () => {
+    const { client, controller } = setup();
+    allEvents()
+      .reverse()
+      .forEach(([, send]) => send(controller));
+    await controller.queue.idle();
+    expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.reason).toBe(
+      "WaitingForEnvoyGateway",
+    );
+    expect(client.events.filter(e => e.kind === "AIGatewayRoute")).toEqual([]);
+    envoyGatewayAccepts(controller);
+    await controller.queue.idle();
+    expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
+    expect(client.events).toEqual([]);
+  });
+});
+
+describe("Controller status timing", () => {
+  it("writes a new route's status once when Envoy Gateway reports within the grace", async () => {
+    const client = new RecordingClusterClient();
+    const controller = new Controller(client, DEFAULT_SETTINGS, {
+      ...FAST,
+      waitingGraceMs: 60_000,
+    });
+    allEvents()
+      .reverse()
+      .forEach(([, send]) => send(controller));
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")).toBeUndefined();
+    envoyGatewayAccepts(controller);
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
+    expect(client.statusWrites.filter(w => w.kind === "AIGatewayRoute")).toHaveLength(1);
+    controller.queue.stop();
+  });
+
+  it("says it waits for Envoy Gateway once the grace is over", async () => {
+    const client = new RecordingClusterClient();
+    const controller = new Controller(client, DEFAULT_SETTINGS, { ...FAST, waitingGraceMs: 30 });
+    allEvents()
+      .reverse()
+      .forEach(([, send]) => send(controller));
+    await controller.queue.idle();
+    expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.reason).toBe(
+      "WaitingForEnvoyGateway",
+    );
   });
 });

@@ -5,6 +5,7 @@ import type {
   EventRecord,
   GeneratedObject,
   ParentKind,
+  StoredEntry,
 } from "../../reconcilers/cluster-client";
 
 /** Records what the controller writes, as the API server would hold it. */
@@ -15,6 +16,7 @@ export class RecordingClusterClient implements ClusterClient {
   readonly config = new Map<string, Map<string, string>>();
   readonly events: EventRecord[] = [];
   applyCount = 0;
+  configWrites = 0;
   /** Makes the next N writes fail, like an API server that is briefly unavailable. */
   failNext = 0;
 
@@ -34,17 +36,6 @@ export class RecordingClusterClient implements ClusterClient {
     );
   }
 
-  async childrenOf(kind: ChildKind, namespace: string, routeLabel: string): Promise<string[]> {
-    return [...this.objects.values()]
-      .filter(
-        o =>
-          o.kind === kind &&
-          o.metadata.namespace === namespace &&
-          o.metadata.labels?.["aigateway.envoyproxy.io/route"] === routeLabel,
-      )
-      .map(o => o.metadata.name);
-  }
-
   async deleteChild(kind: ChildKind, namespace: string, name: string): Promise<void> {
     this.objects.delete(`${kind}/${namespace}/${name}`);
   }
@@ -61,19 +52,25 @@ export class RecordingClusterClient implements ClusterClient {
     this.statusWrites.push({ kind, key, status: structuredClone(status) });
   }
 
-  async ensureConfigStore(): Promise<void> {}
+  async openConfigStore(): Promise<StoredEntry[]> {
+    return [...this.config].flatMap(([shard, entries]) =>
+      [...entries].map(([key, document]) => ({ shard, key, document })),
+    );
+  }
 
-  async setConfigEntry(
-    namespace: string,
+  async setConfigEntries(
+    _namespace: string,
     shard: string,
-    key: string,
-    value: string | undefined,
+    entries: Record<string, string | null>,
   ): Promise<void> {
     this.maybeFail("write config");
-    const entries = this.config.get(shard) ?? new Map<string, string>();
-    if (value === undefined) entries.delete(key);
-    else entries.set(key, value);
-    this.config.set(shard, entries);
+    this.configWrites++;
+    const stored = this.config.get(shard) ?? new Map<string, string>();
+    for (const [key, value] of Object.entries(entries)) {
+      if (value === null) stored.delete(key);
+      else stored.set(key, value);
+    }
+    this.config.set(shard, stored);
   }
 
   /** Every configuration document, by data key. */
@@ -83,6 +80,17 @@ export class RecordingClusterClient implements ClusterClient {
       for (const [key, value] of entries) all.set(key, JSON.parse(value));
     }
     return all;
+  }
+
+  /** The AI Gateway objects "in the API server", for a controller's start to list. */
+  readonly parents: Record<ParentKind, unknown[]> = {
+    AIGatewayRoute: [],
+    AIServiceBackend: [],
+    BackendSecurityPolicy: [],
+  };
+
+  async listAll<T>(kind: ParentKind): Promise<T[]> {
+    return structuredClone(this.parents[kind]) as T[];
   }
 
   async recordEvent(event: EventRecord): Promise<void> {

@@ -96,7 +96,13 @@ async function startModule(state: ClusterState): Promise<void> {
     logFile,
     {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, KUBECONFIG: state.kubeconfig, AIGW_RESYNC_SECONDS: "30" },
+      env: {
+        ...process.env,
+        KUBECONFIG: state.kubeconfig,
+        AIGW_RESYNC_SECONDS: "30",
+        // `pepr dev` logs at debug by default; the module runs at info in a cluster.
+        LOG_LEVEL: process.env.AIGW_MODULE_LOG_LEVEL ?? "info",
+      },
     },
   );
   log("building and starting the module (pepr dev)");

@@ -1,0 +1,225 @@
+/**
+ * A small Kubernetes REST client over one pool of keep-alive connections, for the module's
+ * request/response calls (admission lookups, applies, status writes).
+ *
+ * Why not kubernetes-fluent-client for these: it re-reads the kubeconfig and opens a new TLS
+ * connection (an undici Agent kept alive for ten minutes) on every call. Under load that is a TLS
+ * handshake per call on both ends and thousands of idle sockets held by the module. Watches stay
+ * with Pepr and kfc: they are long-lived, one connection each.
+ *
+ * The kubeconfig is read with `@kubernetes/client-node` (in-cluster service account, KUBECONFIG,
+ * client certificates, tokens); its credentials are re-applied every `AUTH_REFRESH_MS`, so rotated
+ * service-account tokens are picked up as client-go does.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import { Agent, request } from "undici";
+
+/** A resource type as its REST path names it. */
+export interface ResourceType {
+  /** "" for the core API group. */
+  group: string;
+  version: string;
+  plural: string;
+}
+
+/** Where one call goes: a resource type, optionally a namespace, a name and a subresource. */
+export interface ResourcePath extends ResourceType {
+  namespace?: string;
+  name?: string;
+  subresource?: "status";
+}
+
+/** The content types of the PATCH flavours the module uses. */
+export const PATCH = {
+  apply: "application/apply-patch+yaml",
+  json: "application/json-patch+json",
+  merge: "application/merge-patch+json",
+} as const;
+
+/** An answer of the API server other than 2xx, with its status and the server's message. */
+export class KubeApiError extends Error {
+  readonly code = "KubeApiError";
+
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    /** `details.causes[].type` of the API server's Status, e.g. `NamespaceTerminating`. */
+    readonly causes: string[] = [],
+  ) {
+    super(message);
+    this.name = "KubeApiError";
+  }
+
+  /** The same failure, its message prefixed with what was being done. */
+  during(what: string): KubeApiError {
+    return new KubeApiError(
+      this.status,
+      this.reason,
+      `${what}: ${this.status} ${this.message}`,
+      this.causes,
+    );
+  }
+}
+
+/** The write failed because its namespace is being deleted: retrying cannot help. */
+export const isNamespaceTerminating = (error: unknown) =>
+  error instanceof KubeApiError && error.causes.includes("NamespaceTerminating");
+
+const AUTH_REFRESH_MS = 30_000;
+
+export function resourceUrlPath(path: ResourcePath): string {
+  const root = path.group === "" ? `/api/${path.version}` : `/apis/${path.group}/${path.version}`;
+  const namespace = path.namespace ? `/namespaces/${encodeURIComponent(path.namespace)}` : "";
+  const name = path.name ? `/${encodeURIComponent(path.name)}` : "";
+  const subresource = path.subresource ? `/${path.subresource}` : "";
+  return `${root}${namespace}/${path.plural}${name}${subresource}`;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string>;
+  /** The `accept` header; default `application/json`. */
+  accept?: string;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  resourceVersion?: string;
+  metadataOnly?: boolean;
+}
+
+const METADATA_ONLY =
+  "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+export class KubeApi {
+  private headers: Record<string, string> = {};
+  private headersAt = 0;
+
+  private constructor(
+    private readonly config: KubeConfig,
+    private readonly server: string,
+    private readonly agent: Agent,
+  ) {}
+
+  /** The cluster of the default kubeconfig (in-cluster, or KUBECONFIG, or ~/.kube/config). */
+  static async fromDefaultConfig(maxConnections = 16): Promise<KubeApi> {
+    const config = new KubeConfig();
+    config.loadFromDefault();
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig names no current cluster");
+    const tls: Record<string, unknown> & { headers: Record<string, string> } = { headers: {} };
+    await config.applyToHTTPSOptions(tls);
+    const agent = new Agent({
+      connections: maxConnections,
+      keepAliveTimeout: 30_000,
+      connect: {
+        ca: tls.ca as string | undefined,
+        cert: tls.cert as string | undefined,
+        key: tls.key as string | undefined,
+        ...(tls.rejectUnauthorized !== undefined && {
+          rejectUnauthorized: tls.rejectUnauthorized as boolean,
+        }),
+        ...(cluster.tlsServerName && { servername: cluster.tlsServerName }),
+      },
+    });
+    return new KubeApi(config, cluster.server.replace(/\/$/, ""), agent);
+  }
+
+  /** GET one object; `undefined` when it does not exist. */
+  async get<T>(path: ResourcePath, query?: Record<string, string>): Promise<T | undefined> {
+    try {
+      return await this.call<T>("GET", path, { query });
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * LIST the objects of a type in a namespace (or cluster-wide). `metadataOnly` asks for
+   * PartialObjectMetadata (names, labels, … without spec or status); `resourceVersion: "0"` lets the
+   * API server answer from its watch cache.
+   */
+  async list<T>(path: ResourcePath, options: ListOptions = {}): Promise<T[]> {
+    const { metadataOnly, ...query } = options;
+    const list = await this.call<{ items?: T[] }>("GET", path, {
+      query,
+      ...(metadataOnly && { accept: METADATA_ONLY }),
+    });
+    return list.items ?? [];
+  }
+
+  async call<T>(method: string, path: ResourcePath, options: CallOptions = {}): Promise<T> {
+    const query =
+      options.query && Object.keys(options.query).length > 0
+        ? `?${new URLSearchParams(options.query)}`
+        : "";
+    const response = await request(`${this.server}${resourceUrlPath(path)}${query}`, {
+      method: method as "GET",
+      dispatcher: this.agent,
+      headers: {
+        accept: options.accept ?? "application/json",
+        ...(await this.authHeaders()),
+        ...(options.body !== undefined && {
+          "content-type": options.contentType ?? "application/json",
+        }),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return (text ? JSON.parse(text) : undefined) as T;
+    }
+    let status: { message?: string; reason?: string; details?: { causes?: { type?: string }[] } } =
+      {};
+    try {
+      status = JSON.parse(text);
+    } catch {
+      // not a Status object: the raw text says what happened
+    }
+    throw new KubeApiError(
+      response.statusCode,
+      status.reason ?? "",
+      status.message ?? (text.slice(0, 200) || `HTTP ${response.statusCode}`),
+      (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : [])),
+    );
+  }
+
+  /** Closes the pooled connections. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async authHeaders(): Promise<Record<string, string>> {
+    if (Date.now() - this.headersAt < AUTH_REFRESH_MS) return this.headers;
+    const options: { headers: Record<string, string>; auth?: string } = { headers: {} };
+    await this.config.applyToHTTPSOptions(options);
+    const headers: Record<string, string> = {};
+    const authorization = options.headers.Authorization ?? options.headers.authorization;
+    if (authorization) headers.authorization = authorization;
+    else if (options.auth)
+      headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
+    this.headers = headers;
+    this.headersAt = Date.now();
+    return headers;
+  }
+}
+
+/**
+ * One client for the whole process, connected on first use (the module loads before it may read
+ * its kubeconfig); a failed connection attempt is retried by the next call.
+ */
+export function connectOnFirstUse(
+  connect: () => Promise<KubeApi> = () => KubeApi.fromDefaultConfig(),
+): () => Promise<KubeApi> {
+  let connecting: Promise<KubeApi> | undefined;
+  return () => {
+    connecting ??= connect().catch(error => {
+      connecting = undefined;
+      throw error;
+    });
+    return connecting;
+  };
+}

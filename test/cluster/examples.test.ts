@@ -1,0 +1,81 @@
+/**
+ * Every example in examples/, applied in a shuffled order into a namespace of its own, reaches
+ * Accepted once its objects exist and Envoy Gateway (stood in for) accepts the generated ones, with
+ * its configuration delivered. The order changes per example but not per run (a fixed seed).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { configEntry, envoyGatewayReports } from "./support/envoy-gateway";
+import { jsonpath, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
+
+const EXAMPLES = join(__dirname, "../../examples");
+
+/** A Fisher–Yates shuffle driven by a small seeded generator (mulberry32). */
+function shuffled<T>(items: T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+interface Manifest {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+const reason = (namespace: string, kind: string, name: string) =>
+  jsonpath([kind, name, "-n", namespace], '{.status.conditions[?(@.type=="Accepted")].reason}');
+
+describe.each(readdirSync(EXAMPLES).filter(file => file.endsWith(".yaml")))(
+  "examples/%s, applied in a shuffled order",
+  file => {
+    const namespace = testNamespace(file.replace(/\.yaml$/, "").slice(0, 20));
+    const ns = namespace.name;
+    afterAll(() => namespace.cleanup());
+
+    it("has every object Accepted and every route's configuration delivered", async () => {
+      const manifests = parseAllDocuments(readFileSync(join(EXAMPLES, file), "utf8"))
+        .map(document => document.toJS() as Manifest)
+        .filter(manifest => manifest?.kind)
+        .map(manifest => ({ ...manifest, metadata: { ...manifest.metadata, namespace: ns } }));
+      for (const manifest of shuffled(manifests, file.length))
+        kubectlOk(["apply", "-n", ns, "-f", "-"], JSON.stringify(manifest));
+
+      const ours = manifests.filter(m =>
+        ["AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy"].includes(m.kind),
+      );
+      const routes = ours.filter(m => m.kind === "AIGatewayRoute").map(m => m.metadata.name);
+      await waitFor(
+        "the routes' generated objects",
+        () => (routes.every(route => configEntry(ns, route)) ? true : undefined),
+        60_000,
+      );
+      for (const route of routes) envoyGatewayReports(ns, route);
+      const notAccepted = () =>
+        ours
+          .map(m => [m.kind, m.metadata.name, reason(ns, m.kind.toLowerCase(), m.metadata.name)])
+          .filter(([, , why]) => why !== "Accepted");
+      await waitFor(
+        "everything to be Accepted",
+        () => (notAccepted().length ? undefined : true),
+        60_000,
+      ).catch(error => {
+        throw new Error(`${error.message}; not Accepted: ${JSON.stringify(notAccepted())}`);
+      });
+      for (const route of routes) {
+        const config = configEntry(ns, route)!;
+        for (const rule of config.rules) expect(rule.backends.length).toBeGreaterThan(0);
+      }
+    });
+  },
+);
