@@ -3,6 +3,7 @@
  */
 import { TranslationError } from "./errors";
 import { createOpenAIToAnthropic } from "./openai-anthropic";
+import { createOpenAIToAWSBedrock } from "./openai-awsbedrock";
 import { createOpenAIToGCPAnthropic } from "./openai-gcpanthropic";
 import { createOpenAIToGCPVertexAI } from "./openai-gcpvertexai";
 import {
@@ -25,6 +26,7 @@ type Factory = (backend: BackendTarget, deps: TranslatorDeps) => Translator;
 const TRANSLATORS: Record<ClientEndpoint, Partial<Record<BackendSchemaName, Factory>>> = {
   "/v1/chat/completions": {
     OpenAI: createOpenAIToOpenAIChat,
+    AWSBedrock: createOpenAIToAWSBedrock,
     AzureOpenAI: createOpenAIToAzureOpenAIChat,
     GCPVertexAI: createOpenAIToGCPVertexAI,
     GCPAnthropic: createOpenAIToGCPAnthropic,
@@ -41,6 +43,21 @@ const TRANSLATORS: Record<ClientEndpoint, Partial<Record<BackendSchemaName, Fact
 
 /** The endpoints the gateway translates. */
 export const SUPPORTED_ENDPOINTS = Object.keys(TRANSLATORS) as ClientEndpoint[];
+
+/** One (client endpoint, backend schema) pair that has a translator. */
+export interface SupportedPair {
+  endpoint: ClientEndpoint;
+  schema: BackendSchemaName;
+}
+
+/** Every pair `createTranslator` serves, endpoint by endpoint, in the order of the matrix above. */
+export const SUPPORTED_PAIRS: readonly SupportedPair[] = Object.freeze(
+  SUPPORTED_ENDPOINTS.flatMap(endpoint =>
+    (Object.keys(TRANSLATORS[endpoint]) as BackendSchemaName[]).map(schema =>
+      Object.freeze({ endpoint, schema }),
+    ),
+  ),
+);
 
 /**
  * The translator for one request to `endpoint` going to `backend`.

@@ -27,6 +27,7 @@ import {
   type RequestFacts,
 } from "./shared/chat-translation";
 import { openAIUsage } from "./shared/chunk-emitter";
+import { jsonBytes } from "./shared/json-bytes";
 
 /** The Anthropic version sent when the client did not send an `anthropic-version` header. */
 export const ANTHROPIC_API_VERSION = "2023-06-01";
@@ -60,18 +61,21 @@ export function createAnthropicMessagesTranslator(
     translateRequest(request: ClientRequest) {
       const parsed = parseChatRequest(request.body, backend);
       facts = parsed.facts;
-      const body = {
-        ...upstream.bodyFields(facts.upstreamModel),
-        ...buildAnthropicBody(parsed.request),
-        ...(facts.stream && { stream: true }),
-      };
+      // Object.assign rather than three spreads into a literal: in V8 every spread after the first
+      // copies through a slow runtime path, which took longer than building the whole body.
+      const body = Object.assign(
+        {},
+        upstream.bodyFields(facts.upstreamModel),
+        buildAnthropicBody(parsed.request),
+        facts.stream ? { stream: true } : undefined,
+      );
       return {
         path: upstream.path(facts.upstreamModel, facts.stream),
         headers: {
           set: { "content-type": "application/json", ...upstream.headers(request.headers) },
           remove: [],
         },
-        body: new TextEncoder().encode(JSON.stringify(body)),
+        body: jsonBytes(body),
         requestedModel: facts.requestedModel,
         upstreamModel: facts.upstreamModel,
         stream: facts.stream,
@@ -123,6 +127,14 @@ export function createAnthropicMessagesTranslator(
   };
 }
 
+/** The native Anthropic API: the same for every request, so it is not rebuilt for each one. */
+const ANTHROPIC_API: AnthropicUpstream = {
+  path: () => "/v1/messages",
+  bodyFields: model => ({ model }),
+  headers: (clientHeaders): Record<string, string> =>
+    clientHeaders["anthropic-version"] ? {} : { "anthropic-version": ANTHROPIC_API_VERSION },
+};
+
 /**
  * Creates the translator for one chat request to the Anthropic API: `POST /v1/messages` with `model`
  * in the body (`backend.modelNameOverride` when set) and `anthropic-version: 2023-06-01` unless the
@@ -133,10 +145,5 @@ export function createAnthropicMessagesTranslator(
  * the penalties are ignored (see `buildAnthropicBody`).
  */
 export function createOpenAIToAnthropic(backend: BackendTarget, deps: TranslatorDeps): Translator {
-  return createAnthropicMessagesTranslator(backend, deps, {
-    path: () => "/v1/messages",
-    bodyFields: model => ({ model }),
-    headers: (clientHeaders): Record<string, string> =>
-      clientHeaders["anthropic-version"] ? {} : { "anthropic-version": ANTHROPIC_API_VERSION },
-  });
+  return createAnthropicMessagesTranslator(backend, deps, ANTHROPIC_API);
 }

@@ -30,6 +30,7 @@ import {
   type RequestFacts,
 } from "./shared/chat-translation";
 import { openAIUsage } from "./shared/chunk-emitter";
+import { jsonBytes } from "./shared/json-bytes";
 
 /**
  * Creates the translator for one chat request to a Gemini model on Vertex AI.
@@ -62,7 +63,7 @@ export function createOpenAIToGCPVertexAI(
       return {
         path: `publishers/google/models/${facts.upstreamModel}:${method}`,
         headers: { set: { "content-type": "application/json" }, remove: [] },
-        body: new TextEncoder().encode(JSON.stringify(buildGeminiRequest(parsed.request))),
+        body: jsonBytes(buildGeminiRequest(parsed.request)),
         requestedModel: facts.requestedModel,
         upstreamModel: facts.upstreamModel,
         stream: facts.stream,

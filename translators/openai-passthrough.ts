@@ -4,6 +4,7 @@
  * overrides it, and responses come back as they are while their token usage is read.
  */
 import { errorTypeForStatus, openAIErrorBody, TranslationError } from "./errors";
+import { jsonBytes } from "./shared/json-bytes";
 import { createSseReader } from "./shared/sse";
 import type {
   BackendTarget,
@@ -123,7 +124,7 @@ export function createOpenAIPassthrough(backend: BackendTarget, pathFor: PathFor
       const upstreamModel = backend.modelNameOverride ?? requestedModel;
       const upstreamBody =
         upstreamModel === requestedModel ? body : { ...body, model: upstreamModel };
-      const bytes = encoder.encode(JSON.stringify(upstreamBody));
+      const bytes = jsonBytes(upstreamBody);
       return {
         path: pathFor(upstreamModel),
         headers: {

@@ -1,7 +1,8 @@
 /**
  * The glue every OpenAI-chat → provider translator in this folder needs around its provider mapping:
  * validating the client body, applying the model override, shaping complete JSON and error responses,
- * and running a provider's SSE stream through a stream state into OpenAI chunk bytes.
+ * and running a provider's stream (SSE, or any framing a reader supplies) through a stream state into
+ * OpenAI chunk bytes.
  */
 import { TranslationError, openAIErrorBody } from "../errors";
 import type {
@@ -14,7 +15,8 @@ import type {
 } from "../types";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./openai-chat";
 import { SseChunkEmitter, type ChunkEmitter, type StreamError } from "./chunk-emitter";
-import { createSseReader } from "./sse";
+import { jsonBytes } from "./json-bytes";
+import { createSseReader, type SseEvent } from "./sse";
 
 /** What the response side needs to remember about the request. */
 export interface RequestFacts {
@@ -57,7 +59,6 @@ export function parseChatRequest(
   };
 }
 
-const encoder = new TextEncoder();
 const NO_USAGE: TokenUsage = {
   inputTokens: 0,
   outputTokens: 0,
@@ -71,7 +72,7 @@ export function jsonResponse(body: unknown, usage: TokenUsage): ClientResponse {
   return {
     status: 200,
     headers: { set: { "content-type": "application/json" }, remove: ["content-length"] },
-    body: encoder.encode(JSON.stringify(body)),
+    body: jsonBytes(body),
     usage,
   };
 }
@@ -81,10 +82,8 @@ export function errorResponse(error: StreamError & { status: number }): ClientRe
   return {
     status: error.status,
     headers: { set: { "content-type": "application/json" }, remove: ["content-length"] },
-    body: encoder.encode(
-      JSON.stringify(
-        openAIErrorBody(error.message, { type: error.type, param: null, code: error.code }),
-      ),
+    body: jsonBytes(
+      openAIErrorBody(error.message, { type: error.type, param: null, code: error.code }),
     ),
     usage: NO_USAGE,
   };
@@ -119,6 +118,28 @@ export interface ProviderStreamState {
   usage(): TokenUsage;
 }
 
+/**
+ * Reads one provider's stream framing (SSE lines, AWS event-stream frames, …) from byte chunks split
+ * anywhere, and calls back once per whole event. `push` and `end` throw when the bytes cannot be
+ * framed (a checksum mismatch, a stream that ends inside a frame); the message says what was wrong.
+ */
+export interface StreamEventReader {
+  push(chunk: Uint8Array): void;
+  end(): void;
+}
+
+/** A provider stream state for framed events of type `E`, seen from the stream translator. */
+export interface FramedStreamState<E> {
+  /** Handles one whole event. */
+  onEvent(event: E): void;
+  /**
+   * Called once after the last event when the stream was read without error, before the usage chunk
+   * and `[DONE]`: the place to report a stream that stopped short.
+   */
+  end?(): void;
+  usage(): TokenUsage;
+}
+
 /** The headers of every OpenAI chunk stream. */
 const STREAM_HEADERS: HeaderMutation = {
   set: { "content-type": "text/event-stream", "cache-control": "no-cache" },
@@ -135,6 +156,24 @@ export function createChatStreamTranslator(
   deps: TranslatorDeps,
   createState: (emitter: ChunkEmitter) => ProviderStreamState,
 ): StreamTranslator {
+  return createFramedStreamTranslator<SseEvent>(facts, deps, createSseReader, emitter => {
+    const state = createState(emitter);
+    return { onEvent: ({ data, event }) => state.onEvent(data, event), usage: () => state.usage() };
+  });
+}
+
+/**
+ * Runs a provider's stream, framed by `createReader` (SSE, AWS event stream, …), through a stream
+ * state and returns the OpenAI chunk bytes. Bytes the reader cannot frame, and events the state
+ * cannot read, end the stream with an OpenAI error event rather than throwing, because the client
+ * already has a 200 and its headers; nothing upstream is read after that.
+ */
+export function createFramedStreamTranslator<E>(
+  facts: RequestFacts,
+  deps: TranslatorDeps,
+  createReader: (onEvent: (event: E) => void) => StreamEventReader,
+  createState: (emitter: ChunkEmitter) => FramedStreamState<E>,
+): StreamTranslator {
   const emitter = new SseChunkEmitter({
     model: facts.requestedModel,
     created: deps.nowSeconds(),
@@ -143,27 +182,39 @@ export function createChatStreamTranslator(
   });
   const state = createState(emitter);
   let broken = false;
-  const reader = createSseReader(({ data, event }) => {
+  const fail = (what: string, error: unknown) => {
+    broken = true;
+    emitter.error({
+      type: "api_error",
+      message: `could not read the upstream ${what}: ${(error as Error).message}`,
+      code: null,
+    });
+  };
+  const reader = createReader(event => {
     if (broken) return;
     try {
-      state.onEvent(data, event);
+      state.onEvent(event);
     } catch (error) {
-      broken = true;
-      emitter.error({
-        type: "api_error",
-        message: `could not read the upstream stream event: ${(error as Error).message}`,
-        code: null,
-      });
+      fail("stream event", error);
     }
   });
+  const read = (step: () => void) => {
+    if (broken) return;
+    try {
+      step();
+    } catch (error) {
+      fail("stream", error);
+    }
+  };
   return {
     headers: STREAM_HEADERS,
     push(chunk) {
-      reader.push(chunk);
+      read(() => reader.push(chunk));
       return emitter.drain();
     },
     end() {
-      reader.end();
+      read(() => reader.end());
+      if (!broken) state.end?.();
       return emitter.finish(state.usage());
     },
     usage: () => state.usage(),

@@ -4,7 +4,6 @@
  * upstream chunk and finishes with `finish()` (usage chunk when asked for, then `data: [DONE]`).
  */
 import type { TokenUsage } from "../types";
-import { SSE_DONE, sseData } from "./sse";
 
 /** The `delta` of one chunk choice. */
 export interface ChunkDelta {
@@ -50,10 +49,36 @@ export interface ChunkEmitterOptions {
   includeUsage: boolean;
 }
 
-/** Builds OpenAI chunk SSE events into a buffer the stream translator drains. */
+const encoder = new TextEncoder();
+
+/** One SSE event carrying `json`. */
+const sseEvent = (json: string): string => `data: ${json}\n\n`;
+
+const SSE_DONE = sseEvent("[DONE]");
+
+/** A chunk event after its delta: the rest of the choice, of the chunk and of the event. */
+const afterDelta = (finishReason: string | null): string =>
+  `,"logprobs":null,"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
+
+/** What follows the delta in every chunk but the one that finishes its choice. */
+const AFTER_UNFINISHED_DELTA = encoder.encode(afterDelta(null));
+
+/**
+ * Builds OpenAI chunk SSE events into a buffer the stream translator drains.
+ *
+ * A provider stream turns into thousands of small chunks that differ only in their delta, and
+ * serializing and encoding the rest of each chunk again cost more than the delta itself. So a chunk
+ * event is written in three pieces that together are exactly `sseEvent(JSON.stringify(chunk))`: the
+ * part before the delta (`data: {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":…,
+ * "delta":`), kept as UTF-8 bytes until the id or the choice index changes; the delta's JSON; and
+ * the part after it, kept as bytes for the usual `"finish_reason":null`. Events are written into
+ * one growing byte buffer, copied out once per drain.
+ */
 export class SseChunkEmitter implements ChunkEmitter {
   private id: string;
-  private pending: Uint8Array[] = [];
+  /** The bytes of a chunk event up to its delta, for `id` and the choice index last emitted. */
+  private beforeDelta: { choiceIndex: number; bytes: Uint8Array } | undefined;
+  private readonly out = new Utf8Buffer();
   /** After an error event the stream is over for the client: only `[DONE]` may follow. */
   private failed = false;
 
@@ -62,52 +87,95 @@ export class SseChunkEmitter implements ChunkEmitter {
   }
 
   setId(id: string): void {
+    // Gemini repeats its response id on every event; only a new id needs new bytes.
+    if (id === this.id) return;
     this.id = id;
+    this.beforeDelta = undefined;
   }
 
   chunk(delta: ChunkDelta, finishReason: string | null = null, choiceIndex = 0): void {
     if (this.failed) return;
-    this.write({
-      ...this.envelope(),
-      choices: [{ index: choiceIndex, delta, logprobs: null, finish_reason: finishReason }],
-    });
+    this.out.writeBytes(this.bytesBeforeDelta(choiceIndex));
+    this.out.writeText(JSON.stringify(delta));
+    if (finishReason === null) this.out.writeBytes(AFTER_UNFINISHED_DELTA);
+    else this.out.writeText(afterDelta(finishReason));
   }
 
   error(error: StreamError): void {
     if (this.failed) return;
     this.failed = true;
-    this.write({
+    const body = {
       error: { message: error.message, type: error.type, param: null, code: error.code },
-    });
+    };
+    this.out.writeText(sseEvent(JSON.stringify(body)));
   }
 
   /** The bytes emitted since the last drain. */
   drain(): Uint8Array {
-    const bytes = Buffer.concat(this.pending);
-    this.pending = [];
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.out.take();
   }
 
   /** Emits the usage chunk (when the client asked for it) and `data: [DONE]`, then drains. */
   finish(usage: TokenUsage): Uint8Array {
     if (this.options.includeUsage && !this.failed) {
-      this.write({ ...this.envelope(), choices: [], usage: openAIUsage(usage) });
+      const usageJson = JSON.stringify(openAIUsage(usage));
+      this.out.writeText(sseEvent(`${this.envelopeJson()},"choices":[],"usage":${usageJson}}`));
     }
-    this.pending.push(SSE_DONE);
+    this.out.writeText(SSE_DONE);
     return this.drain();
   }
 
-  private envelope() {
-    return {
-      id: this.id,
-      object: "chat.completion.chunk",
-      created: this.options.created,
-      model: this.options.model,
-    };
+  private bytesBeforeDelta(choiceIndex: number): Uint8Array {
+    if (this.beforeDelta?.choiceIndex !== choiceIndex) {
+      const choiceStart = `[{"index":${JSON.stringify(choiceIndex)},"delta":`;
+      const text = `data: ${this.envelopeJson()},"choices":${choiceStart}`;
+      this.beforeDelta = { choiceIndex, bytes: encoder.encode(text) };
+    }
+    return this.beforeDelta.bytes;
   }
 
-  private write(event: unknown) {
-    this.pending.push(sseData(event));
+  /** The chunk's fields before `choices`, as `JSON.stringify` writes them, without the closing `}`. */
+  private envelopeJson(): string {
+    const { created, model } = this.options;
+    return (
+      `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk",` +
+      `"created":${JSON.stringify(created)},"model":${JSON.stringify(model)}`
+    );
+  }
+}
+
+/**
+ * UTF-8 bytes written in place into one buffer that grows as needed, so a batch of events costs one
+ * allocation and one copy rather than one of each per event.
+ */
+class Utf8Buffer {
+  private bytes = new Uint8Array(4 * 1024);
+  private length = 0;
+
+  writeBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.bytes.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  writeText(text: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, 4 for 2 units).
+    this.reserve(text.length * 3);
+    this.length += encoder.encodeInto(text, this.bytes.subarray(this.length)).written;
+  }
+
+  /** A copy of the bytes written since the last `take`; the buffer is then empty again. */
+  take(): Uint8Array {
+    const bytes = this.bytes.slice(0, this.length);
+    this.length = 0;
+    return bytes;
+  }
+
+  private reserve(count: number) {
+    if (this.length + count <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + count));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
   }
 }
 

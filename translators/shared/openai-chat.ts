@@ -108,6 +108,7 @@ export const chatCompletionRequestSchema = z
           json_schema: z
             .object({
               name: z.string(),
+              description: z.string().optional(),
               schema: z.record(z.string(), z.unknown()).optional(),
               strict: z.boolean().nullish(),
             })

@@ -27,11 +27,3 @@ export function createSseReader(onEvent: (event: SseEvent) => void): SseReader {
     },
   };
 }
-
-const encoder = new TextEncoder();
-
-/** `data: <json>\n\n` */
-export const sseData = (value: unknown): Uint8Array =>
-  encoder.encode(`data: ${JSON.stringify(value)}\n\n`);
-
-export const SSE_DONE = encoder.encode("data: [DONE]\n\n");

@@ -1,0 +1,596 @@
+/**
+ * OpenAI chat completions ⇄ the AWS Bedrock Converse API (`/converse` and `/converse-stream` share
+ * the request body). The request side builds the Converse body; the response side reads a Converse
+ * response's content, stop reason, usage and errors. Pure functions; the ConverseStream state lives
+ * in `awsbedrock-stream.ts` and the factory in `openai-awsbedrock.ts`.
+ */
+import { TranslationError, errorTypeForStatus } from "./errors";
+import type { TokenUsage } from "./types";
+import type { StreamError } from "./shared/chunk-emitter";
+import { mimeTypeFromPath, parseMediaUrl } from "./shared/media-url";
+import type {
+  ChatCompletionRequest,
+  ChatContentPart,
+  ChatMessage,
+  ChatToolCall,
+} from "./shared/openai-chat";
+
+// ---- Converse wire shapes (REST JSON; blobs are base64 strings), only the fields we write or read.
+
+/** An image, inline or in S3. */
+export interface ConverseImage {
+  format: string;
+  source: { bytes: string } | { s3Location: { uri: string } };
+}
+
+/** What a `toolResult` block can hold. */
+export type ConverseToolResultContent = { text: string } | { image: ConverseImage };
+
+/** A content block of a request message. */
+export type ConverseRequestBlock =
+  | { text: string }
+  | { image: ConverseImage }
+  | { audio: { format: string; source: { bytes: string } } }
+  | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
+  | { toolResult: { toolUseId: string; content: ConverseToolResultContent[] } };
+
+/** One request message. */
+export interface ConverseMessage {
+  role: "user" | "assistant";
+  content: ConverseRequestBlock[];
+}
+
+/** `toolConfig.toolChoice` as Converse spells it. */
+export type ConverseToolChoice =
+  | { auto: Record<string, never> }
+  | { any: Record<string, never> }
+  | { tool: { name: string } };
+
+/** The Converse request body (the model is in the path, not the body). */
+export interface ConverseRequestBody {
+  messages: ConverseMessage[];
+  system?: { text: string }[];
+  inferenceConfig?: {
+    maxTokens?: number;
+    temperature?: number;
+    topP?: number;
+    stopSequences?: string[];
+  };
+  toolConfig?: {
+    tools: {
+      toolSpec: { name: string; description?: string; inputSchema: { json: unknown } };
+    }[];
+    toolChoice?: ConverseToolChoice;
+  };
+  outputConfig?: {
+    textFormat: {
+      type: "json_schema";
+      structure: { jsonSchema: { schema: string; name?: string; description?: string } };
+    };
+  };
+}
+
+/** A content block of a response message. */
+export interface ConverseResponseBlock {
+  text?: string;
+  toolUse?: { toolUseId?: string; name?: string; input?: unknown; type?: string };
+  reasoningContent?: { reasoningText?: { text?: string; signature?: string } };
+}
+
+/** Token counts as Bedrock reports them; input excludes cache reads and writes. */
+export interface ConverseUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+}
+
+/** A non-streaming Converse response. */
+export interface ConverseResponse {
+  output?: { message?: { role?: string; content?: ConverseResponseBlock[] } };
+  stopReason?: string;
+  usage?: ConverseUsage;
+}
+
+// ---- OpenAI → Converse request ----
+
+/** The image formats Converse takes, by MIME type. */
+const IMAGE_FORMAT: Readonly<Record<string, string>> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/jpg": "jpeg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
+
+/** The audio formats Converse takes (OpenAI's `input_audio` sends `wav` or `mp3`). */
+const AUDIO_FORMATS: ReadonlySet<string> = new Set([
+  "aac",
+  "flac",
+  "m4a",
+  "mka",
+  "mkv",
+  "mp3",
+  "mp4",
+  "mpeg",
+  "mpga",
+  "ogg",
+  "opus",
+  "pcm",
+  "wav",
+  "webm",
+  "x-aac",
+]);
+
+/**
+ * Builds the Converse body from a validated OpenAI chat request.
+ *
+ * Mapping notes:
+ * - system and developer messages become `system` blocks; `tool` messages become `toolResult` blocks
+ *   (text, and images) in a user turn; consecutive same-role turns are merged, because Converse
+ *   demands alternation. Empty text is dropped, because Converse rejects blank text blocks (an empty
+ *   tool result is sent as an empty `content` list). Whether the conversation starts with a user turn
+ *   is left for Bedrock to judge.
+ * - `image_url` takes a base64 data URI (png, jpeg, gif, webp) or an `s3://` URI; `input_audio` becomes
+ *   an `audio` block.
+ * - `tool_choice`: `auto` → `{auto:{}}`, `required` → `{any:{}}`, a named function → `{tool:{name}}`.
+ *   Converse has no "none": `none` leaves `toolConfig` out, so the model cannot call a tool; only when
+ *   the conversation already holds tool calls or results, which Converse refuses without a
+ *   `toolConfig`, are the tools sent (with no `toolChoice`), and there the model may still call one.
+ * - `response_format` `json_schema` becomes `outputConfig.textFormat` (Bedrock structured outputs; a
+ *   model without them answers with Bedrock's own 400).
+ * - Ignored, for want of a Converse equivalent that every model takes: `seed`, `presence_penalty`,
+ *   `frequency_penalty`, `logprobs`, `user` (Converse's `requestMetadata` only takes a narrow
+ *   character set), `parallel_tool_calls`, `reasoning_effort` and tools' `strict` (strict tool use would
+ *   make Bedrock refuse or first compile the schema on models and schemas that do not support it).
+ * @throws TranslationError (400) naming the field for `n` > 1, `response_format` `json_object` or a
+ *   `json_schema` without a schema, an image link other than `s3://`, an image or audio format
+ *   Converse does not take, a content part in a role that cannot carry it, tool-call arguments that are
+ *   not a JSON object, and a `tool_choice` that requires a tool when `tools` is empty.
+ */
+export function buildConverseRequest(request: ChatCompletionRequest): ConverseRequestBody {
+  if (request.n != null && request.n > 1) {
+    throw badRequest("n: Bedrock Converse returns one choice per request; n must be 1.", "n");
+  }
+  const { messages, system } = buildMessages(request.messages);
+  const body: ConverseRequestBody = { messages };
+  if (system.length > 0) body.system = system;
+  const inferenceConfig = buildInferenceConfig(request);
+  if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig;
+  const toolConfig = buildToolConfig(request, messages);
+  if (toolConfig) body.toolConfig = toolConfig;
+  const outputConfig = buildOutputConfig(request);
+  if (outputConfig) body.outputConfig = outputConfig;
+  return body;
+}
+
+function buildMessages(messages: ChatMessage[]): {
+  messages: ConverseMessage[];
+  system: { text: string }[];
+} {
+  const turns: ConverseMessage[] = [];
+  const system: { text: string }[] = [];
+  messages.forEach((message, i) => {
+    const field = `messages[${i}]`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        system.push(...textBlocks(message.content, field, message.role));
+        return;
+      case "user":
+        appendTurn(turns, "user", userBlocks(message.content, field));
+        return;
+      case "assistant": {
+        const blocks: ConverseRequestBlock[] = textBlocks(
+          message.content ?? [],
+          field,
+          "assistant",
+        );
+        for (const [j, call] of (message.tool_calls ?? []).entries()) {
+          blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
+        }
+        appendTurn(turns, "assistant", blocks);
+        return;
+      }
+      case "tool":
+        appendTurn(turns, "user", [
+          {
+            toolResult: {
+              toolUseId: message.tool_call_id,
+              content: toolResultContent(message.content, field),
+            },
+          },
+        ]);
+        return;
+      default:
+        throw badRequest(
+          `${field}.role is not supported for Bedrock Converse backends.`,
+          `${field}.role`,
+        );
+    }
+  });
+  return { messages: turns, system };
+}
+
+function appendTurn(
+  turns: ConverseMessage[],
+  role: ConverseMessage["role"],
+  blocks: ConverseRequestBlock[],
+) {
+  if (blocks.length === 0) return;
+  const last = turns.at(-1);
+  if (last?.role === role) last.content.push(...blocks);
+  else turns.push({ role, content: blocks });
+}
+
+/** Text-only content (system, developer and assistant messages). */
+function textBlocks(
+  content: string | ChatContentPart[] | null,
+  field: string,
+  role: string,
+): { text: string }[] {
+  if (content === null) return [];
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.flatMap((part, j) => {
+    if (part.type === "text") return part.text === "" ? [] : [{ text: part.text }];
+    throw badRequest(
+      `${field}.content[${j}]: content parts of type "${part.type}" are not supported in ${role} messages for Bedrock Converse backends; only user and tool messages can carry media.`,
+      `${field}.content[${j}]`,
+    );
+  });
+}
+
+function userBlocks(content: string | ChatContentPart[], field: string): ConverseRequestBlock[] {
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.flatMap((part, j): ConverseRequestBlock[] => {
+    const partField = `${field}.content[${j}]`;
+    switch (part.type) {
+      case "text":
+        return part.text === "" ? [] : [{ text: part.text }];
+      case "image_url":
+        return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
+      case "input_audio": {
+        const format = part.input_audio.format.toLowerCase();
+        if (!AUDIO_FORMATS.has(format)) {
+          throw badRequest(
+            `${partField}.input_audio.format: "${part.input_audio.format}" is not an audio format Bedrock Converse takes; use one of ${[...AUDIO_FORMATS].join(", ")}.`,
+            `${partField}.input_audio.format`,
+          );
+        }
+        return [{ audio: { format, source: { bytes: part.input_audio.data } } }];
+      }
+    }
+  });
+}
+
+function toolResultContent(
+  content: string | ChatContentPart[],
+  field: string,
+): ConverseToolResultContent[] {
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.flatMap((part, j): ConverseToolResultContent[] => {
+    const partField = `${field}.content[${j}]`;
+    if (part.type === "text") return part.text === "" ? [] : [{ text: part.text }];
+    if (part.type === "image_url") {
+      return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
+    }
+    throw badRequest(
+      `${partField}: content parts of type "${part.type}" are not supported in tool messages for Bedrock Converse backends; a tool result can hold text and images.`,
+      partField,
+    );
+  });
+}
+
+function imageOf(url: string, field: string): ConverseImage {
+  if (url.toLowerCase().startsWith("s3://")) {
+    const format = IMAGE_FORMAT[mimeTypeFromPath(url) ?? ""];
+    if (!format) {
+      throw badRequest(
+        `${field}: the S3 object's extension must be .png, .jpg, .jpeg, .gif or .webp, so that its image format is known.`,
+        field,
+      );
+    }
+    return { format, source: { s3Location: { uri: url } } };
+  }
+  const media = parseMediaUrl(url);
+  if (media?.kind !== "inline") {
+    throw badRequest(
+      `${field}: Bedrock Converse does not fetch image URLs; send the image inline as a base64 data URI (data:image/png;base64,...) or as an s3:// URI.`,
+      field,
+    );
+  }
+  const format = IMAGE_FORMAT[media.mimeType];
+  if (!format) {
+    throw badRequest(
+      `${field}: "${media.mimeType}" is not an image format Bedrock Converse takes; use image/png, image/jpeg, image/gif or image/webp.`,
+      field,
+    );
+  }
+  return { format, source: { bytes: media.data } };
+}
+
+function toolUseOf(call: ChatToolCall, field: string): ConverseRequestBlock {
+  let input: unknown;
+  try {
+    input = call.function.arguments.trim() === "" ? {} : JSON.parse(call.function.arguments);
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw badRequest(
+      `${field}.function.arguments must be a JSON object.`,
+      `${field}.function.arguments`,
+    );
+  }
+  return {
+    toolUse: {
+      toolUseId: call.id,
+      name: call.function.name,
+      input: input as Record<string, unknown>,
+    },
+  };
+}
+
+function buildInferenceConfig(
+  request: ChatCompletionRequest,
+): NonNullable<ConverseRequestBody["inferenceConfig"]> {
+  const config: NonNullable<ConverseRequestBody["inferenceConfig"]> = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (maxTokens != null) config.maxTokens = maxTokens;
+  if (request.temperature != null) config.temperature = request.temperature;
+  if (request.top_p != null) config.topP = request.top_p;
+  const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (stop != null && stop.length > 0) config.stopSequences = stop;
+  return config;
+}
+
+function buildToolConfig(
+  request: ChatCompletionRequest,
+  messages: ConverseMessage[],
+): ConverseRequestBody["toolConfig"] {
+  const choice = request.tool_choice;
+  const tools = request.tools ?? [];
+  if (tools.length === 0) {
+    if (choice === "required" || typeof choice === "object") {
+      const wanted = choice === "required" ? '"required"' : "a named function";
+      throw badRequest(`tool_choice: ${wanted} needs at least one tool in tools.`, "tool_choice");
+    }
+    return undefined;
+  }
+  const toolSpecs = tools.map(tool => ({
+    toolSpec: {
+      name: tool.function.name,
+      ...(tool.function.description !== undefined && { description: tool.function.description }),
+      inputSchema: { json: tool.function.parameters ?? { type: "object", properties: {} } },
+    },
+  }));
+  if (choice === "none") {
+    return holdsToolBlocks(messages) ? { tools: toolSpecs } : undefined;
+  }
+  if (choice === undefined) return { tools: toolSpecs };
+  if (choice === "auto") return { tools: toolSpecs, toolChoice: { auto: {} } };
+  if (choice === "required") return { tools: toolSpecs, toolChoice: { any: {} } };
+  return { tools: toolSpecs, toolChoice: { tool: { name: choice.function.name } } };
+}
+
+function holdsToolBlocks(messages: ConverseMessage[]): boolean {
+  return messages.some(message =>
+    message.content.some(block => "toolUse" in block || "toolResult" in block),
+  );
+}
+
+function buildOutputConfig(request: ChatCompletionRequest): ConverseRequestBody["outputConfig"] {
+  const format = request.response_format;
+  if (format === undefined || format.type === "text") return undefined;
+  if (format.type === "json_object") {
+    throw badRequest(
+      `response_format: "json_object" is not supported for Bedrock Converse backends, which constrain output only to a JSON schema; send {"type":"json_schema","json_schema":{"name":...,"schema":{...}}} instead.`,
+      "response_format",
+    );
+  }
+  const { name, description, schema } = format.json_schema;
+  if (schema === undefined) {
+    throw badRequest(
+      "response_format.json_schema.schema is required for Bedrock Converse backends, which constrain output to the schema given.",
+      "response_format.json_schema.schema",
+    );
+  }
+  return {
+    textFormat: {
+      type: "json_schema",
+      structure: {
+        jsonSchema: {
+          schema: JSON.stringify(schema),
+          name,
+          ...(description !== undefined && { description }),
+        },
+      },
+    },
+  };
+}
+
+// ---- Converse → OpenAI response ----
+
+/** The `finish_reason` values an OpenAI choice can carry. */
+export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+/**
+ * Converse `stopReason` → OpenAI `finish_reason`. `malformed_model_output` and `malformed_tool_use`
+ * have no OpenAI counterpart and, like anything unlisted, count as a normal stop.
+ */
+const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  max_tokens: "length",
+  model_context_window_exceeded: "length",
+  tool_use: "tool_calls",
+  guardrail_intervened: "content_filter",
+  content_filtered: "content_filter",
+};
+
+/** Maps a Converse stop reason; a missing one counts as a normal stop. */
+export function mapStopReason(reason: string | null | undefined): OpenAIFinishReason {
+  return (reason != null ? FINISH_REASON[reason] : undefined) ?? "stop";
+}
+
+/** An OpenAI tool call, as a chat completion message carries it. */
+export interface OpenAIToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** The OpenAI assistant message fields a Converse message's content fills. */
+export interface SortedContent {
+  content: string | null;
+  reasoning: string | null;
+  toolCalls: OpenAIToolCall[];
+}
+
+/**
+ * Sorts response blocks into answer text, reasoning text and tool calls (input as a JSON string).
+ * Reasoning signatures and redacted reasoning have no OpenAI field and are dropped; so are tool uses
+ * Bedrock ran itself (`type: "server_tool_use"`), which the client has no result to send for.
+ */
+export function sortContent(blocks: ConverseResponseBlock[] | undefined): SortedContent {
+  let content: string | null = null;
+  let reasoning: string | null = null;
+  const toolCalls: OpenAIToolCall[] = [];
+  for (const block of blocks ?? []) {
+    if (block.text !== undefined) content = (content ?? "") + block.text;
+    else if (block.reasoningContent?.reasoningText?.text !== undefined) {
+      reasoning = (reasoning ?? "") + block.reasoningContent.reasoningText.text;
+    } else if (block.toolUse && !isServerToolUse(block.toolUse)) {
+      toolCalls.push({
+        id: block.toolUse.toolUseId ?? "",
+        type: "function",
+        function: {
+          name: block.toolUse.name ?? "",
+          arguments: JSON.stringify(block.toolUse.input ?? {}),
+        },
+      });
+    }
+  }
+  return { content, reasoning, toolCalls };
+}
+
+/** A tool use Bedrock executed on its side, not a call for the client to answer. */
+export function isServerToolUse(toolUse: { type?: string }): boolean {
+  return toolUse.type === "server_tool_use";
+}
+
+/** Converse usage → OpenAI usage: OpenAI's input tokens include cache reads and writes. */
+export function usageFromConverse(usage: ConverseUsage | undefined): TokenUsage {
+  const cacheRead = usage?.cacheReadInputTokens ?? 0;
+  const inputTokens = (usage?.inputTokens ?? 0) + cacheRead + (usage?.cacheWriteInputTokens ?? 0);
+  const outputTokens = usage?.outputTokens ?? 0;
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    cachedInputTokens: cacheRead,
+    reasoningTokens: 0,
+  };
+}
+
+// ---- Errors ----
+
+/** An upstream error, in the terms an OpenAI error body needs. */
+export type MappedError = StreamError & { status: number };
+
+/**
+ * Bedrock runtime exceptions → the HTTP status and OpenAI error type a client expects. Where
+ * Bedrock's own status would mislead an OpenAI client, it is changed: a model timeout (Bedrock 408,
+ * which means the client was slow) becomes 504; a model that is not ready (429) becomes 503, since it
+ * is no rate limit; a model error (424) becomes 502; a spent service quota (400) becomes OpenAI's
+ * 429 `insufficient_quota`; AWS rejecting the gateway's credentials becomes 401.
+ */
+const BEDROCK_EXCEPTIONS: Readonly<Record<string, { status: number; type: string }>> = {
+  ValidationException: { status: 400, type: "invalid_request_error" },
+  AccessDeniedException: { status: 403, type: "permission_error" },
+  UnrecognizedClientException: { status: 401, type: "authentication_error" },
+  InvalidSignatureException: { status: 401, type: "authentication_error" },
+  IncompleteSignatureException: { status: 401, type: "authentication_error" },
+  MissingAuthenticationTokenException: { status: 401, type: "authentication_error" },
+  ExpiredTokenException: { status: 401, type: "authentication_error" },
+  ResourceNotFoundException: { status: 404, type: "not_found_error" },
+  ThrottlingException: { status: 429, type: "rate_limit_error" },
+  ServiceQuotaExceededException: { status: 429, type: "insufficient_quota" },
+  ModelTimeoutException: { status: 504, type: "api_error" },
+  ModelNotReadyException: { status: 503, type: "api_error" },
+  ModelErrorException: { status: 502, type: "api_error" },
+  ModelStreamErrorException: { status: 502, type: "api_error" },
+  ServiceUnavailableException: { status: 503, type: "api_error" },
+  InternalServerException: { status: 500, type: "api_error" },
+};
+
+const EXCEPTION_BY_LOWER_NAME = new Map(
+  Object.keys(BEDROCK_EXCEPTIONS).map(name => [name.toLowerCase(), name]),
+);
+
+/**
+ * Maps a Bedrock exception name (HTTP `x-amzn-errortype`, or a stream frame's `:exception-type`,
+ * which spells it in camelCase) and message to OpenAI terms. The exception name, spelled as the
+ * HTTP API does, is kept as the OpenAI `code`; an unknown one keeps `fallbackStatus`.
+ */
+export function mapBedrockException(
+  name: string | undefined,
+  message: string,
+  fallbackStatus: number,
+): MappedError {
+  const canonical = name ? (EXCEPTION_BY_LOWER_NAME.get(name.toLowerCase()) ?? name) : undefined;
+  const known = canonical ? BEDROCK_EXCEPTIONS[canonical] : undefined;
+  const status = known?.status ?? fallbackStatus;
+  return {
+    status,
+    type: known?.type ?? errorTypeForStatus(status),
+    message,
+    code: canonical ?? null,
+  };
+}
+
+/**
+ * Reads a Bedrock HTTP error: the exception name from the `x-amzn-errortype` header
+ * (`ValidationException:http://internal.amazon.com/...`) or the body's `__type`, the message from the
+ * body's `message` (or `Message`), falling back to the raw text.
+ */
+export function mapBedrockError(
+  httpStatus: number,
+  headers: Record<string, string>,
+  bodyText: string,
+): MappedError {
+  const body = parseErrorBody(bodyText);
+  const name = nameOf(headers["x-amzn-errortype"]) ?? nameOf(body?.__type);
+  const message =
+    body?.message ?? body?.Message ?? (bodyText || `upstream returned HTTP ${httpStatus}`);
+  return mapBedrockException(name, message, httpStatus >= 400 ? httpStatus : 502);
+}
+
+/** `ValidationException:http://…` or `com.amazon.coral.service#ValidationException` → the name. */
+function nameOf(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  const name = value.split(":", 1)[0];
+  return name.slice(name.lastIndexOf("#") + 1) || undefined;
+}
+
+function parseErrorBody(
+  text: string,
+): { message?: string; Message?: string; __type?: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const { message, Message, __type } = value as Record<string, unknown>;
+    return {
+      ...(typeof message === "string" && { message }),
+      ...(typeof Message === "string" && { Message }),
+      ...(typeof __type === "string" && { __type }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function badRequest(message: string, param: string): TranslationError {
+  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
+}
