@@ -6,30 +6,18 @@
  *   npm run bench:auth
  */
 import { createHash } from "node:crypto";
-import { performance } from "node:perf_hooks";
 import { createBackendAuth } from "../auth";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { TokenCache } from "../auth/token-cache";
+import { measureNsPerCall } from "./support/measure";
+import { markdownTable } from "./support/table";
 
 const converseBody = (textLength: number): string =>
   JSON.stringify({ messages: [{ role: "user", content: [{ text: "x".repeat(textLength) }] }] });
 /** A 4096-byte Converse body. */
 const BODY = new TextEncoder().encode(converseBody(4096 - converseBody(0).length));
-
-/** Median nanoseconds per call over `rounds` rounds of `batch` calls, after a warm-up. */
-async function medianNs(fn: () => unknown, rounds = 31, batch = 200): Promise<number> {
-  for (let i = 0; i < batch; i++) await fn();
-  const samples: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = performance.now();
-    for (let i = 0; i < batch; i++) await fn();
-    samples.push(((performance.now() - start) * 1e6) / batch);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
 
 async function main(): Promise<void> {
   const aws = createBackendAuth({
@@ -70,6 +58,7 @@ async function main(): Promise<void> {
       }),
     );
 
+  const medianNs = async (fn: () => unknown) => (await measureNsPerCall(fn)).medianNs;
   const baseline = await medianNs(() => createHash("sha256").update(BODY).digest("hex"));
   const rows: Array<[string, number]> = [
     ["sha256 of 4 KB body (baseline)", baseline],
@@ -84,13 +73,19 @@ async function main(): Promise<void> {
   tokens.close();
 
   console.log(
-    `Node ${process.version}, body ${BODY.byteLength} bytes, median of 31 rounds x 200\n`,
+    `Node ${process.version}, body ${BODY.byteLength} bytes, median of time-bounded samples ` +
+      `(0.1 s warm-up, 0.4 s per operation)\n`,
   );
-  console.log("| operation | median µs | × baseline |");
-  console.log("|---|---:|---:|");
-  for (const [name, ns] of rows) {
-    console.log(`| ${name} | ${(ns / 1000).toFixed(2)} | ${(ns / baseline).toFixed(2)} |`);
-  }
+  console.log(
+    markdownTable(
+      [
+        { header: "operation" },
+        { header: "median µs", align: "right" },
+        { header: "× baseline", align: "right" },
+      ],
+      rows.map(([name, ns]) => [name, (ns / 1000).toFixed(2), (ns / baseline).toFixed(2)]),
+    ),
+  );
 }
 
 void main();
