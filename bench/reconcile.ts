@@ -5,7 +5,7 @@
  *   npm run bench:reconcile            (ROUTES=2000 RULES=10 SINGLES=50 by default)
  *
  * It starts a fresh local control plane (and stops it after); BENCH_REUSE_CLUSTER=1 reuses a
- * running one instead.
+ * running one instead, and BENCH_KEEP_OBJECTS=1 leaves the routes in place to inspect.
  *
  * 1. Bulk: create ROUTES AIGatewayRoutes of RULES rules each, through the admission webhook, and time
  *    until every one is Accepted at its generation. Accepted implies the route's ext_proc config was
@@ -399,7 +399,8 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const watcher of watchers) watcher.close();
-    for (const name of [namespace, baselineNamespace]) {
+    const keep = process.env.BENCH_KEEP_OBJECTS === "1" ? [namespace] : [];
+    for (const name of [namespace, baselineNamespace].filter(n => !keep.includes(n))) {
       await api.call("DELETE", { ...RESOURCE_TYPES.Namespace, name }).catch(() => undefined);
     }
     await api.close();

@@ -40,7 +40,6 @@ export class ClusterState implements ClusterView {
   readonly gatewayBackends = new Map<string, GatewayBackendObject>();
   readonly httpRoutes = new Map<string, ChildObject>();
   readonly extensionPolicies = new Map<string, ChildObject>();
-  readonly routeFilters = new Map<string, ChildObject>();
   /** backend id → keys of the routes that use it. */
   private readonly routesByBackend = new Map<string, Set<string>>();
   /** `namespace/route label` → `Kind/name` of the generated objects labelled for that route. */
@@ -55,7 +54,6 @@ export class ClusterState implements ClusterView {
       this.gatewayBackends,
       this.httpRoutes,
       this.extensionPolicies,
-      this.routeFilters,
       this.routesByBackend,
       this.childrenByRoute,
     ]) {

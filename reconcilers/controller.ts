@@ -92,6 +92,21 @@ const ownerRouteKey = (object: {
   return owner ? `${object.metadata?.namespace}/${owner.name}` : undefined;
 };
 
+/**
+ * Objects from the watches are kept, here and in the watch caches (which share them), for as long
+ * as they exist. Their managedFields, about as large as the rest of a generated object, are never
+ * read; nor is the spec of an object the controller generated (it reads only their status and
+ * labels; what it wants them to be is rebuilt from the route). The watch caches compare only uids
+ * and resourceVersions, so trimming the shared object is safe and halves what they hold.
+ */
+function dropUnreadFields(
+  object: { metadata?: object; spec?: unknown },
+  options: { generated?: boolean } = {},
+): void {
+  if (object.metadata) delete (object.metadata as { managedFields?: unknown }).managedFields;
+  if (options.generated) delete object.spec;
+}
+
 /** What the caches of applied objects and written entries keep: a digest, not a copy. */
 const digestOf = (json: string) => createHash("sha256").update(json).digest("base64");
 
@@ -175,6 +190,7 @@ export class Controller {
   // --- watch events -------------------------------------------------------------------------
 
   onRoute(route: AIGatewayRoute, phase: Phase): void {
+    dropUnreadFields(route);
     const key = keyOf(route);
     if (phase === "DELETED") {
       this.state.removeRoute(key);
@@ -192,6 +208,7 @@ export class Controller {
   }
 
   onBackend(backend: AIServiceBackendObject, phase: Phase): void {
+    dropUnreadFields(backend);
     const key = keyOf(backend);
     const previous = this.state.backends.get(key);
     if (phase === "DELETED") {
@@ -203,6 +220,7 @@ export class Controller {
   }
 
   onPolicy(policy: BackendSecurityPolicyObject, phase: Phase): void {
+    dropUnreadFields(policy);
     const key = keyOf(policy);
     const previous = this.state.policies.get(key);
     if (phase === "DELETED") {
@@ -226,6 +244,7 @@ export class Controller {
     secret: SecretObject & { metadata?: { labels?: Record<string, string> } },
     phase: Phase,
   ): void {
+    dropUnreadFields(secret);
     if (secret.metadata?.labels?.[CONFIG_LABEL]) return;
     const key = keyOf(secret);
     if (phase === "DELETED") this.state.secrets.delete(key);
@@ -241,6 +260,7 @@ export class Controller {
   }
 
   onGatewayBackend(backend: GatewayBackendObject & ChildObject, phase: Phase): void {
+    dropUnreadFields(backend, { generated: isManagedChild(backend as never) });
     const key = keyOf(backend);
     const previous = this.state.gatewayBackends.get(key);
     if (phase === "DELETED") this.state.gatewayBackends.delete(key);
@@ -259,6 +279,7 @@ export class Controller {
   }
 
   onHttpRoute(route: ChildObject, phase: Phase): void {
+    dropUnreadFields(route, { generated: true });
     const key = keyOf(route);
     const previous = this.state.httpRoutes.get(key);
     if (phase === "DELETED") this.state.httpRoutes.delete(key);
@@ -267,6 +288,7 @@ export class Controller {
   }
 
   onExtensionPolicy(policy: ChildObject, phase: Phase): void {
+    dropUnreadFields(policy, { generated: true });
     const key = keyOf(policy);
     const previous = this.state.extensionPolicies.get(key);
     if (phase === "DELETED") this.state.extensionPolicies.delete(key);
@@ -275,11 +297,9 @@ export class Controller {
   }
 
   onHttpRouteFilter(filter: ChildObject, phase: Phase): void {
-    const key = keyOf(filter);
-    const previous = this.state.routeFilters.get(key);
-    if (phase === "DELETED") this.state.routeFilters.delete(key);
-    else this.state.routeFilters.set(key, filter);
-    this.onChildChange("HTTPRouteFilter", filter, previous, phase);
+    dropUnreadFields(filter, { generated: true });
+    // Filters carry no status the controller reads: only their existence matters.
+    this.onChildChange("HTTPRouteFilter", filter, undefined, phase);
   }
 
   /**

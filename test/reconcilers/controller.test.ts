@@ -491,3 +491,16 @@ describe("Controller status timing", () => {
     );
   });
 });
+
+describe("Controller memory", () => {
+  it("keeps watched objects without their managedFields", () => {
+    const { controller } = setup();
+    const managedFields = [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }];
+    const watched = { ...route(), metadata: { ...route().metadata, managedFields } };
+    controller.onRoute(watched as any, "ADDED");
+    controller.queue.stop();
+    expect((controller.state.routes.get(`${NS}/openai-route`)!.metadata as any).managedFields).toBe(
+      undefined,
+    );
+  });
+});
