@@ -9,8 +9,8 @@
  *
  * 1. Bulk: create ROUTES AIGatewayRoutes of RULES rules each, through the admission webhook, and time
  *    until every one is Accepted at its generation. Accepted implies the route's ext_proc config was
- *    delivered: the controller writes the configuration entry before the status of the same
- *    reconcile, so the bench checks every entry once at the end rather than watching 1 MiB shards.
+ *    delivered: the controller writes the configuration Secret before the status of the same
+ *    reconcile, so the bench checks every route's Secret once at the end.
  * 2. One more: with those present, create SINGLES routes one at a time, each timed from its create
  *    call to Accepted (p50/p99).
  * 3. The module process's resident memory (now and peak).
@@ -25,7 +25,10 @@ import { availableParallelism } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { isHealthy, readState, up, down } from "../test/cluster/harness/cluster";
 import { KUBECONFIG } from "../test/cluster/harness/paths";
+import { CONFIG_LABEL } from "../controllers/metadata";
 import { RESOURCE_TYPES, type ResourceKind } from "../controllers/resource-types";
+import { DEFAULT_SETTINGS } from "../controllers/settings";
+import { CONFIG_ROUTE_ANNOTATION } from "../extproc/config";
 import { KubeApi, PATCH } from "../lib/kube-api";
 import { markdownTable } from "./support/table";
 
@@ -265,18 +268,18 @@ async function createBackends(create: Create, namespace: string): Promise<void> 
   }
 }
 
-/** Every route's configuration entry, read once from the configuration Secrets. */
+/** The routes of `namespace` that have their configuration Secret, read once. */
 async function configuredRoutes(api: KubeApi, namespace: string): Promise<Set<string>> {
-  const secrets = await api.list<{ data?: Record<string, string> }>({
-    ...RESOURCE_TYPES.Secret,
-    namespace: "ai-gateway-system",
-  });
-  const prefix = `route_${namespace}_`;
+  const secrets = await api.list<{ metadata?: { annotations?: Record<string, string> } }>(
+    { ...RESOURCE_TYPES.Secret, namespace: DEFAULT_SETTINGS.extProcNamespace },
+    { labelSelector: `${CONFIG_LABEL}=${DEFAULT_SETTINGS.configSecretPrefix}`, metadataOnly: true },
+  );
   const names = new Set<string>();
   for (const secret of secrets) {
-    for (const key of Object.keys(secret.data ?? {})) {
-      if (key.startsWith(prefix)) names.add(key.slice(prefix.length, -".json".length));
-    }
+    const [routeNamespace, name] = (
+      secret.metadata?.annotations?.[CONFIG_ROUTE_ANNOTATION] ?? ""
+    ).split("/");
+    if (routeNamespace === namespace) names.add(name);
   }
   return names;
 }

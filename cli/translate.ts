@@ -5,20 +5,13 @@
 import { ResourceValidator, ValidatedKind } from "../api/validate";
 import { ObjectSetLookup } from "../api/validation/object-set-lookup";
 import { formatViolation } from "../api/validation/violation";
-import { buildExtensionPolicy, buildExtProcBackend } from "../controllers/extension-policy";
-import {
-  buildHostRewriteFilter,
-  buildHttpRoute,
-  buildNotFoundFilter,
-} from "../controllers/http-route";
-import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../controllers/metadata";
 import { Manifest, ObjectSetView } from "../controllers/object-set-view";
 import { resolveRoute } from "../controllers/resolve";
 import type { RouteObject } from "../controllers/resolved";
-import { buildRouteConfig } from "../controllers/route-config";
+import { buildConfigSecret, buildRouteConfig } from "../controllers/route-config";
+import { buildRouteChildren } from "../controllers/route-objects";
 import type { ControllerSettings } from "../controllers/settings";
 import { routeVerdict } from "../controllers/verdicts";
-import { CONFIG_VERSION, routeDataKey, shardOf, shardSecretName } from "../extproc/config";
 
 const AI_GATEWAY_KINDS = new Set<string>([
   "AIGatewayRoute",
@@ -71,47 +64,6 @@ async function validateAll(
   return { errors, warnings };
 }
 
-/** The configuration index and the shards that hold the given routes' documents. */
-function configSecrets(
-  documents: Array<{ namespace: string; name: string; json: string }>,
-  settings: ControllerSettings,
-) {
-  const shards = new Map<number, Record<string, string>>();
-  for (const document of documents) {
-    const shard = shardOf(document.namespace, document.name, settings.configShards);
-    shards.set(shard, {
-      ...shards.get(shard),
-      [routeDataKey(document.namespace, document.name)]: document.json,
-    });
-  }
-  const metadata = (name: string) => ({
-    name,
-    namespace: settings.extProcNamespace,
-    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [CONFIG_LABEL]: settings.configSecretPrefix },
-  });
-  const allShards = Array.from({ length: settings.configShards }, (_, i) =>
-    shardSecretName(settings.configSecretPrefix, i),
-  );
-  return [
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: metadata(settings.configSecretPrefix),
-      type: "Opaque",
-      stringData: { "index.json": JSON.stringify({ version: CONFIG_VERSION, shards: allShards }) },
-    },
-    ...[...shards.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([index, stringData]) => ({
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: metadata(shardSecretName(settings.configSecretPrefix, index)),
-        type: "Opaque",
-        stringData,
-      })),
-  ];
-}
-
 /** Translates `inputs` into the objects the controller would write for them. */
 export async function translate(
   inputs: SourcedManifest[],
@@ -123,7 +75,7 @@ export async function translate(
   const validator = new ResourceValidator();
   const view = new ObjectSetView(inputs.map(i => i.manifest));
   const objects: object[] = [];
-  const documents: Array<{ namespace: string; name: string; json: string }> = [];
+  const configs: object[] = [];
   for (const input of inputs.filter(i => i.manifest.kind === "AIGatewayRoute")) {
     const { spec } = validator.parseSpec<RouteObject["spec"]>("AIGatewayRoute", input.manifest);
     const metadata = input.manifest.metadata as RouteObject["metadata"];
@@ -136,18 +88,9 @@ export async function translate(
       spec: spec!,
     };
     const routeInputs = resolveRoute(view, route);
-    objects.push(
-      buildHostRewriteFilter(route),
-      buildNotFoundFilter(route),
-      buildExtProcBackend(route, settings),
-      buildHttpRoute(routeInputs),
-      buildExtensionPolicy(route, settings),
-    );
-    documents.push({
-      namespace: route.metadata.namespace,
-      name: route.metadata.name,
-      json: JSON.stringify(buildRouteConfig(routeInputs), null, 2),
-    });
+    const document = buildRouteConfig(routeInputs);
+    objects.push(...buildRouteChildren(routeInputs, settings));
+    configs.push(buildConfigSecret(document, settings, { forReading: true }));
     // Envoy Gateway's part cannot be known offline; report only what the inputs decide.
     const verdict = routeVerdict(routeInputs, {
       httpRoute: { parents: [{ conditions: [] }] },
@@ -158,6 +101,6 @@ export async function translate(
         `${describe(input)}: would not be Accepted: ${verdict.reason}: ${verdict.message}`,
       );
   }
-  objects.push(...configSecrets(documents, settings));
+  objects.push(...configs);
   return { objects, errors: [], warnings };
 }

@@ -4,7 +4,16 @@ import type {
   HTTPBodyMutation,
   HTTPHeaderMutation,
 } from "../api/v1alpha1";
-import { BackendConfig, CONFIG_VERSION, RouteConfig } from "../extproc/config";
+import {
+  BackendConfig,
+  CONFIG_DATA_KEY,
+  CONFIG_ROUTE_ANNOTATION,
+  CONFIG_VERSION,
+  configSecretName,
+  RouteConfig,
+} from "../extproc/config";
+import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "./metadata";
+import type { ControllerSettings } from "./settings";
 import { backendIdOf, ResolvedBackend, RouteInputs } from "./resolved";
 
 /** Backend-level and route-level header changes; the route's win for the same header. */
@@ -78,5 +87,33 @@ export function buildRouteConfig({ route, backends }: RouteInputs): RouteConfig 
       modelsCreatedAt: rule.modelsCreatedAt ?? route.metadata.creationTimestamp ?? "",
     })),
     llmRequestCosts: route.spec.llmRequestCosts ?? [],
+  };
+}
+
+/**
+ * The Secret that carries a route's document to the ext_proc server, in the server's namespace.
+ * It has no owner reference (owners must share its namespace): the controller deletes it with the
+ * route. The controller writes `data` (compact JSON); `forReading` gives `stringData` with indented
+ * JSON instead, as the CLI prints it (the API server stores both the same way).
+ */
+export function buildConfigSecret(
+  document: RouteConfig,
+  settings: Pick<ControllerSettings, "configSecretPrefix" | "extProcNamespace">,
+  options: { forReading?: boolean } = {},
+) {
+  const payload = options.forReading
+    ? { stringData: { [CONFIG_DATA_KEY]: JSON.stringify(document, null, 2) } }
+    : { data: { [CONFIG_DATA_KEY]: Buffer.from(JSON.stringify(document)).toString("base64") } };
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: configSecretName(settings.configSecretPrefix, document.namespace, document.name),
+      namespace: settings.extProcNamespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [CONFIG_LABEL]: settings.configSecretPrefix },
+      annotations: { [CONFIG_ROUTE_ANNOTATION]: `${document.namespace}/${document.name}` },
+    },
+    type: "Opaque",
+    ...payload,
   };
 }

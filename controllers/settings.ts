@@ -7,9 +7,11 @@ export const ControllerSettingsSchema = z.object({
   extProcPort: z.coerce.number().int().min(1).max(65535).default(1063),
   /** The namespace of the ext_proc server, where its configuration Secrets are written. */
   extProcNamespace: z.string().min(1).default("ai-gateway-system"),
-  /** The configuration Secrets are `<prefix>` (the index) and `<prefix>-NN` (the shards). */
-  configSecretPrefix: z.string().min(1).default("ai-gateway-config"),
-  configShards: z.coerce.number().int().min(1).max(256).default(32),
+  /** Each route's configuration Secret is `<prefix>.<namespace>.<name>`, labelled with the prefix. */
+  configSecretPrefix: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label, without dots")
+    .default("ai-gateway-config"),
   /** How long Envoy waits for each ext_proc answer; its 200 ms default is far too short. */
   extProcMessageTimeout: z.string().default("10s"),
   /** How often every object is reconciled again, as a safety net for dropped watch events. */
@@ -22,7 +24,6 @@ const ENV_NAMES: Record<keyof ControllerSettings, string> = {
   extProcPort: "AIGW_EXTPROC_PORT",
   extProcNamespace: "AIGW_EXTPROC_NAMESPACE",
   configSecretPrefix: "AIGW_CONFIG_SECRET_PREFIX",
-  configShards: "AIGW_CONFIG_SHARDS",
   extProcMessageTimeout: "AIGW_EXTPROC_MESSAGE_TIMEOUT",
   resyncSeconds: "AIGW_RESYNC_SECONDS",
 };

@@ -3,12 +3,12 @@
  * without an API server; `ApiClusterClient` is the real one.
  */
 import { API_VERSION, Status } from "../api/v1alpha1";
-import { ConfigIndex, ROUTE_ENTRY_PREFIX } from "../extproc/config";
-import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../controllers/metadata";
+import { CONFIG_ROUTE_ANNOTATION } from "../extproc/config";
+import { CONFIG_LABEL } from "../controllers/metadata";
 import { RESOURCE_TYPES } from "../controllers/resource-types";
 import { KubeApi, KubeApiError, PATCH } from "../lib/kube-api";
 
-/** The kinds a reconciler writes. */
+/** The kinds generated in a route's namespace, owned by the route. */
 export type ChildKind = "HTTPRoute" | "HTTPRouteFilter" | "Backend" | "EnvoyExtensionPolicy";
 export type ParentKind = "AIGatewayRoute" | "AIServiceBackend" | "BackendSecurityPolicy";
 
@@ -16,13 +16,6 @@ export interface GeneratedObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace: string; labels?: Record<string, string> };
-}
-
-/** A route document found in a configuration shard. */
-export interface StoredEntry {
-  shard: string;
-  key: string;
-  document: string;
 }
 
 export interface EventRecord {
@@ -39,22 +32,12 @@ export interface ClusterClient {
   /** Server-side apply, taking ownership of every field the object sets. */
   apply(object: GeneratedObject): Promise<void>;
   /** Deletes a generated object; one that is already gone counts as deleted. */
-  deleteChild(kind: ChildKind, namespace: string, name: string): Promise<void>;
+  deleteChild(kind: ChildKind | "Secret", namespace: string, name: string): Promise<void>;
   patchStatus(kind: ParentKind, namespace: string, name: string, status: Status): Promise<void>;
-  /**
-   * Creates the configuration index and shard Secrets that do not exist yet, and returns the route
-   * entries the shards already hold, so a restarted controller knows them.
-   */
-  openConfigStore(
-    namespace: string,
-    index: { name: string; content: ConfigIndex },
-  ): Promise<StoredEntry[]>;
-  /** Sets data keys of a configuration shard; a null value removes the key (absent is fine). */
-  setConfigEntries(
-    namespace: string,
-    shard: string,
-    entries: Record<string, string | null>,
-  ): Promise<void>;
+  /** Creates a namespace unless it exists. */
+  ensureNamespace(name: string): Promise<void>;
+  /** The routes (`namespace/name`) that have a configuration Secret with `prefix` in `namespace`. */
+  configuredRoutes(namespace: string, prefix: string): Promise<string[]>;
   recordEvent(event: EventRecord): Promise<void>;
   /** Every object of one of the AI Gateway kinds, cluster-wide. */
   listAll<T>(kind: ParentKind): Promise<T[]>;
@@ -79,8 +62,6 @@ async function describing<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-const base64 = (text: string) => Buffer.from(text).toString("base64");
-
 /** The controller's writes through the module's pooled API connections. */
 export class ApiClusterClient implements ClusterClient {
   constructor(private readonly api: () => Promise<KubeApi>) {}
@@ -90,7 +71,7 @@ export class ApiClusterClient implements ClusterClient {
     await describing(`apply ${object.kind} ${namespace}/${name}`, async () =>
       (await this.api()).call(
         "PATCH",
-        { ...RESOURCE_TYPES[object.kind as ChildKind], namespace, name },
+        { ...RESOURCE_TYPES[object.kind as ChildKind | "Secret"], namespace, name },
         {
           body: object,
           contentType: PATCH.apply,
@@ -100,7 +81,7 @@ export class ApiClusterClient implements ClusterClient {
     );
   }
 
-  async deleteChild(kind: ChildKind, namespace: string, name: string): Promise<void> {
+  async deleteChild(kind: ChildKind | "Secret", namespace: string, name: string): Promise<void> {
     await describing(`delete ${kind} ${namespace}/${name}`, async () => {
       try {
         await (await this.api()).call("DELETE", { ...RESOURCE_TYPES[kind], namespace, name });
@@ -127,82 +108,31 @@ export class ApiClusterClient implements ClusterClient {
     });
   }
 
-  async openConfigStore(
-    namespace: string,
-    index: { name: string; content: ConfigIndex },
-  ): Promise<StoredEntry[]> {
-    const api = await this.api();
-    const createUnlessExists = (what: string, create: () => Promise<unknown>) =>
-      describing(`create ${what}`, async () => {
-        try {
-          await create();
-        } catch (error) {
-          if (statusOf(error) !== 409) throw error;
-        }
-      });
-    await createUnlessExists(`namespace ${namespace}`, () =>
-      api.call("POST", RESOURCE_TYPES.Namespace, { body: { metadata: { name: namespace } } }),
-    );
-    const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [CONFIG_LABEL]: index.name };
-    const secrets = [
-      { name: index.name, data: { "index.json": base64(JSON.stringify(index.content)) } },
-      ...index.content.shards.map((name, shard) => ({
-        name,
-        data: { "shard.json": base64(JSON.stringify({ version: index.content.version, shard })) },
-      })),
-    ];
-    for (const { name, data } of secrets) {
-      await createUnlessExists(`Secret ${namespace}/${name}`, () =>
-        api.call(
-          "POST",
-          { ...RESOURCE_TYPES.Secret, namespace },
-          {
-            body: {
-              apiVersion: "v1",
-              kind: "Secret",
-              metadata: { name, namespace, labels },
-              type: "Opaque",
-              data,
-            },
-          },
-        ),
-      );
-    }
-    const entries: StoredEntry[] = [];
-    for (const shard of index.content.shards) {
-      const secret = await describing(`read Secret ${namespace}/${shard}`, () =>
-        api.get<{ data?: Record<string, string> }>({
-          ...RESOURCE_TYPES.Secret,
-          namespace,
-          name: shard,
-        }),
-      );
-      for (const [key, value] of Object.entries(secret?.data ?? {})) {
-        if (key.startsWith(ROUTE_ENTRY_PREFIX))
-          entries.push({ shard, key, document: Buffer.from(value, "base64").toString("utf8") });
+  async ensureNamespace(name: string): Promise<void> {
+    await describing(`create namespace ${name}`, async () => {
+      try {
+        await (
+          await this.api()
+        ).call("POST", RESOURCE_TYPES.Namespace, {
+          body: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+        });
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
       }
-    }
-    return entries;
+    });
   }
 
-  async setConfigEntries(
-    namespace: string,
-    shard: string,
-    entries: Record<string, string | null>,
-  ): Promise<void> {
-    // A JSON merge patch: null removes a key, and removing one that is not there is no error.
-    const data = Object.fromEntries(
-      Object.entries(entries).map(([key, value]) => [key, value === null ? null : base64(value)]),
-    );
-    const keys = Object.keys(entries);
-    const what = keys.length === 1 ? keys[0] : `${keys.length} entries`;
-    await describing(`write ${what} to Secret ${namespace}/${shard}`, async () =>
-      (await this.api()).call(
-        "PATCH",
-        { ...RESOURCE_TYPES.Secret, namespace, name: shard },
-        { body: { data }, contentType: PATCH.merge },
+  async configuredRoutes(namespace: string, prefix: string): Promise<string[]> {
+    const secrets = await describing(`list the configuration Secrets in ${namespace}`, async () =>
+      (await this.api()).list<{ metadata?: { annotations?: Record<string, string> } }>(
+        { ...RESOURCE_TYPES.Secret, namespace },
+        { labelSelector: `${CONFIG_LABEL}=${prefix}`, metadataOnly: true },
       ),
     );
+    return secrets.flatMap(secret => {
+      const route = secret.metadata?.annotations?.[CONFIG_ROUTE_ANNOTATION];
+      return route ? [route] : [];
+    });
   }
 
   async listAll<T>(kind: ParentKind): Promise<T[]> {

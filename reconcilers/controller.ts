@@ -36,21 +36,15 @@ import {
 import { WAITING_FOR_ENVOY_GATEWAY } from "../controllers/envoy-gateway-status";
 import { gatewayBackendProblem, resolveRoute } from "../controllers/resolve";
 import type { RouteObject } from "../controllers/resolved";
-import { buildRouteConfig } from "../controllers/route-config";
+import { buildConfigSecret, buildRouteConfig } from "../controllers/route-config";
+import { buildRouteChildren } from "../controllers/route-objects";
 import type { ControllerSettings } from "../controllers/settings";
 import { backendVerdict, policyVerdict, routeVerdict } from "../controllers/verdicts";
-import {
-  CONFIG_VERSION,
-  routeDataKey,
-  routeKeyOfDataKey,
-  shardOf,
-  shardSecretName,
-} from "../extproc/config";
+import { configSecretName } from "../extproc/config";
 import { isNamespaceTerminating } from "../lib/kube-api";
 import { componentLogger } from "../lib/logger";
 import type { ChildKind, ClusterClient, GeneratedObject, ParentKind } from "./cluster-client";
 import { ChildObject, ClusterState, keyOf } from "./cluster-state";
-import { ConfigWriter } from "./config-writer";
 import { QueueOptions, WorkQueue } from "./work-queue";
 
 const log = componentLogger("reconcilers");
@@ -107,7 +101,7 @@ function dropUnreadFields(
   if (options.generated) delete object.spec;
 }
 
-/** What the caches of applied objects and written entries keep: a digest, not a copy. */
+/** What the cache of applied objects keeps: a digest, not a copy. */
 const digestOf = (json: string) => createHash("sha256").update(json).digest("base64");
 
 /** The Accepted status a condition tells users; waiting for Envoy Gateway tells nothing new. */
@@ -122,16 +116,15 @@ export class Controller {
   readonly queue: WorkQueue;
   /** A digest of the last object applied per child, so an unchanged child is not applied again. */
   private readonly applied = new Map<string, string>();
-  /** Each route's configuration entry as last written (or found at start): its shard and digest. */
-  private readonly written = new Map<string, { shard: string; digest: string }>();
-  /** Routes with an entry but no AIGatewayRoute, by how many resyncs in a row found them so. */
+  /** The routes that have a configuration Secret (written, or found at start). */
+  private readonly configured = new Set<string>();
+  /** Routes with a configuration Secret but no AIGatewayRoute, by how many resyncs found them so. */
   private readonly orphans = new Map<string, number>();
   /**
-   * Routes whose entry goes: deleted, or orphaned. A route merely absent from the state may not
-   * have been listed yet (a child's event can come first after a restart): its entry stays.
+   * Routes whose configuration goes: deleted, or orphaned. A route merely absent from the state may
+   * not have been listed yet (a child's event can come first after a restart): its Secret stays.
    */
   private readonly gone = new Set<string>();
-  private readonly config: ConfigWriter;
   /** The Accepted status the last event told about each object (`Kind/namespace/name`). */
   private readonly announced = new Map<string, string | undefined>();
 
@@ -156,27 +149,20 @@ export class Controller {
       (key, error, attempt) =>
         log.warn("reconcile failed; retrying", { key, attempt, error: (error as Error).message }),
     );
-    this.config = new ConfigWriter(client, settings.extProcNamespace);
   }
 
   /**
-   * Creates the configuration Secrets, learns what they hold, and lists the AI Gateway kinds into
-   * the state. Call once; with a queue that starts paused, call `queue.resume()` once the reference
-   * watches have listed too, so no route is reconciled against a half-known cluster (which would
-   * write its configuration without backends and flap its status after every restart).
+   * Creates the ext_proc server's namespace, learns which routes have configuration there, and
+   * lists the AI Gateway kinds into the state. Call once; with a queue that starts paused, call
+   * `queue.resume()` once the reference watches have listed too, so no route is reconciled against a
+   * half-known cluster (which would write its configuration without backends and flap its status
+   * after every restart).
    */
   async start(): Promise<void> {
-    const shards = Array.from({ length: this.settings.configShards }, (_, i) =>
-      shardSecretName(this.settings.configSecretPrefix, i),
-    );
-    const stored = await this.client.openConfigStore(this.settings.extProcNamespace, {
-      name: this.settings.configSecretPrefix,
-      content: { version: CONFIG_VERSION, shards },
-    });
-    for (const { shard, key, document } of stored) {
-      const routeKey = routeKeyOfDataKey(key);
-      if (routeKey) this.written.set(routeKey, { shard, digest: digestOf(document) });
-    }
+    const { extProcNamespace, configSecretPrefix } = this.settings;
+    await this.client.ensureNamespace(extProcNamespace);
+    for (const key of await this.client.configuredRoutes(extProcNamespace, configSecretPrefix))
+      this.configured.add(key);
     const [routes, backends, policies] = await Promise.all([
       this.client.listAll<AIGatewayRoute>("AIGatewayRoute"),
       this.client.listAll<AIServiceBackendObject>("AIServiceBackend"),
@@ -304,7 +290,7 @@ export class Controller {
 
   /**
    * Re-queues every object: the safety net for watch events that were never delivered. A
-   * configuration entry whose route is gone (deleted while the controller was down) is removed
+   * configuration Secret whose route is gone (deleted while the controller was down) is removed
    * once two resyncs in a row found it so: never on the first, which may come before the route
    * watch has listed everything.
    */
@@ -312,7 +298,7 @@ export class Controller {
     for (const key of this.state.routes.keys()) this.queue.add(`route:${key}`);
     for (const key of this.state.backends.keys()) this.queue.add(`backend:${key}`);
     for (const key of this.state.policies.keys()) this.queue.add(`policy:${key}`);
-    for (const key of this.written.keys()) {
+    for (const key of this.configured) {
       if (this.state.routes.has(key)) {
         this.orphans.delete(key);
         continue;
@@ -370,31 +356,23 @@ export class Controller {
 
   async reconcileRoute(key: string): Promise<void> {
     const [namespace, name] = key.split("/");
-    const shard = shardSecretName(
-      this.settings.configSecretPrefix,
-      shardOf(namespace, name, this.settings.configShards),
-    );
-    const dataKey = routeDataKey(namespace, name);
     const route = this.state.routes.get(key);
     if (!route) {
-      // The children go with their owner; the configuration entry lives elsewhere and must be removed.
+      // The children go with their owner; the configuration lives elsewhere and must be removed.
       if (!this.gone.has(key)) return;
-      const entry = this.written.get(key);
-      if (entry) await this.config.write(entry.shard, dataKey, null);
-      this.written.delete(key);
+      const { configSecretPrefix, extProcNamespace } = this.settings;
+      const secretName = configSecretName(configSecretPrefix, namespace, name);
+      if (this.configured.has(key))
+        await this.client.deleteChild("Secret", extProcNamespace, secretName);
+      this.applied.delete(`Secret/${extProcNamespace}/${secretName}`);
+      this.configured.delete(key);
       this.orphans.delete(key);
       this.gone.delete(key);
       return;
     }
     const routeObject = route as unknown as RouteObject;
     const inputs = resolveRoute(this.state, routeObject);
-    const children: GeneratedObject[] = [
-      buildHostRewriteFilter(routeObject),
-      buildNotFoundFilter(routeObject),
-      buildExtProcBackend(routeObject, this.settings),
-      buildHttpRoute(inputs),
-      buildExtensionPolicy(routeObject, this.settings),
-    ];
+    const children: GeneratedObject[] = buildRouteChildren(inputs, this.settings);
     try {
       for (const child of children) await this.applyOnce(child);
     } catch (error) {
@@ -404,16 +382,9 @@ export class Controller {
     }
     await this.pruneChildren(routeObject, children);
 
-    const document = JSON.stringify(buildRouteConfig(inputs));
-    const digest = digestOf(document);
-    const previous = this.written.get(key);
-    if (previous?.shard !== shard || previous.digest !== digest) {
-      await this.config.write(shard, dataKey, document);
-      // Found in another shard at start (the shard count changed): the old copy goes.
-      if (previous && previous.shard !== shard)
-        await this.config.write(previous.shard, dataKey, null);
-      this.written.set(key, { shard, digest });
-    }
+    const document = buildRouteConfig(inputs);
+    await this.applyOnce(buildConfigSecret(document, this.settings));
+    this.configured.add(key);
 
     const verdict = routeVerdict(inputs, {
       httpRoute: this.state.httpRoutes.get(key)?.status as never,

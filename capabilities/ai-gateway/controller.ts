@@ -40,6 +40,6 @@ export async function startController(): Promise<void> {
   controller.queue.resume();
   log.info("controller started", {
     extProcNamespace: settings.extProcNamespace,
-    shards: settings.configShards,
+    configSecretPrefix: settings.configSecretPrefix,
   });
 }

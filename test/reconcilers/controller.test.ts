@@ -31,7 +31,7 @@ function setup() {
 }
 
 const routeDocument = (client: RecordingClusterClient) =>
-  client.configEntries().get(`route_${NS}_openai-route.json`) as any;
+  client.configEntries().get(`${NS}/openai-route`) as any;
 
 /** A few orders of the same objects: apply order must never matter. */
 const orders: number[][] = [
@@ -84,8 +84,10 @@ describe("Controller", () => {
       "HTTPRoute/default/openai-route",
       "HTTPRouteFilter/default/ai-eg-host-rewrite-openai-route",
       "HTTPRouteFilter/default/ai-eg-route-not-found-openai-route",
+      // The configuration, in the ext_proc server's namespace: no owner can reach it there.
+      "Secret/ai-gateway-system/ai-gateway-config.default.openai-route",
     ]);
-    for (const object of client.objects.values()) {
+    for (const object of [...client.objects.values()].filter(o => o.kind !== "Secret")) {
       expect((object.metadata as any).ownerReferences).toEqual([
         {
           apiVersion: "aigateway.envoyproxy.io/v1alpha1",
@@ -325,9 +327,9 @@ describe("Controller", () => {
     allEvents().forEach(([, send]) => send(controller));
     controller.onSecret(secret("openai-secret", { apiKey: canary }), "MODIFIED");
     await controller.queue.idle();
-    expect(JSON.stringify([...client.config.values()].map(m => [...m.values()]))).toContain(canary);
+    expect(JSON.stringify([...client.configEntries().values()])).toContain(canary);
     const everythingElse = JSON.stringify({
-      objects: [...client.objects.values()],
+      objects: [...client.objects.values()].filter(o => o.kind !== "Secret"),
       statuses: client.statusWrites,
       events: client.events,
     });
@@ -336,7 +338,7 @@ describe("Controller", () => {
 });
 
 describe("Controller across restarts and bursts", () => {
-  const entryKey = `route_${NS}_openai-route.json`;
+  const entryKey = `${NS}/openai-route`;
 
   async function acceptedController() {
     const { client, controller } = setup();
@@ -390,7 +392,7 @@ describe("Controller across restarts and bursts", () => {
     expect(client.configEntries().has(entryKey)).toBe(false);
   });
 
-  it("after a restart, lists the cluster first: no rewrite, no status flap, no event", async () => {
+  it("after a restart, lists the cluster first: same configuration, no status flap, no event", async () => {
     const client = await acceptedController();
     // What the API server holds: the objects with the status the first controller wrote.
     const withStatus = <T extends { metadata?: { name?: string } }>(kind: string, object: T) => ({
@@ -402,8 +404,8 @@ describe("Controller across restarts and bursts", () => {
       withStatus("AIServiceBackend", aiBackend(name)),
     );
     client.parents.BackendSecurityPolicy = [withStatus("BackendSecurityPolicy", policy())];
-    const [writes, statusWrites, events] = [
-      client.configWrites,
+    const [document, statusWrites, events] = [
+      JSON.stringify(client.configEntries().get(entryKey)),
       client.statusWrites.length,
       client.events.length,
     ];
@@ -416,31 +418,31 @@ describe("Controller across restarts and bursts", () => {
     envoyGatewayAccepts(controller);
     controller.queue.resume();
     await controller.queue.idle();
-    expect(client.configWrites).toBe(writes);
+    expect(JSON.stringify(client.configEntries().get(entryKey))).toBe(document);
     expect(client.statusWrites.length).toBe(statusWrites);
     expect(client.events.length).toBe(events);
   });
 
-  it("writes a burst of routes to a shard in fewer patches than routes", async () => {
+  it("writes each route's configuration to a Secret of its own, and only when it changes", async () => {
     const { client, controller } = setup();
-    const settings = { ...DEFAULT_SETTINGS, configShards: 1 };
-    const oneShard = new Controller(client, settings, {
-      ...FAST,
-      queue: { ...FAST.queue, concurrency: 8 },
-    });
-    void controller;
     allEvents()
       .filter(([name]) => name !== "route")
-      .forEach(([, send]) => send(oneShard));
+      .forEach(([, send]) => send(controller));
     for (let i = 0; i < 20; i++) {
       const r = route();
       r.metadata!.name = `route-${i}`;
       r.metadata!.uid = `uid-route-${i}`;
-      oneShard.onRoute(r, "ADDED");
+      controller.onRoute(r, "ADDED");
     }
-    await oneShard.queue.idle();
+    await controller.queue.idle();
     expect(client.configEntries().size).toBe(20);
-    expect(client.configWrites).toBeLessThan(20);
+    expect(client.objects.has(`Secret/ai-gateway-system/ai-gateway-config.${NS}.route-7`)).toBe(
+      true,
+    );
+    expect(client.configWrites).toBe(20);
+    controller.resync();
+    await controller.queue.idle();
+    expect(client.configWrites).toBe(20);
   });
 
   it("sends no event for a new route that waits for Envoy Gateway and comes up Accepted", async () => {

@@ -5,7 +5,6 @@ import type {
   EventRecord,
   GeneratedObject,
   ParentKind,
-  StoredEntry,
 } from "../../reconcilers/cluster-client";
 
 /** Records what the controller writes, as the API server would hold it. */
@@ -13,10 +12,10 @@ export class RecordingClusterClient implements ClusterClient {
   readonly objects = new Map<string, GeneratedObject>();
   readonly statuses = new Map<string, Status>();
   readonly statusWrites: Array<{ kind: ParentKind; key: string; status: Status }> = [];
-  readonly config = new Map<string, Map<string, string>>();
   readonly events: EventRecord[] = [];
   applyCount = 0;
-  configWrites = 0;
+  /** The kind of every object applied, in order. */
+  readonly applies: string[] = [];
   /** Makes the next N writes fail, like an API server that is briefly unavailable. */
   failNext = 0;
 
@@ -30,13 +29,14 @@ export class RecordingClusterClient implements ClusterClient {
   async apply(object: GeneratedObject): Promise<void> {
     this.maybeFail("apply");
     this.applyCount++;
+    this.applies.push(object.kind);
     this.objects.set(
       `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`,
       structuredClone(object),
     );
   }
 
-  async deleteChild(kind: ChildKind, namespace: string, name: string): Promise<void> {
+  async deleteChild(kind: ChildKind | "Secret", namespace: string, name: string): Promise<void> {
     this.objects.delete(`${kind}/${namespace}/${name}`);
   }
 
@@ -52,34 +52,42 @@ export class RecordingClusterClient implements ClusterClient {
     this.statusWrites.push({ kind, key, status: structuredClone(status) });
   }
 
-  async openConfigStore(): Promise<StoredEntry[]> {
-    return [...this.config].flatMap(([shard, entries]) =>
-      [...entries].map(([key, document]) => ({ shard, key, document })),
-    );
+  async ensureNamespace(): Promise<void> {}
+
+  async configuredRoutes(namespace: string, prefix: string): Promise<string[]> {
+    return [...this.objects.values()]
+      .filter(
+        o =>
+          o.kind === "Secret" &&
+          o.metadata.namespace === namespace &&
+          o.metadata.labels?.["aigateway.envoyproxy.io/config"] === prefix,
+      )
+      .map(
+        o =>
+          (o.metadata as { annotations?: Record<string, string> }).annotations![
+            "aigateway.envoyproxy.io/route"
+          ],
+      );
   }
 
-  async setConfigEntries(
-    _namespace: string,
-    shard: string,
-    entries: Record<string, string | null>,
-  ): Promise<void> {
-    this.maybeFail("write config");
-    this.configWrites++;
-    const stored = this.config.get(shard) ?? new Map<string, string>();
-    for (const [key, value] of Object.entries(entries)) {
-      if (value === null) stored.delete(key);
-      else stored.set(key, value);
-    }
-    this.config.set(shard, stored);
-  }
-
-  /** Every configuration document, by data key. */
+  /** Every route's configuration document, by route (`namespace/name`). */
   configEntries(): Map<string, unknown> {
     const all = new Map<string, unknown>();
-    for (const entries of this.config.values()) {
-      for (const [key, value] of entries) all.set(key, JSON.parse(value));
+    for (const object of this.objects.values()) {
+      if (object.kind !== "Secret") continue;
+      const { annotations } = object.metadata as { annotations?: Record<string, string> };
+      const { data } = object as unknown as { data: Record<string, string> };
+      all.set(
+        annotations!["aigateway.envoyproxy.io/route"],
+        JSON.parse(Buffer.from(data["route.json"], "base64").toString("utf8")),
+      );
     }
     return all;
+  }
+
+  /** How many times a configuration Secret was written. */
+  get configWrites(): number {
+    return this.applies.filter(kind => kind === "Secret").length;
   }
 
   /** The AI Gateway objects "in the API server", for a controller's start to list. */

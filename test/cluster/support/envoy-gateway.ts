@@ -2,7 +2,9 @@
  * What Envoy Gateway and the ext_proc server would see, for the cluster tests: the status Envoy
  * Gateway writes on the generated objects, and the configuration documents the controller writes.
  */
-import { kubectlOk } from "./kubectl";
+import { DEFAULT_SETTINGS } from "../../../controllers/settings";
+import { CONFIG_DATA_KEY, configSecretName } from "../../../extproc/config";
+import { kubectl, kubectlOk } from "./kubectl";
 
 /** Stands in for Envoy Gateway: writes the status it writes once it accepted the generated objects. */
 export function envoyGatewayReports(namespace: string, route: string, resolvedRefs = "True"): void {
@@ -34,16 +36,22 @@ export function envoyGatewayReports(namespace: string, route: string, resolvedRe
   ]);
 }
 
+/** A route's configuration document, as the ext_proc server would read it, if it has one. */
 export function configEntry(
   namespace: string,
   route: string,
 ): { rules: Array<{ backends: Array<{ id: string; auth?: { type: string } }> }> } | undefined {
-  const secrets = JSON.parse(
-    kubectlOk(["get", "secrets", "-n", "ai-gateway-system", "-o", "json"]),
-  ).items;
-  for (const secret of secrets) {
-    const value = secret.data?.[`route_${namespace}_${route}.json`];
-    if (value) return JSON.parse(Buffer.from(value, "base64").toString("utf8"));
-  }
-  return undefined;
+  const name = configSecretName(DEFAULT_SETTINGS.configSecretPrefix, namespace, route);
+  const result = kubectl([
+    "get",
+    "secret",
+    name,
+    "-n",
+    DEFAULT_SETTINGS.extProcNamespace,
+    "-o",
+    "json",
+  ]);
+  if (result.code !== 0) return undefined;
+  const value = JSON.parse(result.stdout).data?.[CONFIG_DATA_KEY];
+  return value && JSON.parse(Buffer.from(value, "base64").toString("utf8"));
 }
