@@ -15,17 +15,7 @@ import type {
 } from "../controllers/cluster-view";
 import { statusFor, sameStatus, Verdict, ACCEPTED } from "../controllers/conditions";
 import { resolveCredentials } from "../controllers/credentials";
-import {
-  buildExtensionPolicy,
-  buildExtProcBackend,
-  extensionPolicyName,
-  extProcBackendName,
-} from "../controllers/extension-policy";
-import {
-  buildHostRewriteFilter,
-  buildHttpRoute,
-  buildNotFoundFilter,
-} from "../controllers/http-route";
+import { extensionPolicyName, extProcBackendName } from "../controllers/extension-policy";
 import {
   CONFIG_LABEL,
   labelValue,
