@@ -35,6 +35,7 @@ export function createAPIKeyAuth(config: APIKeyConfig): BackendAuth {
         headers: credentialMutation(headersFor(request), request.headers),
       }),
     warm: () => Promise.resolve(),
+    ready: () => true,
     lastError: () => undefined,
     close: () => {},
   };

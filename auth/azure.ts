@@ -91,15 +91,19 @@ export function createAzureAuth(
   };
   const exchange = config.oidcExchangeToken;
   // The SDK asks for the assertion more than once per token request: cache it so the OIDC
-  // provider sees one request per Entra ID refresh.
+  // provider sees one request per Entra ID refresh. On demand only: the assertion is fetched when
+  // the SDK asks for it (and reused until it nears expiry), never on a timer of its own, which
+  // would call the OIDC provider when no Entra ID token is being fetched.
   const assertions = exchange
     ? new TokenCache(() => fetchOIDCToken(exchange), {
         name: "Azure federation OIDC token",
         ...cacheOptions,
+        refresh: "on-demand",
       })
     : undefined;
   const assertion = assertions ? () => assertions.get() : undefined;
-  // Validates the secret/assertion choice now, so a bad config fails at load, not per request.
+  // The schema already requires exactly one of secret and assertion; this catches a config that
+  // skipped it, at creation rather than per request.
   credentialFor(config, options, assertion);
   const cache = new TokenCache(() => fetchAzureToken(config, options, assertion), {
     name: "Azure Entra ID token",
@@ -114,6 +118,7 @@ export function createAzureAuth(
       };
     },
     warm: () => cache.warm(),
+    ready: () => cache.peek() !== undefined,
     lastError: () => cache.lastError() ?? assertions?.lastError(),
     close: () => {
       cache.close();

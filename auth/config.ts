@@ -5,8 +5,14 @@
  *
  * Every field that carries a credential is built with `secretString()`, which records it in
  * `secretFields`; `redact()` walks a config against the schema and masks exactly those fields.
+ *
+ * The cross-field rules of the CRD (`has(a) != has(b)`: exactly one credential source) are repeated
+ * here, because the data plane must not guess: with neither source an SDK would silently fall back
+ * to the pod's own identity, and with both one of them would silently be ignored.
+ * `parseBackendAuthConfig()` applies the schema with messages that name fields, never values.
  */
 import { z } from "zod";
+import { AuthError } from "./errors";
 
 /** The schemas of the fields whose values are credentials (API keys, client secrets, key files). */
 export const secretFields = z.registry<{ secret: true }>();
@@ -16,6 +22,22 @@ function secretString(description: string) {
   const schema = z.string().min(1).describe(description);
   secretFields.add(schema, { secret: true });
   return schema;
+}
+
+/**
+ * The CRD rule `has(self.a) != has(self.b)`: exactly one of two credential sources is set. The issue
+ * names both fields and says which way it failed; it never quotes a value.
+ */
+function exactlyOneOf<K extends string>(a: K, b: K) {
+  return (value: Partial<Record<K, unknown>>, ctx: z.RefinementCtx) => {
+    const set = [a, b].filter(key => value[key] !== undefined).length;
+    if (set === 1) return;
+    ctx.addIssue({
+      code: "custom",
+      message: `set exactly one of ${a} or ${b} (${set === 0 ? "neither is" : "both are"} set)`,
+      path: [],
+    });
+  };
 }
 
 /** An http(s) URL; tests point these at loopback servers. */
@@ -63,24 +85,29 @@ const AnthropicAPIKeySchema = z.strictObject({
   apiKey: secretString("Sent as the `x-api-key` header."),
 });
 
-const AWSCredentialsSchema = z.strictObject({
-  type: z.literal("AWSCredentials"),
-  region: z.string().min(1).describe("The SigV4 signing region, and the default Bedrock host's."),
-  credentialsFile: z
-    .strictObject({
-      content: secretString(
-        "The AWS shared credentials file (INI text, Secret key `credentials`).",
-      ),
-      profile: z.string().min(1).default("default").describe("The INI section to read."),
-    })
-    .optional(),
-  oidcExchangeToken: OIDCExchangeSchema.extend({
-    awsRoleArn: z.string().min(1).describe("The role assumed with the OIDC token as web identity."),
-  }).optional(),
-  stsEndpoint: endpointURL(
-    "The STS endpoint for AssumeRoleWithWebIdentity (default: the regional AWS endpoint).",
-  ).optional(),
-});
+const AWSCredentialsSchema = z
+  .strictObject({
+    type: z.literal("AWSCredentials"),
+    region: z.string().min(1).describe("The SigV4 signing region, and the default Bedrock host's."),
+    credentialsFile: z
+      .strictObject({
+        content: secretString(
+          "The AWS shared credentials file (INI text, Secret key `credentials`).",
+        ),
+        profile: z.string().min(1).default("default").describe("The INI section to read."),
+      })
+      .optional(),
+    oidcExchangeToken: OIDCExchangeSchema.extend({
+      awsRoleArn: z
+        .string()
+        .min(1)
+        .describe("The role assumed with the OIDC token as web identity."),
+    }).optional(),
+    stsEndpoint: endpointURL(
+      "The STS endpoint for AssumeRoleWithWebIdentity (default: the regional AWS endpoint).",
+    ).optional(),
+  })
+  .superRefine(exactlyOneOf("credentialsFile", "oidcExchangeToken"));
 
 const AzureCredentialsSchema = z
   .strictObject({
@@ -95,51 +122,54 @@ const AzureCredentialsSchema = z
       "The Entra ID authority host (default https://login.microsoftonline.com).",
     ).optional(),
   })
-  .refine(azure => (azure.clientSecret === undefined) !== (azure.oidcExchangeToken === undefined), {
-    message: "Exactly one of clientSecret or oidcExchangeToken must be specified",
-  });
+  .superRefine(exactlyOneOf("clientSecret", "oidcExchangeToken"));
 
-const GCPCredentialsSchema = z.strictObject({
-  type: z.literal("GCPCredentials"),
-  projectName: z.string().min(1).describe("The GCP project in the Vertex AI path."),
-  region: z.string().min(1).describe("The Vertex AI location (`global` for the global endpoint)."),
-  credentialsFile: z
-    .strictObject({
-      content: secretString(
-        "A service-account key file (JSON, Secret key `service_account.json`).",
-      ),
-    })
-    .optional(),
-  workloadIdentityFederationConfig: z
-    .strictObject({
-      projectID: z.string().min(1).describe("The project number or id that owns the pool."),
-      workloadIdentityPoolName: z.string().min(1),
-      workloadIdentityProviderName: z.string().min(1),
-      oidcExchangeToken: OIDCExchangeSchema,
-      serviceAccountImpersonation: z
-        .strictObject({
-          serviceAccountName: z
-            .string()
-            .min(1)
-            .describe("Impersonated as <name>@<projectName>.iam.gserviceaccount.com."),
-        })
-        .optional(),
-    })
-    .optional(),
-  endpoints: z
-    .strictObject({
-      stsTokenURL: endpointURL(
-        "Google STS token exchange (default https://sts.googleapis.com/v1/token).",
-      ).optional(),
-      iamCredentialsURL: endpointURL(
-        "IAM credentials API base (default https://iamcredentials.googleapis.com).",
-      ).optional(),
-      oauthTokenURL: endpointURL(
-        "OAuth token endpoint for service-account keys (default: the key file's token_uri).",
-      ).optional(),
-    })
-    .optional(),
-});
+const GCPCredentialsSchema = z
+  .strictObject({
+    type: z.literal("GCPCredentials"),
+    projectName: z.string().min(1).describe("The GCP project in the Vertex AI path."),
+    region: z
+      .string()
+      .min(1)
+      .describe("The Vertex AI location (`global` for the global endpoint)."),
+    credentialsFile: z
+      .strictObject({
+        content: secretString(
+          "A service-account key file (JSON, Secret key `service_account.json`).",
+        ),
+      })
+      .optional(),
+    workloadIdentityFederationConfig: z
+      .strictObject({
+        projectID: z.string().min(1).describe("The project number or id that owns the pool."),
+        workloadIdentityPoolName: z.string().min(1),
+        workloadIdentityProviderName: z.string().min(1),
+        oidcExchangeToken: OIDCExchangeSchema,
+        serviceAccountImpersonation: z
+          .strictObject({
+            serviceAccountName: z
+              .string()
+              .min(1)
+              .describe("Impersonated as <name>@<projectName>.iam.gserviceaccount.com."),
+          })
+          .optional(),
+      })
+      .optional(),
+    endpoints: z
+      .strictObject({
+        stsTokenURL: endpointURL(
+          "Google STS token exchange (default https://sts.googleapis.com/v1/token).",
+        ).optional(),
+        iamCredentialsURL: endpointURL(
+          "IAM credentials API base (default https://iamcredentials.googleapis.com).",
+        ).optional(),
+        oauthTokenURL: endpointURL(
+          "OAuth token endpoint for service-account keys (default: the key file's token_uri).",
+        ).optional(),
+      })
+      .optional(),
+  })
+  .superRefine(exactlyOneOf("credentialsFile", "workloadIdentityFederationConfig"));
 
 /** How the data plane authenticates to one backend's provider, with the secret values resolved. */
 export const BackendAuthConfigSchema = z.discriminatedUnion("type", [
@@ -151,6 +181,55 @@ export const BackendAuthConfigSchema = z.discriminatedUnion("type", [
   GCPCredentialsSchema,
 ]);
 export type BackendAuthConfig = z.infer<typeof BackendAuthConfigSchema>;
+/** A config as written, before defaults are applied (what `createBackendAuth` accepts). */
+export type BackendAuthConfigInput = z.input<typeof BackendAuthConfigSchema>;
+
+const CONFIG_TYPES: ReadonlySet<unknown> = new Set(
+  BackendAuthConfigSchema.options.map(option => option.shape.type.value),
+);
+
+/**
+ * Parses a config against `BackendAuthConfigSchema`. Throws an `AuthError` (`INVALID_CONFIG`)
+ * whose message names the type, each failing field and the rule it breaks
+ * (`AzureCredentials: set exactly one of clientSecret or oidcExchangeToken (both are set)`); it is
+ * built from field paths and the schema's own messages only, never from a value, so it is safe to
+ * log and to put in status.
+ */
+export function parseBackendAuthConfig(input: unknown): BackendAuthConfig {
+  const result = BackendAuthConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const type = (input as { type?: unknown } | null | undefined)?.type;
+  const where = CONFIG_TYPES.has(type) ? String(type) : "backend auth config";
+  const problems = result.error.issues.map(issue => {
+    if (issue.path.length === 1 && issue.path[0] === "type") {
+      return `type: must be one of ${[...CONFIG_TYPES].join(", ")}`;
+    }
+    const message = issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : issue.message;
+    const path = fieldPath(issue.path);
+    return path ? `${path}: ${message}` : message;
+  });
+  throw new AuthError("INVALID_CONFIG", `${where}: ${problems.join("; ")}`);
+}
+
+/**
+ * Unknown keys are named when they look like a field name (a mistyped `apikey`), and withheld
+ * otherwise: a key is input too, and a pasted secret can end up as one.
+ */
+function unknownFields(keys: readonly string[]): string {
+  const names = keys.map(key =>
+    /^[A-Za-z][A-Za-z0-9]{0,39}$/.test(key) ? `"${key}"` : "(name withheld)",
+  );
+  return `unknown field${keys.length === 1 ? "" : "s"} ${names.join(", ")}`;
+}
+
+/** `oidcExchangeToken.oidc.scopes[0]`: object keys joined by dots, array indexes in brackets. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) =>
+      typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`,
+    )
+    .join("");
+}
 
 /** The placeholder `redact()` writes in place of a secret value. */
 export const REDACTED = "[redacted]";

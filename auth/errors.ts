@@ -44,13 +44,12 @@ export function describeFailure(error: unknown): string {
   const status = [e.statusCode, e.status, metadata?.httpStatusCode, response?.status].find(
     value => typeof value === "number",
   );
-  const cause = e.cause as Record<string, unknown> | undefined;
   const oauth = e.errorResponse as { error?: unknown } | undefined;
   const code =
     safeCode(oauth?.error) ??
     safeCode(e.errorCode) ??
     safeCode(e.code) ??
-    safeCode(cause?.code) ??
+    causeCode(e.cause) ??
     safeCode(e.name);
   // SDKs that wrap an OAuth answer (Entra ID) keep only its text, which starts with the error
   // code (`invalid_client: AADSTS...`); the code is kept, the rest may echo the request.
@@ -63,4 +62,14 @@ export function describeFailure(error: unknown): string {
     oauthPrefix !== code ? oauthPrefix : undefined,
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(" ") : "unknown error";
+}
+
+/**
+ * The first safe `code` down a chain of causes: fetch wraps the socket error (`ECONNREFUSED`,
+ * `UND_ERR_SOCKET`) in a `TypeError`, and HTTP libraries wrap that once more.
+ */
+function causeCode(cause: unknown, depth = 0): string | undefined {
+  if (depth > 3 || typeof cause !== "object" || cause === null) return undefined;
+  const { code, cause: inner } = cause as { code?: unknown; cause?: unknown };
+  return safeCode(code) ?? causeCode(inner, depth + 1);
 }

@@ -1,18 +1,27 @@
 /**
- * GCP Vertex AI: an OAuth access token (scope cloud-platform) from a service-account key, from
+ * GCP Vertex AI: an OAuth access token (scope cloud-platform) from a service-account key or from
  * workload identity federation (OIDC token -> Google STS -> optional service-account
- * impersonation), or from Application Default Credentials; and the Vertex project/location path.
+ * impersonation), and the Vertex project/location path. The schema requires exactly one of the
+ * two: Application Default Credentials (the pod's ambient identity) are never used.
  *
- * The key-file and federation flows are plain OAuth requests made here rather than through
- * google-auth-library: its service-account client posts to a fixed token URL (ignoring the key's
- * `token_uri`), and its clients keep their own token caches, which would answer our early refresh
- * with the token we already hold. ADC (no credentials configured) still uses the library.
+ * Federation uses google-auth-library's `IdentityPoolClient`: the OIDC token comes in through its
+ * subject-token supplier, and its STS `token_url` and `service_account_impersonation_url` are
+ * configurable, so it serves private endpoints and the local fakes of the tests alike.
+ *
+ * Service-account keys use a JWT-bearer grant written here instead: the library's JWT client
+ * (`gtoken`) posts to, and sets the assertion audience to, a hard-coded
+ * `https://oauth2.googleapis.com/token` (`build/src/gtoken/getToken.js` and `jwsSign.js` in
+ * google-auth-library 10.9), ignoring the key's `token_uri` and `endpoints.oauthTokenURL`. It could
+ * reach neither a private token endpoint nor a test server.
  */
 import { createSign } from "node:crypto";
-import { GoogleAuth } from "google-auth-library";
+import { gaxios, IdentityPoolClient } from "google-auth-library";
+import type { IdentityPoolClientOptions } from "google-auth-library";
+// Not re-exported by the package index; see `GatewayIdentityPoolClient` for why it is needed.
+import { StsCredentials } from "google-auth-library/build/src/auth/stscredentials";
 import type { BackendAuthConfig } from "./config";
-import { AuthError } from "./errors";
-import { endpointName, expiresInMs, postForm, postJSON, requireString } from "./http";
+import { AuthError, describeFailure, safeCode } from "./errors";
+import { endpointName, expiresInMs, postForm, requireString } from "./http";
 import { fetchOIDCToken } from "./oidc";
 import { FetchedToken, TokenCache } from "./token-cache";
 import {
@@ -24,12 +33,16 @@ import {
 } from "./types";
 
 type GCPConfig = Extract<BackendAuthConfig, { type: "GCPCredentials" }>;
+type FederationConfig = NonNullable<GCPConfig["workloadIdentityFederationConfig"]>;
 
 /** The scope Vertex AI requires. */
 export const GCP_CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 const DEFAULT_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token";
 const DEFAULT_STS_TOKEN_URL = "https://sts.googleapis.com/v1/token";
 const DEFAULT_IAM_CREDENTIALS_URL = "https://iamcredentials.googleapis.com";
+const JWT_SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+/** Token calls give up after this long, as in ./http. */
+const TIMEOUT_MS = 10_000;
 const ONE_HOUR = 60 * 60_000;
 
 /** The Vertex AI host of a location (`global` has no regional prefix). */
@@ -43,9 +56,7 @@ export function vertexPath(projectName: string, region: string, translatorPath: 
 }
 
 /** The STS audience naming a workload identity pool provider. */
-export function workloadIdentityAudience(
-  federation: NonNullable<GCPConfig["workloadIdentityFederationConfig"]>,
-): string {
+export function workloadIdentityAudience(federation: FederationConfig): string {
   return (
     `//iam.googleapis.com/projects/${federation.projectID}/locations/global/` +
     `workloadIdentityPools/${federation.workloadIdentityPoolName}/providers/` +
@@ -77,7 +88,11 @@ function parseServiceAccountKey(content: string): ServiceAccountKey {
 
 const base64url = (value: string | Buffer): string => Buffer.from(value).toString("base64url");
 
-/** Exchanges a service-account key for an access token (OAuth 2.0 JWT bearer grant, RFC 7523). */
+/**
+ * Exchanges a service-account key for an access token (OAuth 2.0 JWT bearer grant, RFC 7523) at
+ * `tokenURL`, which is also the assertion's audience. Hand-written rather than google-auth-library's
+ * JWT client, whose token URL and audience are fixed to Google's public endpoint (module comment).
+ */
 export async function fetchServiceAccountToken(
   key: ServiceAccountKey,
   tokenURL: string,
@@ -116,53 +131,121 @@ export async function fetchServiceAccountToken(
   };
 }
 
-/** Workload identity federation: OIDC token -> Google STS -> optional impersonation. */
-export async function fetchFederatedToken(config: GCPConfig): Promise<FetchedToken<string>> {
-  const federation = config.workloadIdentityFederationConfig!;
-  const stsURL = config.endpoints?.stsTokenURL ?? DEFAULT_STS_TOKEN_URL;
-  const subject = await fetchOIDCToken(federation.oidcExchangeToken);
-  const federated = await postForm(stsURL, {
-    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-    audience: workloadIdentityAudience(federation),
-    scope: GCP_CLOUD_PLATFORM_SCOPE,
-    requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
-    subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
-    subject_token: subject.value,
-  });
-  const federatedToken = requireString(federated, "access_token", stsURL);
-  const impersonation = federation.serviceAccountImpersonation;
-  if (!impersonation) {
-    return { value: federatedToken, expiresInMs: expiresInMs(federated, ONE_HOUR) };
-  }
-  const account = `${impersonation.serviceAccountName}@${config.projectName}.iam.gserviceaccount.com`;
+/** The impersonated service account's `generateAccessToken` URL. */
+export function impersonationURL(config: GCPConfig, serviceAccountName: string): string {
+  const account = `${serviceAccountName}@${config.projectName}.iam.gserviceaccount.com`;
   const base = (config.endpoints?.iamCredentialsURL ?? DEFAULT_IAM_CREDENTIALS_URL).replace(
     /\/+$/,
     "",
   );
-  const impersonateURL = `${base}/v1/projects/-/serviceAccounts/${encodeURIComponent(account)}:generateAccessToken`;
-  const answer = await postJSON(
-    impersonateURL,
-    { scope: [GCP_CLOUD_PLATFORM_SCOPE], lifetime: "3600s" },
-    { authorization: `Bearer ${federatedToken}` },
-  );
-  const token = requireString(answer, "accessToken", impersonateURL);
-  const expireTime = Date.parse(String(answer.expireTime));
-  if (Number.isNaN(expireTime)) {
-    throw new AuthError(
-      "TOKEN_RESPONSE_INVALID",
-      `${endpointName(impersonateURL)}: answer has no "expireTime"`,
-    );
-  }
-  return { value: token, expiresInMs: expireTime - Date.now() };
+  return `${base}/v1/projects/-/serviceAccounts/${encodeURIComponent(account)}:generateAccessToken`;
 }
 
-/** Application Default Credentials (GKE workload identity, metadata server, env key file). */
-async function fetchADCToken(): Promise<FetchedToken<string>> {
-  const client = await new GoogleAuth({ scopes: [GCP_CLOUD_PLATFORM_SCOPE] }).getClient();
-  const { token } = await client.getAccessToken();
-  if (!token) throw new AuthError("TOKEN_RESPONSE_INVALID", "GCP default credentials: no token");
-  const expiry = client.credentials.expiry_date;
-  return { value: token, expiresInMs: expiry ? expiry - Date.now() : ONE_HOUR };
+/**
+ * `IdentityPoolClient` with two changes. Its STS call is made through our transporter: the library
+ * builds its STS client without passing the `transporter` option on, which would leave that call
+ * with gaxios defaults (up to three retries with back-off, no timeout), while a request without a
+ * valid token waits on it and the token cache retries on its own schedule. And `exchange()` always
+ * exchanges anew: the library's own cache would answer our early refresh, timed on the injected
+ * clock, with the token we already hold.
+ */
+class GatewayIdentityPoolClient extends IdentityPoolClient {
+  constructor(options: IdentityPoolClientOptions, tokenURL: string, transporter: gaxios.Gaxios) {
+    super({ ...options, transporter });
+    this.stsCredential = new StsCredentials({ tokenExchangeEndpoint: tokenURL, transporter });
+  }
+
+  exchange() {
+    return this.refreshAccessTokenAsync();
+  }
+}
+
+/**
+ * Workload identity federation: OIDC token -> Google STS -> optional impersonation, through
+ * google-auth-library. Returns the fetch the token cache calls.
+ */
+export function federatedTokenSource(config: GCPConfig): () => Promise<FetchedToken<string>> {
+  const federation = config.workloadIdentityFederationConfig!;
+  const stsURL = config.endpoints?.stsTokenURL ?? DEFAULT_STS_TOKEN_URL;
+  const impersonation = federation.serviceAccountImpersonation;
+  const impersonateURL = impersonation
+    ? impersonationURL(config, impersonation.serviceAccountName)
+    : undefined;
+  const transporter = new gaxios.Gaxios({
+    fetchImplementation: fetch,
+    timeout: TIMEOUT_MS,
+    // The token cache retries on its own schedule; library retries would multiply the attempts.
+    retryConfig: { retry: 0, noResponseRetries: 0 },
+  });
+  const client = new GatewayIdentityPoolClient(
+    {
+      type: "external_account",
+      audience: workloadIdentityAudience(federation),
+      subject_token_type: JWT_SUBJECT_TOKEN_TYPE,
+      token_url: stsURL,
+      ...(impersonateURL ? { service_account_impersonation_url: impersonateURL } : {}),
+      subject_token_supplier: {
+        getSubjectToken: async () => (await fetchOIDCToken(federation.oidcExchangeToken)).value,
+      },
+      scopes: [GCP_CLOUD_PLATFORM_SCOPE],
+    },
+    stsURL,
+    transporter,
+  );
+  const answeredBy = impersonateURL ?? stsURL;
+  return async () => {
+    let credentials: Awaited<ReturnType<GatewayIdentityPoolClient["exchange"]>>;
+    try {
+      credentials = await client.exchange();
+    } catch (error) {
+      throw googleFailure(error);
+    }
+    const token = credentials.access_token;
+    if (typeof token !== "string" || token === "") {
+      const field = impersonateURL ? "accessToken" : "access_token";
+      throw new AuthError(
+        "TOKEN_RESPONSE_INVALID",
+        `${endpointName(answeredBy)}: answer has no "${field}"`,
+      );
+    }
+    const expiry = credentials.expiry_date;
+    // An STS answer without `expires_in` leaves no expiry; an impersonation answer without a
+    // readable `expireTime` leaves NaN.
+    if (expiry === null || expiry === undefined) return { value: token, expiresInMs: ONE_HOUR };
+    if (Number.isNaN(expiry)) {
+      throw new AuthError(
+        "TOKEN_RESPONSE_INVALID",
+        `${endpointName(answeredBy)}: answer has no "expireTime"`,
+      );
+    }
+    // The library dates expiry on the real clock; the cache counts on the injected one.
+    return { value: token, expiresInMs: expiry - Date.now() };
+  };
+}
+
+/**
+ * A google-auth-library failure as a safe `AuthError`: the endpoint, HTTP status and OAuth (or
+ * Google RPC) error code only. The library's own message quotes the answer's
+ * `error_description`, which may echo the request and its subject token.
+ */
+function googleFailure(error: unknown): AuthError {
+  if (error instanceof AuthError) return error; // from the subject-token supplier
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    config?: { url?: unknown };
+    response?: { status?: unknown; data?: unknown };
+  };
+  const where =
+    e.config?.url !== undefined ? endpointName(String(e.config.url)) : "Google token exchange";
+  const status = e.response?.status;
+  if (typeof status !== "number") {
+    return new AuthError("TOKEN_ENDPOINT_FAILED", `${where}: ${describeFailure(error)}`);
+  }
+  const body = e.response?.data as { error?: unknown } | undefined;
+  const code = safeCode(body?.error) ?? safeCode((body?.error as { status?: unknown })?.status);
+  return new AuthError(
+    "TOKEN_ENDPOINT_FAILED",
+    `${where}: HTTP ${status}${code ? ` ${code}` : ""}`,
+  );
 }
 
 function tokenSource(config: GCPConfig): {
@@ -179,9 +262,14 @@ function tokenSource(config: GCPConfig): {
     };
   }
   if (config.workloadIdentityFederationConfig) {
-    return { name: "GCP federated token", fetch: () => fetchFederatedToken(config) };
+    return { name: "GCP federated token", fetch: federatedTokenSource(config) };
   }
-  return { name: "GCP default-credentials token", fetch: fetchADCToken };
+  // The schema rejects this; kept so a config that skipped it cannot fall back to Application
+  // Default Credentials.
+  throw new AuthError(
+    "INVALID_CONFIG",
+    "GCPCredentials: set exactly one of credentialsFile or workloadIdentityFederationConfig",
+  );
 }
 
 /** An authenticator for Vertex AI: bearer token plus the project/location path prefix. */
@@ -205,6 +293,7 @@ export function createGCPAuth(config: GCPConfig, options: BackendAuthOptions = {
       };
     },
     warm: () => cache.warm(),
+    ready: () => cache.peek() !== undefined,
     lastError: () => cache.lastError(),
     close: () => cache.close(),
   };

@@ -1,8 +1,12 @@
 /**
  * One caching mechanism for every fetched credential (Azure and GCP access tokens, AWS session
- * credentials from STS). Once warm, `get()` answers from memory: a refresh starts in the background
- * ahead of expiry, only one fetch is ever in flight, and a failed refresh keeps the still-valid
- * value in service while recording the error for status.
+ * credentials from STS, federation assertions). Once warm, `get()` answers from memory: a refresh
+ * starts in the background ahead of expiry, only one fetch is ever in flight, and a failed refresh
+ * keeps the still-valid value in service while recording the error for status.
+ *
+ * Failed fetches back off: for `retryDelayMs` after a failure no request starts another fetch.
+ * Requests that find no valid credential in that window fail at once with the last (sanitised)
+ * error instead of each waiting on an endpoint that is down; a timer retries when the window ends.
  */
 import type { Logger } from "winston";
 import { Clock, systemClock } from "./clock";
@@ -23,6 +27,14 @@ export interface TokenCacheOptions {
   refreshAheadMs?: number;
   /** Wait this long after a failed fetch before the next attempt. Default 10 seconds. */
   retryDelayMs?: number;
+  /**
+   * `background` (default): timers refresh ahead of expiry and retry after a failure, so an idle
+   * backend stays warm. `on-demand`: no timers; a value due for refresh is fetched again only when
+   * `get()` asks, and `get()` waits for it (falling back to the still-valid value if that fetch
+   * fails). For values only another fetch consumes, such as a federated client assertion: a timer
+   * would call their provider when nothing needs them.
+   */
+  refresh?: "background" | "on-demand";
 }
 
 const FIVE_MINUTES = 5 * 60_000;
@@ -39,13 +51,18 @@ interface Cached<T> {
 export class TokenCache<T> {
   private cached: Cached<T> | undefined;
   private inFlight: Promise<T> | undefined;
+  /** `<name>: <failure>` of the last failed fetch, for status; cleared by a success. */
   private error: string | undefined;
+  /** The sanitised failure of the last fetch, for requests refused inside the back-off window. */
+  private failure: string | undefined;
+  /** No fetch starts before this time (the back-off window after a failure). */
   private nextAttemptAt = 0;
   private cancelTimer: (() => void) | undefined;
   private closed = false;
   private readonly clock: Clock;
   private readonly refreshAheadMs: number;
   private readonly retryDelayMs: number;
+  private readonly onDemand: boolean;
 
   constructor(
     private readonly fetchToken: () => Promise<FetchedToken<T>>,
@@ -54,26 +71,37 @@ export class TokenCache<T> {
     this.clock = options.clock ?? systemClock;
     this.refreshAheadMs = options.refreshAheadMs ?? FIVE_MINUTES;
     this.retryDelayMs = options.retryDelayMs ?? 10_000;
+    this.onDemand = options.refresh === "on-demand";
   }
 
   /**
    * The current credential. Resolves at once while a valid one is cached (starting a background
-   * refresh when it is due); awaits a fetch only when nothing valid is cached. Rejects with an
-   * `AuthError` (`TOKEN_UNAVAILABLE`) when that fetch fails.
+   * refresh when it is due); awaits a fetch only when nothing valid is cached, joining the one in
+   * flight if there is one. Rejects with an `AuthError` (`TOKEN_UNAVAILABLE`) when that fetch
+   * fails, and at once, without fetching, inside the back-off window after a failure.
    */
   get(): Promise<T> {
     if (this.closed) return Promise.reject(new AuthError("CLOSED", `${this.options.name}: closed`));
     const now = this.clock.now();
     const cached = this.cached;
     if (cached && now < cached.expiresAt) {
-      if (now >= cached.refreshAt && now >= this.nextAttemptAt) void this.refresh().catch(noop);
-      return Promise.resolve(cached.value);
+      if (now < cached.refreshAt || now < this.nextAttemptAt) return Promise.resolve(cached.value);
+      if (!this.onDemand) {
+        void this.refresh().catch(noop);
+        return Promise.resolve(cached.value);
+      }
+      // On demand: wait for the fresh value, but a failed refresh still leaves a valid one.
+      return this.refresh().catch((error: unknown) => {
+        const still = this.peek();
+        if (still !== undefined) return still;
+        throw this.unavailable(describeFailure(error));
+      });
+    }
+    if (!this.inFlight && now < this.nextAttemptAt) {
+      return Promise.reject(this.unavailable(this.failure ?? "unknown error"));
     }
     return this.refresh().catch((error: unknown) => {
-      throw new AuthError(
-        "TOKEN_UNAVAILABLE",
-        `${this.options.name} unavailable: ${describeFailure(error)}`,
-      );
+      throw this.unavailable(describeFailure(error));
     });
   }
 
@@ -99,6 +127,10 @@ export class TokenCache<T> {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.cached = undefined;
+  }
+
+  private unavailable(failure: string): AuthError {
+    return new AuthError("TOKEN_UNAVAILABLE", `${this.options.name} unavailable: ${failure}`);
   }
 
   /** Starts a fetch, or joins the one in flight (single-flight). */
@@ -128,23 +160,32 @@ export class TokenCache<T> {
           refreshAt: now + lifetime - ahead,
         };
         this.error = undefined;
+        this.failure = undefined;
         this.nextAttemptAt = 0;
-        this.scheduleRefresh(lifetime - ahead);
+        this.schedule(lifetime - ahead);
       }
       logger?.debug("credential refreshed", { credential: name, expiresInMs: lifetime });
       return fetched.value;
     } catch (error) {
       // Only the sanitised description is kept or logged: the error itself may carry secrets.
-      this.error = `${name}: ${describeFailure(error)}`;
+      this.failure = describeFailure(error);
+      this.error = `${name}: ${this.failure}`;
       this.nextAttemptAt = this.clock.now() + this.retryDelayMs;
-      logger?.warn("credential refresh failed", { credential: name, error: this.error });
-      if (this.cached && !this.closed) this.scheduleRefresh(this.retryDelayMs);
+      logger?.warn("credential refresh failed", {
+        credential: name,
+        error: this.error,
+        retryInMs: this.retryDelayMs,
+      });
+      // Retry when the window ends, whether or not a valid value is still held: a backend whose
+      // first fetch failed recovers without waiting for a request to notice.
+      if (!this.closed) this.schedule(this.retryDelayMs);
       throw error;
     }
   }
 
   /** Keeps an idle backend warm: refresh on a timer, not only when a request notices. */
-  private scheduleRefresh(delayMs: number): void {
+  private schedule(delayMs: number): void {
+    if (this.onDemand) return;
     this.cancelTimer?.();
     this.cancelTimer = this.clock.schedule(delayMs, () => {
       this.cancelTimer = undefined;

@@ -39,6 +39,12 @@ export interface BackendAuth {
   authenticate(request: AuthRequest): Promise<AuthResult>;
   /** Fetches the first credential now, so the first request does not wait. */
   warm(): Promise<void>;
+  /**
+   * True while `authenticate()` can answer from memory: a static credential, or a fetched one
+   * that has not expired. The registry keeps an authenticator that is ready in service while its
+   * replacement warms.
+   */
+  ready(): boolean;
   /** The last refresh failure (safe to report), or undefined when the last fetch succeeded. */
   lastError(): string | undefined;
   /** Stops background refreshes. */
@@ -53,7 +59,11 @@ export interface BackendAuthOptions {
   logger?: Logger;
   /** Refresh fetched credentials this long before they expire. Default 5 minutes. */
   refreshAheadMs?: number;
-  /** After a failed refresh, wait this long before the next attempt. Default 10 seconds. */
+  /**
+   * After a failed fetch, wait this long before the next attempt (a timer retries then). Inside
+   * that window, requests with no valid credential fail at once with the last error instead of
+   * fetching. Default 10 seconds.
+   */
   retryDelayMs?: number;
   /**
    * Extra PEM CA certificates trusted by token endpoints reached through an SDK that insists on
@@ -64,9 +74,16 @@ export interface BackendAuthOptions {
 
 /**
  * Headers through which a client could carry its own credentials to the gateway. None of them may
- * reach a provider: every handler removes those it does not set itself.
+ * reach a provider: every handler removes those it does not set itself. `x-goog-api-key` is a
+ * Gemini / Vertex AI API key; `proxy-authorization` would hand the client's proxy credentials on.
  */
-export const CLIENT_CREDENTIAL_HEADERS = ["authorization", "api-key", "x-api-key"] as const;
+export const CLIENT_CREDENTIAL_HEADERS = [
+  "authorization",
+  "api-key",
+  "x-api-key",
+  "x-goog-api-key",
+  "proxy-authorization",
+] as const;
 
 /**
  * A mutation that sets `set` (overwrite) and removes the client's credential headers and AWS

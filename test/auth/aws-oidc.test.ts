@@ -1,6 +1,7 @@
 import { createBackendAuth } from "../../auth";
+import { AuthError } from "../../auth/errors";
 import type { BackendAuth } from "../../auth/types";
-import { eventually } from "./support/fake-server";
+import { eventually, Gate } from "./support/fake-server";
 import { FakeAWSSTS, FakeIssuer, startFakeAWSSTS, startFakeIssuer } from "./support/fake-idp";
 import { ManualClock } from "./support/manual-clock";
 import { verifySigV4 } from "./support/sigv4-verifier";
@@ -115,6 +116,87 @@ describe("AWS credentials from OIDC via STS AssumeRoleWithWebIdentity", () => {
     const { verification, result } = await signAndVerify();
     expect(verification.ok).toBe(true);
     expect(result.headers.set["x-amz-security-token"]).toBe("sts-session-1");
+  });
+
+  it("concurrent requests during a refresh sign with the valid credentials; exactly one STS call", async () => {
+    await auth.warm();
+    const gate = new Gate();
+    sts.gate = gate;
+    clock.advance(55 * MINUTE);
+    await eventually(async () => (sts.calls.length === 2 ? true : undefined));
+    const during = await Promise.all(Array.from({ length: 25 }, () => signAndVerify()));
+    expect(during.every(({ verification }) => verification.ok)).toBe(true);
+    expect(new Set(during.map(({ result }) => result.headers.set["x-amz-security-token"]))).toEqual(
+      new Set(["sts-session-1"]),
+    );
+    gate.open();
+    const next = await eventually(async () => {
+      const { result, verification } = await signAndVerify();
+      return result.headers.set["x-amz-security-token"] === "sts-session-2"
+        ? verification
+        : undefined;
+    });
+    expect(next.ok).toBe(true);
+    expect(sts.calls).toHaveLength(2);
+    expect(issuer.tokenRequests).toHaveLength(2);
+  });
+
+  it("after expiry, concurrent requests wait for the one STS call in flight", async () => {
+    await auth.warm();
+    const gate = new Gate();
+    sts.gate = gate;
+    clock.advance(65 * MINUTE); // the refresh starts and is held; the credentials expire meanwhile
+    await eventually(async () => (sts.calls.length === 2 ? true : undefined));
+    const waiting = Promise.all(Array.from({ length: 25 }, () => signAndVerify()));
+    gate.open();
+    const results = await waiting;
+    expect(results.every(({ verification }) => verification.ok)).toBe(true);
+    expect(
+      new Set(results.map(({ result }) => result.headers.set["x-amz-security-token"])),
+    ).toEqual(new Set(["sts-session-2"]));
+    expect(sts.calls).toHaveLength(2);
+  });
+
+  it("once the credentials have expired and STS fails, requests fail fast; the retry recovers", async () => {
+    auth.close();
+    auth = createBackendAuth(
+      {
+        type: "AWSCredentials",
+        region: "us-west-2",
+        oidcExchangeToken: {
+          oidc: {
+            issuer: issuer.server.url,
+            clientID: "gateway-client",
+            clientSecret: "oidc-client-secret",
+            scopes: ["sts", "bedrock"],
+          },
+          awsRoleArn: ROLE,
+        },
+        stsEndpoint: sts.server.url,
+      },
+      { clock, retryDelayMs: 30 * MINUTE },
+    );
+    await auth.warm();
+    sts.mode = "fail";
+    clock.advance(55 * MINUTE);
+    await eventually(async () => auth.lastError());
+    clock.advance(6 * MINUTE); // expired, inside the back-off window
+    const refusal = new AuthError(
+      "TOKEN_UNAVAILABLE",
+      "AWS STS credentials unavailable: HTTP 400 InvalidIdentityTokenException",
+    );
+    await expect(auth.authenticate(request)).rejects.toEqual(refusal);
+    await expect(auth.authenticate(request)).rejects.toEqual(refusal);
+    expect(sts.calls).toHaveLength(2);
+    sts.mode = "ok";
+    clock.advance(25 * MINUTE);
+    const recovered = await eventually(async () =>
+      auth.authenticate(request).then(
+        result => result.headers.set["x-amz-security-token"],
+        () => undefined,
+      ),
+    );
+    expect(recovered).toBe("sts-session-3");
   });
 
   it("concurrent first requests cause exactly one OIDC fetch and one STS call", async () => {

@@ -1,9 +1,10 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { createHash } from "node:crypto";
 import { createBackendAuth } from "../../auth";
 import { AuthError } from "../../auth/errors";
-import { parseCredentialsFile } from "../../auth/aws";
+import { createSigV4Signer, parseCredentialsFile, toSignable } from "../../auth/aws";
 import { NodeSha256 } from "../../auth/node-sha256";
 import { startFakeServer, FakeServer, ReceivedRequest } from "./support/fake-server";
 import { ManualClock } from "./support/manual-clock";
@@ -19,14 +20,27 @@ const SUITE = {
   amzDate: "20150830T123600Z",
 };
 
+/** The session token of the suite's `post-sts-token` cases. */
+const SUITE_SESSION_TOKEN =
+  "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPf" +
+  "IeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7W" +
+  "Z0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8F" +
+  "DrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+
+/** RFC 3986 unreserved characters, the key and value of `get-vanilla-query-unreserved`. */
+const UNRESERVED = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
 /** A case of the AWS SigV4 test suite: the request and the signature the suite publishes. */
 interface SuiteCase {
   name: string;
   method: string;
+  /** The path as the suite's request line has it (on the wire, before SigV4's own encoding). */
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
   body: string;
+  /** Signed as x-amz-security-token (`post-sts-token/post-sts-header-before`). */
+  sessionToken?: string;
   signedHeaders: string;
   signature: string;
 }
@@ -72,23 +86,77 @@ const SUITE_CASES: SuiteCase[] = [
     signedHeaders: "host;x-amz-date",
     signature: "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
   },
+  {
+    // The path is encoded by the signer: canonical URI /%E1%88%B4.
+    name: "get-utf8",
+    method: "GET",
+    path: "/ሴ",
+    query: {},
+    headers: {},
+    body: "",
+    signedHeaders: "host;x-amz-date",
+    signature: "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85",
+  },
+  {
+    // normalize-path/get-space: canonical URI /example%20space/.
+    name: "get-space",
+    method: "GET",
+    path: "/example space/",
+    query: {},
+    headers: {},
+    body: "",
+    signedHeaders: "host;x-amz-date",
+    signature: "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741",
+  },
+  {
+    name: "get-vanilla-query-unreserved",
+    method: "GET",
+    path: "/",
+    query: { [UNRESERVED]: UNRESERVED },
+    headers: {},
+    body: "",
+    signedHeaders: "host;x-amz-date",
+    signature: "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197",
+  },
+  {
+    name: "post-sts-token/post-sts-header-before",
+    method: "POST",
+    path: "/",
+    query: {},
+    headers: {},
+    body: "",
+    sessionToken: SUITE_SESSION_TOKEN,
+    signedHeaders: "host;x-amz-date;x-amz-security-token",
+    signature: "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead",
+  },
 ];
+
+const suiteCredentials = (c: SuiteCase) => ({
+  accessKeyId: SUITE.accessKeyId,
+  secretAccessKey: SUITE.secretAccessKey,
+  ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+});
+
+const suiteAuthorization = (c: SuiteCase) =>
+  `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ` +
+  `SignedHeaders=${c.signedHeaders}, Signature=${c.signature}`;
 
 describe.each([
   ["@aws-crypto/sha256-js", Sha256],
   ["node:crypto (the handler's)", NodeSha256],
 ])("SigV4 against the AWS test-suite vectors, hashing with %s", (_name, sha256) => {
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: SUITE.accessKeyId, secretAccessKey: SUITE.secretAccessKey },
-    region: SUITE.region,
-    service: SUITE.service,
-    sha256,
-    // The suite predates x-amz-content-sha256: its signatures do not cover it.
-    applyChecksum: false,
-  });
+  const signerFor = (c: SuiteCase) =>
+    new SignatureV4({
+      credentials: suiteCredentials(c),
+      region: SUITE.region,
+      service: SUITE.service,
+      sha256,
+      // The suite predates x-amz-content-sha256: its signatures do not cover it.
+      applyChecksum: false,
+    });
 
   it.each(SUITE_CASES)("the signer produces the published signature for $name", async c => {
-    const signed = await signer.sign(
+    const signed = await signerFor(c).sign(
       new HttpRequest({
         method: c.method,
         protocol: "https:",
@@ -100,10 +168,7 @@ describe.each([
       }),
       { signingDate: SUITE.date },
     );
-    expect(signed.headers.authorization).toBe(
-      `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ` +
-        `SignedHeaders=${c.signedHeaders}, Signature=${c.signature}`,
-    );
+    expect(signed.headers.authorization).toBe(suiteAuthorization(c));
   });
 
   it.each(SUITE_CASES)("the test verifier accepts the published signature for $name", c => {
@@ -115,16 +180,45 @@ describe.each([
         headers: {
           host: "example.amazonaws.com",
           "x-amz-date": SUITE.amzDate,
+          ...(c.sessionToken ? { "x-amz-security-token": c.sessionToken } : {}),
           ...c.headers,
-          authorization:
-            `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ` +
-            `SignedHeaders=${c.signedHeaders}, Signature=${c.signature}`,
+          authorization: suiteAuthorization(c),
         },
         body: Buffer.from(c.body),
       },
       () => SUITE.secretAccessKey,
     );
     expect(verification).toMatchObject({ ok: true });
+  });
+});
+
+/**
+ * The same vectors through the handler's own signing: its signer configuration
+ * (`createSigV4Signer`: node:crypto, the path escaped once more) and its request shaping
+ * (`toSignable`: the wire path kept, the query split into parameters). Only the service name and
+ * the body-hash header differ from Bedrock signing, as the suite requires.
+ */
+describe("SigV4 test-suite vectors through the handler's signer configuration", () => {
+  it.each(SUITE_CASES)("produces the published signature for $name", async c => {
+    const signer = createSigV4Signer({
+      credentials: suiteCredentials(c),
+      region: SUITE.region,
+      service: SUITE.service,
+      applyChecksum: false,
+    });
+    const query = new URLSearchParams(c.query).toString();
+    const signable = toSignable(
+      {
+        method: c.method,
+        path: query ? `${c.path}?${query}` : c.path,
+        headers: c.headers,
+        body: new TextEncoder().encode(c.body),
+      },
+      "example.amazonaws.com",
+    );
+    const signed = await signer.sign(signable, { signingDate: SUITE.date });
+    expect(signed.headers.authorization).toBe(suiteAuthorization(c));
+    expect(signed.headers["x-amz-security-token"]).toBe(c.sessionToken);
   });
 });
 
@@ -234,7 +328,7 @@ describe("SigV4 for Bedrock, verified by a fake Bedrock server", () => {
     expect(verdicts[0].canonicalRequest.split("\n")[1]).toContain("%252F");
   });
 
-  it("a tampered body fails the server's verification", async () => {
+  it("a tampered body fails at the signature, even with its hash header recomputed", async () => {
     const auth = createBackendAuth({
       type: "AWSCredentials",
       region: "us-east-1",
@@ -247,12 +341,28 @@ describe("SigV4 for Bedrock, verified by a fake Bedrock server", () => {
       headers: { "content-type": "application/json" },
       body: new TextEncoder().encode("{}"),
     });
+    const tampered = "{ }";
+    // An attacker who changes the body also fixes the declared hash: only the signature, which
+    // covers the original hash, can catch it.
     const response = await fetch(`${bedrock.url}${result.path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", ...result.headers.set },
-      body: "{ }",
+      headers: {
+        "content-type": "application/json",
+        ...result.headers.set,
+        "x-amz-content-sha256": createHash("sha256").update(tampered).digest("hex"),
+      },
+      body: tampered,
     });
     expect(response.status).toBe(403);
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0].reason).toBe("signature mismatch");
+    // The untampered request passes the same server, so the 403 is the tampering's doing.
+    const genuine = await fetch(`${bedrock.url}${result.path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...result.headers.set },
+      body: "{}",
+    });
+    expect(genuine.status).toBe(200);
   });
 });
 
@@ -278,32 +388,18 @@ describe("AWS handler details", () => {
     expect(result.headers.set.authorization).toContain("/20240501/eu-west-3/bedrock/aws4_request");
   });
 
-  it("without a file or OIDC, signs with the AWS SDK default chain (here: environment variables)", async () => {
+  it("without a file or OIDC, creation fails: the AWS SDK default chain is never used", () => {
     const saved = { ...process.env };
+    // Ambient credentials the default chain would have picked up silently.
     process.env.AWS_ACCESS_KEY_ID = ACCESS_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = SECRET_KEY;
-    process.env.AWS_SESSION_TOKEN = SESSION_TOKEN;
     try {
-      const auth = createBackendAuth({ type: "AWSCredentials", region: "us-east-1" });
-      const body = new TextEncoder().encode("{}");
-      const result = await auth.authenticate({
-        method: "POST",
-        path: MODEL_PATH,
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      auth.close();
-      expect(result.headers.set["x-amz-security-token"]).toBe(SESSION_TOKEN);
-      const verification = verifySigV4(
-        {
-          method: "POST",
-          url: result.path,
-          headers: { host: result.host, "content-type": "application/json", ...result.headers.set },
-          body: Buffer.from(body),
-        },
-        id => (id === ACCESS_KEY ? SECRET_KEY : undefined),
+      expect(() => createBackendAuth({ type: "AWSCredentials", region: "us-east-1" })).toThrow(
+        new AuthError(
+          "INVALID_CONFIG",
+          "AWSCredentials: set exactly one of credentialsFile or oidcExchangeToken (neither is set)",
+        ),
       );
-      expect(verification.ok).toBe(true);
     } finally {
       process.env = saved;
     }

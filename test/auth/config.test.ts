@@ -1,4 +1,11 @@
-import { BackendAuthConfigSchema, redact, REDACTED } from "../../auth/config";
+import { createBackendAuth } from "../../auth";
+import { AuthError } from "../../auth/errors";
+import {
+  BackendAuthConfigSchema,
+  parseBackendAuthConfig,
+  redact,
+  REDACTED,
+} from "../../auth/config";
 
 describe("BackendAuthConfigSchema", () => {
   it("parses every type and defaults the AWS profile", () => {
@@ -20,22 +27,54 @@ describe("BackendAuthConfigSchema", () => {
         type: "GCPCredentials",
         projectName: "p",
         region: "global",
+        credentialsFile: { content: "{}" },
         endpoints: { stsTokenURL: "http://127.0.0.1:1/v1/token" },
       }).success,
     ).toBe(true);
   });
 
-  it("needs exactly one of clientSecret and oidcExchangeToken for Azure", () => {
-    const base = { type: "AzureCredentials", clientID: "c", tenantID: "t" };
-    const oidc = { oidc: { issuer: "https://issuer", clientID: "c", clientSecret: "s" } };
-    expect(BackendAuthConfigSchema.safeParse(base).success).toBe(false);
-    expect(
-      BackendAuthConfigSchema.safeParse({ ...base, clientSecret: "s", oidcExchangeToken: oidc })
-        .success,
-    ).toBe(false);
-    expect(BackendAuthConfigSchema.safeParse({ ...base, oidcExchangeToken: oidc }).success).toBe(
-      true,
-    );
+  // The CRD's `has(a) != has(b)` rules, per type: [type, base fields, source a, source b].
+  const oidc = { oidc: { issuer: "https://issuer", clientID: "c", clientSecret: "s" } };
+  const federation = {
+    projectID: "1",
+    workloadIdentityPoolName: "pool",
+    workloadIdentityProviderName: "prov",
+    oidcExchangeToken: oidc,
+  };
+  it.each([
+    [
+      "AWSCredentials",
+      { region: "us-east-1" },
+      { credentialsFile: { content: "[default]" } },
+      { oidcExchangeToken: { ...oidc, awsRoleArn: "arn:aws:iam::1:role/r" } },
+    ],
+    [
+      "AzureCredentials",
+      { clientID: "c", tenantID: "t" },
+      { clientSecret: "s" },
+      { oidcExchangeToken: oidc },
+    ],
+    [
+      "GCPCredentials",
+      { projectName: "p", region: "global" },
+      { credentialsFile: { content: "{}" } },
+      { workloadIdentityFederationConfig: federation },
+    ],
+  ])("%s needs exactly one credential source", (type, base, a, b) => {
+    const [fieldA, fieldB] = [Object.keys(a)[0], Object.keys(b)[0]];
+    const parse = (extra: object) => BackendAuthConfigSchema.safeParse({ type, ...base, ...extra });
+    expect(parse(a).success).toBe(true);
+    expect(parse(b).success).toBe(true);
+    for (const [extra, which] of [
+      [{}, "neither is"],
+      [{ ...a, ...b }, "both are"],
+    ] as const) {
+      const result = parse(extra);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map(issue => issue.message)).toEqual([
+        `set exactly one of ${fieldA} or ${fieldB} (${which} set)`,
+      ]);
+    }
   });
 
   it("rejects unknown fields and empty secrets", () => {
@@ -91,5 +130,106 @@ describe("redact", () => {
     const invalid = { type: "AzureCredentials", clientID: "c", tenantID: "t", clientSecret: "s" };
     const both = { ...invalid, oidcExchangeToken: { oidc: { clientSecret: "z" } } };
     expect(JSON.stringify(redact(both as never))).not.toMatch(/"s"|"z"/);
+  });
+});
+
+describe("parseBackendAuthConfig and createBackendAuth validation", () => {
+  const SECRET = "CANARY-config-secret-value";
+  const cases: Array<[string, unknown, string]> = [
+    [
+      "Azure with both a client secret and an OIDC token",
+      {
+        type: "AzureCredentials",
+        clientID: "c",
+        tenantID: "t",
+        clientSecret: SECRET,
+        oidcExchangeToken: { oidc: { issuer: "https://i", clientID: "c", clientSecret: SECRET } },
+      },
+      "AzureCredentials: set exactly one of clientSecret or oidcExchangeToken (both are set)",
+    ],
+    [
+      "AWS with neither source (no silent fall-back to the pod's identity)",
+      { type: "AWSCredentials", region: "us-east-1" },
+      "AWSCredentials: set exactly one of credentialsFile or oidcExchangeToken (neither is set)",
+    ],
+    [
+      "GCP with both sources",
+      {
+        type: "GCPCredentials",
+        projectName: "p",
+        region: "r",
+        credentialsFile: { content: SECRET },
+        workloadIdentityFederationConfig: {
+          projectID: "1",
+          workloadIdentityPoolName: "pool",
+          workloadIdentityProviderName: "prov",
+          oidcExchangeToken: { oidc: { issuer: "https://i", clientID: "c", clientSecret: SECRET } },
+        },
+      },
+      "GCPCredentials: set exactly one of credentialsFile or workloadIdentityFederationConfig (both are set)",
+    ],
+    [
+      "a secret of the wrong type, and a bad URL",
+      {
+        type: "AWSCredentials",
+        region: "r",
+        oidcExchangeToken: {
+          oidc: { issuer: "https://i", clientID: "c", clientSecret: 42, scopes: ["a", 7] },
+          awsRoleArn: "arn",
+        },
+        stsEndpoint: SECRET,
+      },
+      "AWSCredentials: oidcExchangeToken.oidc.clientSecret: Invalid input: expected string, received number; " +
+        "oidcExchangeToken.oidc.scopes[1]: Invalid input: expected string, received number; " +
+        "stsEndpoint: Invalid URL",
+    ],
+    [
+      "an unknown field",
+      { type: "APIKey", apiKey: SECRET, apikey: SECRET },
+      'APIKey: unknown field "apikey"',
+    ],
+    [
+      "an unknown field whose name looks like a pasted secret",
+      { type: "APIKey", apiKey: "k", [SECRET]: true, apikey: 1 },
+      'APIKey: unknown fields (name withheld), "apikey"',
+    ],
+    [
+      "an unknown type",
+      { type: SECRET, apiKey: SECRET },
+      "backend auth config: type: must be one of APIKey, AzureAPIKey, AnthropicAPIKey, " +
+        "AWSCredentials, AzureCredentials, GCPCredentials",
+    ],
+  ];
+
+  it.each(cases)(
+    "rejects %s with INVALID_CONFIG, naming the field and no value",
+    (_name, config, message) => {
+      const expected = new AuthError("INVALID_CONFIG", message);
+      expect(() => parseBackendAuthConfig(config)).toThrow(expected);
+      let thrown: unknown;
+      try {
+        createBackendAuth(config as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toEqual(expected);
+      expect((thrown as AuthError).code).toBe("INVALID_CONFIG");
+      const e = thrown as Error;
+      expect([e.message, String(e.stack), JSON.stringify(e)].join("\n")).not.toContain(SECRET);
+    },
+  );
+
+  it("returns the parsed config with defaults applied", () => {
+    expect(
+      parseBackendAuthConfig({
+        type: "AWSCredentials",
+        region: "r",
+        credentialsFile: { content: "[default]" },
+      }),
+    ).toEqual({
+      type: "AWSCredentials",
+      region: "r",
+      credentialsFile: { content: "[default]", profile: "default" },
+    });
   });
 });

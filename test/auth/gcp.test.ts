@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createBackendAuth } from "../../auth";
+import { AuthError } from "../../auth/errors";
 import { vertexHost, vertexPath } from "../../auth/gcp";
-import { eventually } from "./support/fake-server";
+import type { BackendAuth } from "../../auth/types";
+import { eventually, Gate } from "./support/fake-server";
 import { FakeGoogle, FakeIssuer, startFakeGoogle, startFakeIssuer } from "./support/fake-idp";
 import { ManualClock } from "./support/manual-clock";
 
@@ -49,6 +51,24 @@ function serviceAccountKey(): string {
     token_uri: `${google.server.url}/oauth/token`,
   });
 }
+
+function serviceAccountConfig() {
+  return {
+    type: "GCPCredentials" as const,
+    projectName: "my-project",
+    region: "us-central1",
+    credentialsFile: { content: serviceAccountKey() },
+  };
+}
+
+/** The bearer token the authenticator sends now. */
+async function bearer(auth: BackendAuth): Promise<string | undefined> {
+  return (await auth.authenticate(request)).headers.set.authorization;
+}
+
+/** Waits until the authenticator sends `expected`. */
+const eventuallySends = (auth: BackendAuth, expected: string) =>
+  eventually(async () => ((await bearer(auth)) === expected ? true : undefined));
 
 function federationConfig(impersonate: boolean) {
   return {
@@ -106,7 +126,7 @@ describe("GCP service-account key", () => {
       host: "us-central1-aiplatform.googleapis.com",
       headers: {
         set: { authorization: "Bearer ya29.sa-1" },
-        remove: ["api-key", "x-api-key"],
+        remove: ["api-key", "x-api-key", "x-goog-api-key", "proxy-authorization"],
       },
     });
     expect(google.oauth).toHaveLength(1);
@@ -121,6 +141,69 @@ describe("GCP service-account key", () => {
         credentialsFile: { content: "{not json" },
       }),
     ).toThrow(expect.objectContaining({ code: "CREDENTIALS_FILE_INVALID" }));
+  });
+});
+
+describe("GCP service-account key: refresh and expiry", () => {
+  it("refreshes early; concurrent requests during the refresh get the valid token, one token fetch", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(serviceAccountConfig(), { clock });
+    try {
+      await auth.warm();
+      const gate = new Gate();
+      google.gate = gate;
+      clock.advance(56 * MINUTE); // 5 minutes before the 3599 s token expires
+      await eventually(async () => (google.oauth.length === 2 ? true : undefined));
+      const during = await Promise.all(Array.from({ length: 25 }, () => bearer(auth)));
+      expect(new Set(during)).toEqual(new Set(["Bearer ya29.sa-1"]));
+      gate.open();
+      await eventuallySends(auth, "Bearer ya29.sa-2");
+      expect(google.oauth).toHaveLength(2);
+    } finally {
+      auth.close();
+    }
+  });
+
+  it("after expiry, concurrent requests wait for the one fetch in flight", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(serviceAccountConfig(), { clock });
+    try {
+      await auth.warm();
+      const gate = new Gate();
+      google.gate = gate;
+      clock.advance(65 * MINUTE); // the refresh starts and is held; the token expires meanwhile
+      await eventually(async () => (google.oauth.length === 2 ? true : undefined));
+      const waiting = Promise.all(Array.from({ length: 25 }, () => bearer(auth)));
+      gate.open();
+      expect(new Set(await waiting)).toEqual(new Set(["Bearer ya29.sa-2"]));
+      expect(google.oauth).toHaveLength(2);
+    } finally {
+      auth.close();
+    }
+  });
+
+  it("once the token has expired and the endpoint fails, requests fail fast; the retry recovers", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(serviceAccountConfig(), { clock, retryDelayMs: 30 * MINUTE });
+    try {
+      await auth.warm();
+      google.mode = "fail";
+      clock.advance(56 * MINUTE);
+      await eventually(async () => auth.lastError());
+      clock.advance(5 * MINUTE); // expired, inside the back-off window
+      const refusal = new AuthError(
+        "TOKEN_UNAVAILABLE",
+        `GCP service-account token unavailable: ${google.server.url}/oauth/token: HTTP 400 invalid_grant`,
+      );
+      await expect(auth.authenticate(request)).rejects.toEqual(refusal);
+      await expect(auth.authenticate(request)).rejects.toEqual(refusal);
+      expect(google.oauth).toHaveLength(2);
+      google.mode = "ok";
+      clock.advance(26 * MINUTE);
+      await eventuallySends(auth, "Bearer ya29.sa-3");
+    } finally {
+      auth.close();
+    }
   });
 });
 
@@ -166,5 +249,69 @@ describe("GCP workload identity federation", () => {
       "Bearer ya29.impersonated-2",
     );
     auth.close();
+  });
+});
+
+describe("GCP workload identity federation: refresh and concurrency", () => {
+  it("concurrent requests during a refresh get the valid token; one OIDC, STS and IAM call", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(federationConfig(true), { clock });
+    try {
+      await auth.warm();
+      const gate = new Gate();
+      google.gate = gate;
+      clock.advance(56 * MINUTE);
+      await eventually(async () => (google.sts.length === 2 ? true : undefined));
+      const during = await Promise.all(Array.from({ length: 25 }, () => bearer(auth)));
+      expect(new Set(during)).toEqual(new Set(["Bearer ya29.impersonated-1"]));
+      gate.open();
+      await eventuallySends(auth, "Bearer ya29.impersonated-2");
+      expect(issuer.tokenRequests).toHaveLength(2);
+      expect(google.sts).toHaveLength(2);
+      expect(google.iam).toHaveLength(2);
+      expect(google.sts[1]).toMatchObject({ audience: AUDIENCE, subject_token: "oidc-id-token-2" });
+      expect(google.iam[1].headers.authorization).toBe("Bearer ya29.federated-2");
+    } finally {
+      auth.close();
+    }
+  });
+
+  it("after expiry, concurrent requests wait for the one exchange in flight", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(federationConfig(false), { clock });
+    try {
+      await auth.warm();
+      const gate = new Gate();
+      google.gate = gate;
+      clock.advance(65 * MINUTE);
+      await eventually(async () => (google.sts.length === 2 ? true : undefined));
+      const waiting = Promise.all(Array.from({ length: 25 }, () => bearer(auth)));
+      gate.open();
+      expect(new Set(await waiting)).toEqual(new Set(["Bearer ya29.federated-2"]));
+      expect(google.sts).toHaveLength(2);
+      expect(issuer.tokenRequests).toHaveLength(2);
+    } finally {
+      auth.close();
+    }
+  });
+
+  it("an overloaded STS is asked once per attempt (no library retries), then the cache backs off", async () => {
+    const clock = new ManualClock();
+    const auth = createBackendAuth(federationConfig(false), { clock, retryDelayMs: MINUTE });
+    try {
+      google.mode = "unavailable";
+      const refusal = new AuthError(
+        "TOKEN_UNAVAILABLE",
+        `GCP federated token unavailable: ${google.server.url}/v1/token: HTTP 503 temporarily_unavailable`,
+      );
+      await expect(auth.authenticate(request)).rejects.toEqual(refusal);
+      await expect(auth.authenticate(request)).rejects.toEqual(refusal);
+      expect(google.sts).toHaveLength(1);
+      google.mode = "ok";
+      clock.advance(MINUTE);
+      await eventuallySends(auth, "Bearer ya29.federated-2");
+    } finally {
+      auth.close();
+    }
   });
 });

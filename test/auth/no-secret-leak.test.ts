@@ -1,10 +1,11 @@
 /**
  * Runs every credential type, successes and failures, with a canary secret (and fakes that echo
  * what they receive in their error answers), then checks that neither the canary nor any issued
- * token appears in log output, error messages, stacks or lastError().
+ * token appears in log output, error messages, stacks or lastError(); and the same for the
+ * registry's rotation path (rotations that work, fail to warm, or are invalid).
  */
 import { generateKeyPairSync } from "node:crypto";
-import { createBackendAuth, redact } from "../../auth";
+import { BackendAuthRegistry, createBackendAuth, redact } from "../../auth";
 import type { BackendAuthConfig } from "../../auth/config";
 import type { BackendAuth } from "../../auth/types";
 import { eventually } from "./support/fake-server";
@@ -199,5 +200,103 @@ it("no secret or token reaches logs, errors or status, on success or failure", a
   const everything = [...logs.lines, ...surfaced].join("\n");
   expect(everything).not.toContain(CANARY);
   expect(everything).not.toContain(privatePEM.split("\n")[1]);
+  for (const token of ISSUED) expect(everything).not.toMatch(token);
+});
+
+it("no secret or token reaches logs, results or status on the registry's rotation path", async () => {
+  const logs = captureLogs();
+  const surfaced: string[] = [];
+  const tls = selfSignedCertificate();
+  const ROTATED = `${CANARY}-rotated`;
+  const REVOKED = `${CANARY}-revoked`;
+  const issuer = await startFakeIssuer("client", CANARY);
+  const entra = await startFakeEntra(tls, {
+    tenantID: "t",
+    clientID: "c",
+    clientSecret: [CANARY, ROTATED],
+  });
+  const google = await startFakeGoogle({
+    publicKeyPEM: generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString(),
+    clientEmail: "sa@p.iam.gserviceaccount.com",
+    audience:
+      "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/pool/providers/prov",
+    subjectToken: /^oidc-id-token-\d+$/,
+    serviceAccount: "runner@p.iam.gserviceaccount.com",
+  });
+  const clock = new ManualClock();
+  const registry = new BackendAuthRegistry({ clock, caCertificates: [tls.cert] });
+  const azure = (clientSecret: string): BackendAuthConfig => ({
+    type: "AzureCredentials",
+    tenantID: "t",
+    clientID: "c",
+    clientSecret,
+    authorityHost: entra.server.url,
+  });
+  const federated = (clientSecret: string): BackendAuthConfig => ({
+    type: "GCPCredentials",
+    projectName: "p",
+    region: "global",
+    workloadIdentityFederationConfig: {
+      projectID: "1",
+      workloadIdentityPoolName: "pool",
+      workloadIdentityProviderName: "prov",
+      oidcExchangeToken: {
+        oidc: { issuer: issuer.server.url, clientID: "client", clientSecret },
+      },
+    },
+    endpoints: { stsTokenURL: `${google.server.url}/v1/token` },
+  });
+  const apply = async (backend: string, config: unknown) => {
+    const result = await registry.update(backend, config as BackendAuthConfig);
+    surfaced.push(JSON.stringify(result), String(registry.lastError(backend)));
+    return result;
+  };
+  try {
+    // Installs and rotations that work.
+    await apply("key", { type: "APIKey", apiKey: CANARY });
+    await apply("key", { type: "APIKey", apiKey: ROTATED });
+    expect((await apply("azure", azure(CANARY))).outcome).toBe("installed");
+    expect((await apply("azure", azure(ROTATED))).outcome).toBe("rotated");
+    expect((await apply("vertex", federated(CANARY))).outcome).toBe("installed");
+    // A rotation whose warm fails: the fakes echo the revoked secret in their error answers.
+    expect((await apply("azure", azure(REVOKED))).outcome).toBe("kept-previous");
+    expect((await apply("vertex", federated(REVOKED))).outcome).toBe("kept-previous");
+    // Invalid rotations carrying secrets in every field.
+    expect(
+      (
+        await apply("azure", {
+          ...azure(REVOKED),
+          oidcExchangeToken: { oidc: { issuer: "x", clientID: "c", clientSecret: CANARY } },
+        })
+      ).outcome,
+    ).toBe("kept-previous");
+    expect((await apply("key", { type: "APIKey", apiKey: CANARY, [CANARY]: 1 })).outcome).toBe(
+      "kept-previous",
+    );
+    expect((await apply("new", { type: CANARY, apiKey: CANARY })).outcome).toBe("failed");
+    // The serving credentials expire while the endpoints fail: the rotation installs unwarmed.
+    issuer.mode = entra.mode = google.mode = "fail";
+    clock.advance(70 * MINUTE);
+    await eventually(async () => registry.lastError("azure"));
+    expect((await apply("azure", azure(CANARY))).outcome).toBe("failed");
+    for (const backend of ["azure", "vertex"]) {
+      await registry
+        .get(backend)!
+        .authenticate(request)
+        .catch((error: Error) => surfaced.push(error.message, String(error.stack)));
+    }
+  } finally {
+    registry.close();
+    logs.stop();
+    await Promise.all([issuer, entra, google].map(fake => fake.server.close()));
+  }
+
+  expect(surfaced.filter(text => /HTTP 40\d/.test(text)).length).toBeGreaterThan(2);
+  expect(logs.lines.some(line => line.includes("rotation failed"))).toBe(true);
+  expect(logs.lines.some(line => line.includes("backend credentials rotated"))).toBe(true);
+  const everything = [...logs.lines, ...surfaced].join("\n");
+  expect(everything).not.toContain(CANARY);
   for (const token of ISSUED) expect(everything).not.toMatch(token);
 });

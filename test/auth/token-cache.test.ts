@@ -107,19 +107,43 @@ describe("TokenCache", () => {
     await expect(cache.get()).resolves.toBe("t2");
   });
 
-  it("rejects with TOKEN_UNAVAILABLE once the token has expired and the fetch fails", async () => {
-    const { source, cache, clock } = newCache();
+  it("rejects with TOKEN_UNAVAILABLE once a held token has expired and the fetch fails", async () => {
+    const { source, cache, clock } = newCache({ retryDelayMs: 30_000 });
     const first = cache.get();
     source.answer("t1", 10 * MINUTE);
-    await first;
-    cache.close(); // no background refresh: let it expire
-    const reopened = new TokenCache(source.fetch, { name: "test token", clock });
-    const attempt = reopened.get();
-    source.fail(Object.assign(new Error("x"), { code: "ECONNREFUSED" }));
+    await expect(first).resolves.toBe("t1");
+    clock.advance(5 * MINUTE); // the refresh timer (half the lifetime) starts a fetch
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    clock.advance(5 * MINUTE); // t1 expires while that fetch is still pending
+    expect(cache.peek()).toBeUndefined();
+    const attempt = cache.get(); // joins the pending fetch instead of serving t1
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    source.fail(Object.assign(new Error("answer quoting a secret"), { code: "ECONNREFUSED" }));
     await expect(attempt).rejects.toEqual(
       new AuthError("TOKEN_UNAVAILABLE", "test token unavailable: ECONNREFUSED"),
     );
-    expect(reopened.lastError()).toBe("test token: ECONNREFUSED");
+    expect(cache.lastError()).toBe("test token: ECONNREFUSED");
+  });
+
+  it("a held token that expires inside the back-off window fails fast, without a fetch", async () => {
+    const { source, cache, clock } = newCache({ retryDelayMs: 10 * MINUTE });
+    const first = cache.get();
+    source.answer("t1", 10 * MINUTE);
+    await first;
+    clock.advance(5 * MINUTE);
+    source.fail(Object.assign(new Error("x"), { status: 503 }));
+    await settle();
+    await expect(cache.get()).resolves.toBe("t1"); // still valid: served
+    clock.advance(5 * MINUTE + 1); // expired; the retry is due only at 15 min
+    await expect(cache.get()).rejects.toEqual(
+      new AuthError("TOKEN_UNAVAILABLE", "test token unavailable: HTTP 503 Error"),
+    );
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    clock.advance(5 * MINUTE); // the retry timer
+    expect(source.fetch).toHaveBeenCalledTimes(3);
+    source.answer("t2");
+    await settle();
+    await expect(cache.get()).resolves.toBe("t2");
   });
 
   it("an expired token is never served", async () => {
@@ -153,5 +177,124 @@ describe("TokenCache", () => {
     cache.close();
     expect(clock.pendingTimers()).toBe(0);
     await expect(cache.get()).rejects.toMatchObject({ code: "CLOSED" });
+  });
+});
+
+describe("TokenCache back-off while the endpoint is down", () => {
+  const down = () => Object.assign(new Error("body echoing a secret"), { code: "ECONNREFUSED" });
+  const refusal = new AuthError("TOKEN_UNAVAILABLE", "test token unavailable: ECONNREFUSED");
+
+  it("fails fast inside the window after a failed first fetch, then a timer retries once", async () => {
+    const { source, cache, clock } = newCache({ retryDelayMs: 30_000 });
+    const first = cache.get();
+    source.fail(down());
+    await expect(first).rejects.toEqual(refusal);
+    expect(clock.pendingTimers()).toBe(1); // the retry
+
+    clock.advance(10_000);
+    const refused = await Promise.allSettled(Array.from({ length: 20 }, () => cache.get()));
+    expect(refused).toEqual(Array(20).fill({ status: "rejected", reason: refusal }));
+    await expect(cache.warm()).rejects.toEqual(refusal);
+    expect(source.fetch).toHaveBeenCalledTimes(1); // none of them fetched
+
+    clock.advance(20_000); // the window ends: the scheduled retry fetches
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    const joined = Array.from({ length: 10 }, () => cache.get());
+    expect(source.fetch).toHaveBeenCalledTimes(2); // requests join the retry in flight
+    source.answer("t1");
+    await expect(Promise.all(joined)).resolves.toEqual(Array(10).fill("t1"));
+    expect(cache.lastError()).toBeUndefined();
+  });
+
+  it("each failed retry opens a new window and schedules the next retry", async () => {
+    const { source, cache, clock } = newCache({ retryDelayMs: 30_000 });
+    const first = cache.get();
+    source.fail(down());
+    await first.catch(() => undefined);
+    for (let attempt = 2; attempt <= 4; attempt++) {
+      clock.advance(30_000);
+      expect(source.fetch).toHaveBeenCalledTimes(attempt);
+      source.fail(down());
+      await settle();
+      await expect(cache.get()).rejects.toEqual(refusal);
+      expect(source.fetch).toHaveBeenCalledTimes(attempt);
+      expect(clock.pendingTimers()).toBe(1);
+    }
+  });
+
+  it("concurrent requests after the window, before the timer, start exactly one fetch", async () => {
+    const clock = new ManualClock(1_000_000);
+    const source = controlledFetch();
+    // A clock whose timers never fire: only requests can start fetches.
+    const frozen = { now: () => clock.now(), schedule: () => () => {} };
+    const cache = new TokenCache(source.fetch, {
+      name: "test token",
+      clock: frozen,
+      retryDelayMs: 30_000,
+    });
+    const first = cache.get();
+    source.fail(down());
+    await first.catch(() => undefined);
+    clock.advance(30_000);
+    const requests = Array.from({ length: 25 }, () => cache.get());
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    source.answer("t1");
+    await expect(Promise.all(requests)).resolves.toEqual(Array(25).fill("t1"));
+  });
+
+  it("close() cancels a scheduled retry", async () => {
+    const { source, cache, clock } = newCache({ retryDelayMs: 30_000 });
+    const first = cache.get();
+    source.fail(down());
+    await first.catch(() => undefined);
+    cache.close();
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(60_000);
+    expect(source.fetch).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("TokenCache on demand (no timers)", () => {
+  function onDemandCache() {
+    const clock = new ManualClock(1_000_000);
+    const source = controlledFetch();
+    const cache = new TokenCache(source.fetch, {
+      name: "assertion",
+      clock,
+      refresh: "on-demand",
+      retryDelayMs: 30_000,
+    });
+    return { clock, source, cache };
+  }
+
+  it("fetches only when asked: a value due for refresh is fetched again and awaited", async () => {
+    const { clock, source, cache } = onDemandCache();
+    const first = cache.get();
+    source.answer("a1", 10 * MINUTE);
+    await expect(first).resolves.toBe("a1");
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(4 * MINUTE);
+    await expect(cache.get()).resolves.toBe("a1");
+    clock.advance(20 * MINUTE); // long past due and expired: still nothing fetched on its own
+    expect(source.fetch).toHaveBeenCalledTimes(1);
+    const next = cache.get();
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    source.answer("a2", 10 * MINUTE);
+    await expect(next).resolves.toBe("a2");
+  });
+
+  it("a due value whose refresh fails is still served until it expires", async () => {
+    const { clock, source, cache } = onDemandCache();
+    const first = cache.get();
+    source.answer("a1", 10 * MINUTE);
+    await first;
+    clock.advance(6 * MINUTE); // due (refresh point at half the lifetime), still valid
+    const due = cache.get();
+    source.fail(Object.assign(new Error("x"), { status: 500 }));
+    await expect(due).resolves.toBe("a1");
+    expect(cache.lastError()).toBe("assertion: HTTP 500 Error");
+    await expect(cache.get()).resolves.toBe("a1"); // inside the back-off window: no fetch
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    expect(clock.pendingTimers()).toBe(0);
   });
 });

@@ -8,14 +8,26 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formOf, FakeServer, ReceivedRequest, sendJSON, startFakeServer } from "./fake-server";
+import {
+  formOf,
+  FakeServer,
+  Gate,
+  ReceivedRequest,
+  sendJSON,
+  startFakeServer,
+} from "./fake-server";
 
-/** What a fake does with the next token requests. */
-export type FakeMode = "ok" | "fail";
+/**
+ * What a fake does with the next token requests: answer, reject them (4xx, echoing what was sent),
+ * or (Google only) answer 503 as an overloaded endpoint does.
+ */
+export type FakeMode = "ok" | "fail" | "unavailable";
 
 export interface FakeIssuer {
   server: FakeServer;
   mode: FakeMode;
+  /** When set, token answers wait for it to open. */
+  gate?: Gate;
   /** Token requests received, in order (discovery excluded). */
   tokenRequests: Array<Record<string, string>>;
   expiresIn: number;
@@ -33,7 +45,7 @@ export async function startFakeIssuer(clientID: string, clientSecret: string): P
     tokenRequests: [],
     expiresIn: 3600,
   };
-  issuer.server = await startFakeServer((request, response) => {
+  issuer.server = await startFakeServer(async (request, response) => {
     if (request.method === "GET" && request.url === "/.well-known/openid-configuration") {
       return sendJSON(response, 200, {
         issuer: issuer.server.url,
@@ -42,6 +54,7 @@ export async function startFakeIssuer(clientID: string, clientSecret: string): P
     }
     const form = formOf(request);
     issuer.tokenRequests.push(form);
+    await issuer.gate?.opened;
     const valid =
       request.url === "/oauth2/token" &&
       form.grant_type === "client_credentials" &&
@@ -67,6 +80,8 @@ export async function startFakeIssuer(clientID: string, clientSecret: string): P
 export interface FakeAWSSTS {
   server: FakeServer;
   mode: FakeMode;
+  /** When set, answers wait for it to open. */
+  gate?: Gate;
   calls: Array<Record<string, string>>;
   /** Seconds until the issued credentials expire. */
   durationSeconds: number;
@@ -83,11 +98,13 @@ export async function startFakeAWSSTS(roleArn: string, acceptToken: RegExp): Pro
     durationSeconds: 3600,
     secrets: new Map(),
   };
-  sts.server = await startFakeServer((request, response) => {
+  sts.server = await startFakeServer(async (request, response) => {
     const form = formOf(request);
     sts.calls.push(form);
+    await sts.gate?.opened;
     const valid =
       form.Action === "AssumeRoleWithWebIdentity" &&
+      form.Version === "2011-06-15" &&
       form.RoleArn === roleArn &&
       /^ai-gateway-[\w+=,.@-]+$/.test(form.RoleSessionName ?? "") &&
       acceptToken.test(form.WebIdentityToken ?? "");
@@ -131,21 +148,25 @@ export async function startFakeAWSSTS(roleArn: string, acceptToken: RegExp): Pro
 export interface FakeGoogle {
   server: FakeServer;
   mode: FakeMode;
+  /** When set, token answers (OAuth, STS, IAM) wait for it to open. */
+  gate?: Gate;
   /** Requests to each endpoint. */
   oauth: Array<Record<string, string>>;
   sts: Array<Record<string, string>>;
   iam: ReceivedRequest[];
 }
 
+/** The claims of an RS256 JWT whose header and signature check out, else undefined. */
 function verifyJWT(assertion: string, publicKeyPEM: string): Record<string, unknown> | undefined {
   const [header, claims, signature] = assertion.split(".");
   if (!header || !claims || !signature) return undefined;
+  const decoded = (part: string) =>
+    JSON.parse(Buffer.from(part, "base64url").toString()) as Record<string, unknown>;
+  if (decoded(header).alg !== "RS256") return undefined;
   const ok = createVerify("RSA-SHA256")
     .update(`${header}.${claims}`)
     .verify(publicKeyPEM, Buffer.from(signature, "base64url"));
-  return ok
-    ? (JSON.parse(Buffer.from(claims, "base64url").toString()) as Record<string, unknown>)
-    : undefined;
+  return ok ? decoded(claims) : undefined;
 }
 
 /**
@@ -166,21 +187,32 @@ export async function startFakeGoogle(expect: {
     sts: [],
     iam: [],
   };
-  google.server = await startFakeServer((request, response) => {
+  google.server = await startFakeServer(async (request, response) => {
     const deny = (status: number, error: string) =>
       sendJSON(response, status, {
         error,
         error_description: `rejected ${request.body.toString()}`,
       });
+    if (google.mode === "unavailable") {
+      if (request.url === "/oauth/token") google.oauth.push(formOf(request));
+      else if (request.url === "/v1/token") google.sts.push(formOf(request));
+      else google.iam.push(request);
+      return deny(503, "temporarily_unavailable");
+    }
     if (request.url === "/oauth/token") {
       const form = formOf(request);
       google.oauth.push(form);
+      await google.gate?.opened;
       const claims = verifyJWT(form.assertion ?? "", expect.publicKeyPEM);
+      const now = Date.now() / 1000;
       const valid =
         form.grant_type === "urn:ietf:params:oauth:grant-type:jwt-bearer" &&
         claims?.iss === expect.clientEmail &&
         claims?.aud === `${google.server.url}/oauth/token` &&
-        claims?.scope === "https://www.googleapis.com/auth/cloud-platform";
+        claims?.scope === "https://www.googleapis.com/auth/cloud-platform" &&
+        typeof claims.iat === "number" &&
+        Math.abs(claims.iat - now) < 60 &&
+        claims.exp === claims.iat + 3600;
       if (google.mode === "fail" || !valid) return deny(400, "invalid_grant");
       return sendJSON(response, 200, {
         access_token: `ya29.sa-${google.oauth.length}`,
@@ -191,6 +223,7 @@ export async function startFakeGoogle(expect: {
     if (request.url === "/v1/token") {
       const form = formOf(request);
       google.sts.push(form);
+      await google.gate?.opened;
       const valid =
         form.grant_type === "urn:ietf:params:oauth:grant-type:token-exchange" &&
         form.audience === expect.audience &&
@@ -209,6 +242,7 @@ export async function startFakeGoogle(expect: {
     const iamPath = `/v1/projects/-/serviceAccounts/${encodeURIComponent(expect.serviceAccount)}:generateAccessToken`;
     if (request.url === iamPath) {
       google.iam.push(request);
+      await google.gate?.opened;
       const body = JSON.parse(request.body.toString()) as { scope?: string[] };
       const valid =
         /^Bearer ya29\.federated-\d+$/.test(request.headers.authorization ?? "") &&
@@ -265,25 +299,34 @@ export function selfSignedCertificate(): { key: string; cert: string } {
 export interface FakeEntra {
   server: FakeServer;
   mode: FakeMode;
+  /** When set, token answers wait for it to open. */
+  gate?: Gate;
   tokenRequests: Array<Record<string, string>>;
   expiresIn: number;
 }
 
 /**
  * Entra ID for one tenant over https: the v2.0 discovery document and the token endpoint, which
- * accepts the client secret and/or a client assertion matching `assertion`.
+ * accepts the client secret(s) (an application may hold two while one is rotated) and/or a client
+ * assertion matching `assertion`.
  */
 export async function startFakeEntra(
   tls: { key: string; cert: string },
-  expect: { tenantID: string; clientID: string; clientSecret?: string; assertion?: RegExp },
+  expect: {
+    tenantID: string;
+    clientID: string;
+    clientSecret?: string | string[];
+    assertion?: RegExp;
+  },
 ): Promise<FakeEntra> {
+  const secrets = [expect.clientSecret ?? []].flat();
   const entra: FakeEntra = {
     server: undefined as unknown as FakeServer,
     mode: "ok",
     tokenRequests: [],
     expiresIn: 3600,
   };
-  entra.server = await startFakeServer((request, response) => {
+  entra.server = await startFakeServer(async (request, response) => {
     const base = `${entra.server.url}/${expect.tenantID}`;
     const path = request.url.split("?")[0];
     if (
@@ -304,8 +347,8 @@ export async function startFakeEntra(
     if (request.method === "POST" && path === `/${expect.tenantID}/oauth2/v2.0/token`) {
       const form = formOf(request);
       entra.tokenRequests.push(form);
-      const secretOK =
-        expect.clientSecret !== undefined && form.client_secret === expect.clientSecret;
+      await entra.gate?.opened;
+      const secretOK = form.client_secret !== undefined && secrets.includes(form.client_secret);
       const assertionOK =
         form.client_assertion_type === "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
         (expect.assertion?.test(form.client_assertion ?? "") ?? false);

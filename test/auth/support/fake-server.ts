@@ -90,3 +90,22 @@ export async function eventually<T>(
     await new Promise(resolve => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * Holds a fake's answers until `open()`: a test can act while a fetch is in flight (the request is
+ * already recorded, the answer not yet sent).
+ */
+export class Gate {
+  readonly opened: Promise<void>;
+  private release: () => void = () => {};
+
+  constructor() {
+    this.opened = new Promise(resolve => {
+      this.release = resolve;
+    });
+  }
+
+  open(): void {
+    this.release();
+  }
+}
