@@ -25,6 +25,7 @@ import type {
   ClientEndpoint,
   TranslatorDeps,
 } from "../translators/types";
+import { seededRandom } from "../test/support/seeded-random";
 import { measureNsPerCall, median, type MeasureOptions } from "./support/measure";
 import {
   anthropicStream,
@@ -33,7 +34,6 @@ import {
   geminiStream,
   networkChunks,
   openAIChatStream,
-  seededRandom,
   type ProviderStream,
 } from "./support/provider-streams";
 import { chatBody, completionsBody, embeddingsBody } from "./support/request-bodies";

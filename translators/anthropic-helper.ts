@@ -3,8 +3,9 @@
  * Vertex AI (they differ only in path, `model` and `anthropic_version`; see the two factories).
  * Pure functions; stream state lives in `anthropic-stream.ts`.
  */
-import { TranslationError } from "./errors";
+import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type { TokenUsage } from "./types";
+import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
 import type {
   ChatCompletionRequest,
@@ -12,6 +13,8 @@ import type {
   ChatMessage,
   ChatToolCall,
 } from "./shared/openai-chat";
+import { appendTurn, textOf, toolCallArguments } from "./shared/provider-messages";
+import { usageWithCachedInput } from "./shared/token-usage";
 
 /**
  * Anthropic requires `max_tokens`; OpenAI makes it optional. When the client sends neither
@@ -151,18 +154,18 @@ function buildMessages(messages: ChatMessage[]): {
         system.push(...textBlocks(message.content, field));
         return;
       case "user":
-        appendTurn(turns, "user", userBlocks(message.content, field));
+        appendTurn(turns, "content", "user", userBlocks(message.content, field));
         return;
       case "assistant": {
         const blocks: AnthropicRequestBlock[] = textBlocks(message.content ?? [], field);
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
-        appendTurn(turns, "assistant", blocks);
+        appendTurn(turns, "content", "assistant", blocks);
         return;
       }
       case "tool":
-        appendTurn(turns, "user", [
+        appendTurn(turns, "content", "user", [
           {
             type: "tool_result",
             tool_use_id: message.tool_call_id,
@@ -175,17 +178,6 @@ function buildMessages(messages: ChatMessage[]): {
     }
   });
   return { messages: turns, system };
-}
-
-function appendTurn(
-  turns: AnthropicMessage[],
-  role: AnthropicMessage["role"],
-  blocks: AnthropicRequestBlock[],
-) {
-  if (blocks.length === 0) return;
-  const last = turns.at(-1);
-  if (last?.role === role) last.content.push(...blocks);
-  else turns.push({ role, content: blocks });
 }
 
 function textBlocks(
@@ -227,29 +219,12 @@ function imageBlock(url: string, field: string): AnthropicRequestBlock {
 }
 
 function toolUseOf(call: ChatToolCall, field: string): AnthropicRequestBlock {
-  let input: unknown;
-  try {
-    input = call.function.arguments.trim() === "" ? {} : JSON.parse(call.function.arguments);
-  } catch {
-    input = undefined;
-  }
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw badRequest(
-      `${field}.function.arguments must be a JSON object.`,
-      `${field}.function.arguments`,
-    );
-  }
   return {
     type: "tool_use",
     id: call.id,
     name: call.function.name,
-    input: input as Record<string, unknown>,
+    input: toolCallArguments(call, field),
   };
-}
-
-function textOf(content: string | ChatContentPart[]): string {
-  if (typeof content === "string") return content;
-  return content.map(part => (part.type === "text" ? part.text : "")).join("");
 }
 
 /** OpenAI `tool_choice` strings → Anthropic `tool_choice` types. */
@@ -269,9 +244,6 @@ function buildToolChoice(request: ChatCompletionRequest): AnthropicToolChoice | 
 
 // ---- Anthropic → OpenAI response ----
 
-/** The `finish_reason` values an OpenAI choice can carry. */
-export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
-
 /** Anthropic `stop_reason` → OpenAI `finish_reason`; anything unlisted counts as a normal stop. */
 const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
   end_turn: "stop",
@@ -289,18 +261,11 @@ export function mapStopReason(reason: string | null | undefined): OpenAIFinishRe
   return FINISH_REASON[reason] ?? "stop";
 }
 
-/** The OpenAI assistant message fields a response's content blocks fill. */
-export interface SortedBlocks {
-  content: string | null;
-  reasoning: string | null;
-  toolCalls: { id: string; type: "function"; function: { name: string; arguments: string } }[];
-}
-
 /** Sorts response blocks into answer text, reasoning (`thinking`) and tool calls. */
-export function sortBlocks(blocks: AnthropicResponseBlock[] | undefined): SortedBlocks {
+export function sortBlocks(blocks: AnthropicResponseBlock[] | undefined): AssistantReply {
   let content: string | null = null;
   let reasoning: string | null = null;
-  const toolCalls: SortedBlocks["toolCalls"] = [];
+  const toolCalls: OpenAIToolCall[] = [];
   for (const block of blocks ?? []) {
     if (block.type === "text") content = (content ?? "") + (block.text ?? "");
     else if (block.type === "thinking") reasoning = (reasoning ?? "") + (block.thinking ?? "");
@@ -317,17 +282,12 @@ export function sortBlocks(blocks: AnthropicResponseBlock[] | undefined): Sorted
 
 /** Anthropic usage → OpenAI usage: OpenAI's input tokens include cache reads and writes. */
 export function usageFromAnthropic(usage: AnthropicUsage | undefined): TokenUsage {
-  const cacheRead = usage?.cache_read_input_tokens ?? 0;
-  const inputTokens =
-    (usage?.input_tokens ?? 0) + cacheRead + (usage?.cache_creation_input_tokens ?? 0);
-  const outputTokens = usage?.output_tokens ?? 0;
-  return {
-    inputTokens,
-    outputTokens,
-    totalTokens: inputTokens + outputTokens,
-    cachedInputTokens: cacheRead,
-    reasoningTokens: 0,
-  };
+  return usageWithCachedInput({
+    input: usage?.input_tokens ?? 0,
+    cacheRead: usage?.cache_read_input_tokens ?? 0,
+    cacheWrite: usage?.cache_creation_input_tokens ?? 0,
+    output: usage?.output_tokens ?? 0,
+  });
 }
 
 // ---- Errors ----
@@ -346,14 +306,6 @@ const ERROR_TYPE: Readonly<Record<string, { status: number; type: string }>> = {
   // 529 is Anthropic's own; OpenAI clients retry on 503.
   overloaded_error: { status: 503, type: "api_error" },
 };
-
-/** An upstream error, in the terms an OpenAI error body needs. */
-export interface MappedError {
-  status: number;
-  type: string;
-  message: string;
-  code: string | null;
-}
 
 /**
  * Reads an Anthropic error body (`{type:"error", error:{type,message}}`), falling back to the raw
@@ -393,10 +345,6 @@ export function parseAnthropicError(text: string): AnthropicErrorBody | undefine
   } catch {
     return undefined;
   }
-}
-
-function badRequest(message: string, param: string): TranslationError {
-  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
 }
 
 function unsupportedPart(type: string, field: string): TranslationError {

@@ -4,9 +4,10 @@
  * response's content, stop reason, usage and errors. Pure functions; the ConverseStream state lives
  * in `awsbedrock-stream.ts` and the factory in `openai-awsbedrock.ts`.
  */
-import { TranslationError, errorTypeForStatus } from "./errors";
+import { badRequest, errorTypeForStatus, type MappedError } from "./errors";
 import type { TokenUsage } from "./types";
-import type { StreamError } from "./shared/chunk-emitter";
+import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
+import { parseJsonObject } from "./shared/json-object";
 import { mimeTypeFromPath, parseMediaUrl } from "./shared/media-url";
 import type {
   ChatCompletionRequest,
@@ -14,6 +15,8 @@ import type {
   ChatMessage,
   ChatToolCall,
 } from "./shared/openai-chat";
+import { appendTurn, toolCallArguments } from "./shared/provider-messages";
+import { usageWithCachedInput } from "./shared/token-usage";
 
 // ---- Converse wire shapes (REST JSON; blobs are base64 strings), only the fields we write or read.
 
@@ -179,7 +182,7 @@ function buildMessages(messages: ChatMessage[]): {
         system.push(...textBlocks(message.content, field, message.role));
         return;
       case "user":
-        appendTurn(turns, "user", userBlocks(message.content, field));
+        appendTurn(turns, "content", "user", userBlocks(message.content, field));
         return;
       case "assistant": {
         const blocks: ConverseRequestBlock[] = textBlocks(
@@ -190,11 +193,11 @@ function buildMessages(messages: ChatMessage[]): {
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
-        appendTurn(turns, "assistant", blocks);
+        appendTurn(turns, "content", "assistant", blocks);
         return;
       }
       case "tool":
-        appendTurn(turns, "user", [
+        appendTurn(turns, "content", "user", [
           {
             toolResult: {
               toolUseId: message.tool_call_id,
@@ -211,17 +214,6 @@ function buildMessages(messages: ChatMessage[]): {
     }
   });
   return { messages: turns, system };
-}
-
-function appendTurn(
-  turns: ConverseMessage[],
-  role: ConverseMessage["role"],
-  blocks: ConverseRequestBlock[],
-) {
-  if (blocks.length === 0) return;
-  const last = turns.at(-1);
-  if (last?.role === role) last.content.push(...blocks);
-  else turns.push({ role, content: blocks });
 }
 
 /** Text-only content (system, developer and assistant messages). */
@@ -311,23 +303,11 @@ function imageOf(url: string, field: string): ConverseImage {
 }
 
 function toolUseOf(call: ChatToolCall, field: string): ConverseRequestBlock {
-  let input: unknown;
-  try {
-    input = call.function.arguments.trim() === "" ? {} : JSON.parse(call.function.arguments);
-  } catch {
-    input = undefined;
-  }
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw badRequest(
-      `${field}.function.arguments must be a JSON object.`,
-      `${field}.function.arguments`,
-    );
-  }
   return {
     toolUse: {
       toolUseId: call.id,
       name: call.function.name,
-      input: input as Record<string, unknown>,
+      input: toolCallArguments(call, field),
     },
   };
 }
@@ -412,9 +392,6 @@ function buildOutputConfig(request: ChatCompletionRequest): ConverseRequestBody[
 
 // ---- Converse → OpenAI response ----
 
-/** The `finish_reason` values an OpenAI choice can carry. */
-export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
-
 /**
  * Converse `stopReason` → OpenAI `finish_reason`. `malformed_model_output` and `malformed_tool_use`
  * have no OpenAI counterpart and, like anything unlisted, count as a normal stop.
@@ -434,26 +411,12 @@ export function mapStopReason(reason: string | null | undefined): OpenAIFinishRe
   return (reason != null ? FINISH_REASON[reason] : undefined) ?? "stop";
 }
 
-/** An OpenAI tool call, as a chat completion message carries it. */
-export interface OpenAIToolCall {
-  id: string;
-  type: "function";
-  function: { name: string; arguments: string };
-}
-
-/** The OpenAI assistant message fields a Converse message's content fills. */
-export interface SortedContent {
-  content: string | null;
-  reasoning: string | null;
-  toolCalls: OpenAIToolCall[];
-}
-
 /**
  * Sorts response blocks into answer text, reasoning text and tool calls (input as a JSON string).
  * Reasoning signatures and redacted reasoning have no OpenAI field and are dropped; so are tool uses
  * Bedrock ran itself (`type: "server_tool_use"`), which the client has no result to send for.
  */
-export function sortContent(blocks: ConverseResponseBlock[] | undefined): SortedContent {
+export function sortContent(blocks: ConverseResponseBlock[] | undefined): AssistantReply {
   let content: string | null = null;
   let reasoning: string | null = null;
   const toolCalls: OpenAIToolCall[] = [];
@@ -482,22 +445,15 @@ export function isServerToolUse(toolUse: { type?: string }): boolean {
 
 /** Converse usage → OpenAI usage: OpenAI's input tokens include cache reads and writes. */
 export function usageFromConverse(usage: ConverseUsage | undefined): TokenUsage {
-  const cacheRead = usage?.cacheReadInputTokens ?? 0;
-  const inputTokens = (usage?.inputTokens ?? 0) + cacheRead + (usage?.cacheWriteInputTokens ?? 0);
-  const outputTokens = usage?.outputTokens ?? 0;
-  return {
-    inputTokens,
-    outputTokens,
-    totalTokens: inputTokens + outputTokens,
-    cachedInputTokens: cacheRead,
-    reasoningTokens: 0,
-  };
+  return usageWithCachedInput({
+    input: usage?.inputTokens ?? 0,
+    cacheRead: usage?.cacheReadInputTokens ?? 0,
+    cacheWrite: usage?.cacheWriteInputTokens ?? 0,
+    output: usage?.outputTokens ?? 0,
+  });
 }
 
 // ---- Errors ----
-
-/** An upstream error, in the terms an OpenAI error body needs. */
-export type MappedError = StreamError & { status: number };
 
 /**
  * Bedrock runtime exceptions → the HTTP status and OpenAI error type a client expects. Where
@@ -557,8 +513,8 @@ export function mapBedrockException(
  */
 export function mapBedrockError(
   httpStatus: number,
-  headers: Record<string, string>,
   bodyText: string,
+  headers: Record<string, string>,
 ): MappedError {
   const body = parseErrorBody(bodyText);
   const name = nameOf(headers["x-amzn-errortype"]) ?? nameOf(body?.__type);
@@ -577,20 +533,12 @@ function nameOf(value: unknown): string | undefined {
 function parseErrorBody(
   text: string,
 ): { message?: string; Message?: string; __type?: string } | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-    const { message, Message, __type } = value as Record<string, unknown>;
-    return {
-      ...(typeof message === "string" && { message }),
-      ...(typeof Message === "string" && { Message }),
-      ...(typeof __type === "string" && { __type }),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function badRequest(message: string, param: string): TranslationError {
-  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
+  const value = parseJsonObject(text);
+  if (!value) return undefined;
+  const { message, Message, __type } = value;
+  return {
+    ...(typeof message === "string" && { message }),
+    ...(typeof Message === "string" && { Message }),
+    ...(typeof __type === "string" && { __type }),
+  };
 }

@@ -13,6 +13,7 @@ import {
 import type { TokenUsage } from "./types";
 import { stringHeader, type EventStreamMessage } from "./shared/aws-eventstream";
 import type { ChunkEmitter } from "./shared/chunk-emitter";
+import { parseJsonObject } from "./shared/json-object";
 
 /** The payload fields of the ConverseStream events, as far as a chat chunk needs them. */
 interface ConverseStreamPayload {
@@ -66,7 +67,7 @@ export class ConverseStreamState {
     if (messageType === "exception") {
       // The payload is `{"message": …}`; anything else is still an exception, told as it came.
       const text = decoder.decode(message.body);
-      const payload = parseObject(text) as ConverseStreamPayload | undefined;
+      const payload = parseJsonObject(text) as ConverseStreamPayload | undefined;
       this.fail(stringHeader(message.headers, ":exception-type"), payload?.message ?? text);
       return;
     }
@@ -180,20 +181,10 @@ export class ConverseStreamState {
   }
 
   private payloadOf(message: EventStreamMessage, eventType: string): ConverseStreamPayload {
-    const payload = message.body.length === 0 ? {} : parseObject(decoder.decode(message.body));
+    const payload = message.body.length === 0 ? {} : parseJsonObject(decoder.decode(message.body));
     if (payload === undefined) {
       throw new Error(`the payload of the ${eventType} event is not a JSON object`);
     }
     return payload as ConverseStreamPayload;
-  }
-}
-
-/** The JSON object in `text`, or undefined when it is not one. */
-function parseObject(text: string): object | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

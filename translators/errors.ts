@@ -41,6 +41,19 @@ export class TranslationError extends Error {
   }
 }
 
+/** A 400 for a request field the backend cannot take; `param` names the field. */
+export function badRequest(message: string, param: string): TranslationError {
+  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
+}
+
+/** An upstream error, in the terms an OpenAI error body needs. */
+export interface MappedError {
+  status: number;
+  type: string;
+  message: string;
+  code: string | null;
+}
+
 /** `{"error":{"message","type","param","code"}}` */
 export function openAIErrorBody(
   message: string,

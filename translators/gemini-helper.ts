@@ -4,8 +4,9 @@
  * event of a stream) into OpenAI choices and usage. Pure functions; the factory and the stream state
  * live in `openai-gcpvertexai.ts`.
  */
-import { TranslationError } from "./errors";
+import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type { TokenUsage } from "./types";
+import type { OpenAIFinishReason } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
 import type {
   ChatCompletionRequest,
@@ -13,6 +14,7 @@ import type {
   ChatMessage,
   ChatToolCall,
 } from "./shared/openai-chat";
+import { appendTurn, parseToolJson, textOf, toolCallArguments } from "./shared/provider-messages";
 
 // ---- Gemini wire shapes (REST JSON, camelCase), only the fields we write or read. ----
 
@@ -127,7 +129,7 @@ function buildContents(messages: ChatMessage[]): {
         systemParts.push(...textParts(message.content, field));
         return;
       case "user":
-        appendTurn(contents, "user", userParts(message.content, field));
+        appendTurn(contents, "parts", "user", userParts(message.content, field));
         return;
       case "assistant": {
         const parts = textParts(message.content ?? [], field);
@@ -135,7 +137,7 @@ function buildContents(messages: ChatMessage[]): {
           functionNameByCallId.set(call.id, call.function.name);
           parts.push(functionCallPart(call, `${field}.tool_calls[${j}]`));
         }
-        appendTurn(contents, "model", parts);
+        appendTurn(contents, "parts", "model", parts);
         return;
       }
       case "tool": {
@@ -147,7 +149,7 @@ function buildContents(messages: ChatMessage[]): {
           );
         }
         const output = textOf(message.content);
-        appendTurn(contents, "user", [
+        appendTurn(contents, "parts", "user", [
           { functionResponse: { name, response: functionResponseOf(output) } },
         ]);
         return;
@@ -157,14 +159,6 @@ function buildContents(messages: ChatMessage[]): {
     }
   });
   return { contents, systemParts };
-}
-
-/** Gemini rejects two consecutive turns of the same role, so they are merged into one. */
-function appendTurn(contents: GeminiContent[], role: GeminiContent["role"], parts: GeminiPart[]) {
-  if (parts.length === 0) return;
-  const last = contents.at(-1);
-  if (last?.role === role) last.parts.push(...parts);
-  else contents.push({ role, parts });
 }
 
 function textParts(content: string | ChatContentPart[] | null, field: string): GeminiPart[] {
@@ -204,13 +198,7 @@ function mediaPart(url: string, field: string): GeminiPart {
 }
 
 function functionCallPart(call: ChatToolCall, field: string): GeminiPart {
-  const args = parseJsonObject(call.function.arguments);
-  if (args === undefined) {
-    throw badRequest(
-      `${field}.function.arguments must be a JSON object.`,
-      `${field}.function.arguments`,
-    );
-  }
+  const args = toolCallArguments(call, field);
   const signature = thoughtSignatureOf(call);
   return {
     functionCall: { name: call.function.name, args },
@@ -248,24 +236,7 @@ export function openAIToolCallOf(call: SortedFunctionCall, id: string) {
  * is; anything else is wrapped as `{output: "<text>"}`, the key Google's docs use for results.
  */
 function functionResponseOf(output: string): Record<string, unknown> {
-  return parseJsonObject(output) ?? { output };
-}
-
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  if (text.trim() === "") return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function textOf(content: string | ChatContentPart[]): string {
-  if (typeof content === "string") return content;
-  return content.map(part => (part.type === "text" ? part.text : "")).join("");
+  return parseToolJson(output) ?? { output };
 }
 
 function buildTools(request: ChatCompletionRequest): GeminiRequest["tools"] {
@@ -334,9 +305,6 @@ const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
   OTHER: "stop",
   MALFORMED_FUNCTION_CALL: "stop",
 };
-
-/** The `finish_reason` values an OpenAI choice can carry. */
-export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
 /**
  * Maps a Gemini finish reason. A turn that called functions ends with STOP in Gemini, but OpenAI
@@ -411,14 +379,6 @@ const GOOGLE_STATUS: Readonly<Record<string, { status: number; type: string }>> 
   DEADLINE_EXCEEDED: { status: 504, type: "api_error" },
 };
 
-/** An upstream error, in the terms an OpenAI error body needs. */
-export interface MappedError {
-  status: number;
-  type: string;
-  message: string;
-  code: string | null;
-}
-
 /**
  * Reads a Google error body (`{error:{code,message,status}}`), falling back to the raw text when the
  * body is not one. The HTTP status is kept unless the RPC status names a more precise one.
@@ -450,10 +410,6 @@ export function parseGoogleError(text: string): GoogleErrorBody | undefined {
     // Not JSON: the caller reports the raw text.
   }
   return undefined;
-}
-
-function badRequest(message: string, param: string): TranslationError {
-  return new TranslationError(400, message, { type: "invalid_request_error", param, code: null });
 }
 
 function unsupportedPart(type: string, field: string): TranslationError {

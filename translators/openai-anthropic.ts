@@ -11,23 +11,9 @@ import {
   type AnthropicResponse,
 } from "./anthropic-helper";
 import { AnthropicStreamState } from "./anthropic-stream";
-import type {
-  BackendTarget,
-  ClientRequest,
-  StreamTranslator,
-  Translator,
-  TranslatorDeps,
-} from "./types";
-import {
-  createChatStreamTranslator,
-  errorResponse,
-  jsonResponse,
-  parseChatRequest,
-  parseUpstreamJson,
-  type RequestFacts,
-} from "./shared/chat-translation";
-import { openAIUsage } from "./shared/chunk-emitter";
-import { jsonBytes } from "./shared/json-bytes";
+import type { BackendTarget, Translator, TranslatorDeps } from "./types";
+import { chatCompletionChoice, chatCompletionResponse } from "./shared/chat-completion";
+import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
 
 /** The Anthropic version sent when the client did not send an `anthropic-version` header. */
 export const ANTHROPIC_API_VERSION = "2023-06-01";
@@ -51,80 +37,47 @@ export function createAnthropicMessagesTranslator(
   deps: TranslatorDeps,
   upstream: AnthropicUpstream,
 ): Translator {
-  let facts: RequestFacts | undefined;
-  const requestFacts = (): RequestFacts => {
-    if (!facts) throw new Error("translateRequest must be called before translating the response");
-    return facts;
-  };
-
-  return {
-    translateRequest(request: ClientRequest) {
-      const parsed = parseChatRequest(request.body, backend);
-      facts = parsed.facts;
-      // Object.assign rather than three spreads into a literal: in V8 every spread after the first
-      // copies through a slow runtime path, which took longer than building the whole body.
-      const body = Object.assign(
-        {},
-        upstream.bodyFields(facts.upstreamModel),
-        buildAnthropicBody(parsed.request),
-        facts.stream ? { stream: true } : undefined,
-      );
+  return createChatTranslator<AnthropicResponse>(backend, {
+    upstreamRequest(request, facts, clientHeaders) {
       return {
         path: upstream.path(facts.upstreamModel, facts.stream),
-        headers: {
-          set: { "content-type": "application/json", ...upstream.headers(request.headers) },
-          remove: [],
-        },
-        body: jsonBytes(body),
-        requestedModel: facts.requestedModel,
-        upstreamModel: facts.upstreamModel,
-        stream: facts.stream,
+        headers: upstream.headers(clientHeaders),
+        // Object.assign rather than three spreads into a literal: in V8 every spread after the first
+        // copies through a slow runtime path, which took longer than building the whole body.
+        body: Object.assign(
+          {},
+          upstream.bodyFields(facts.upstreamModel),
+          buildAnthropicBody(request),
+          facts.stream ? { stream: true } : undefined,
+        ),
       };
     },
 
-    translateResponse(response) {
-      const text = new TextDecoder().decode(response.body);
-      if (response.status < 200 || response.status >= 300) {
-        return errorResponse(mapAnthropicError(response.status, text));
-      }
-      const parsed = parseUpstreamJson<AnthropicResponse>(text);
-      if (!parsed.ok) return parsed.response;
-      const message = parsed.value;
-      const usage = usageFromAnthropic(message.usage);
-      const { content, reasoning, toolCalls } = sortBlocks(message.content);
-      return jsonResponse(
-        {
-          id: message.id ?? deps.newId(),
-          object: "chat.completion",
-          created: deps.nowSeconds(),
-          model: requestFacts().requestedModel,
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: "assistant",
-                content: content ?? (toolCalls.length > 0 ? null : ""),
-                refusal: null,
-                ...(reasoning !== null && { reasoning_content: reasoning }),
-                ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
-              },
-              logprobs: null,
-              finish_reason: mapStopReason(message.stop_reason) ?? "stop",
-            },
-          ],
-          usage: openAIUsage(usage),
-        },
-        usage,
-      );
+    mapError: mapAnthropicError,
+
+    completion(message, facts) {
+      return chatCompletionResponse({
+        id: message.id ?? deps.newId(),
+        created: deps.nowSeconds(),
+        model: facts.requestedModel,
+        choices: [
+          chatCompletionChoice(
+            0,
+            sortBlocks(message.content),
+            mapStopReason(message.stop_reason) ?? "stop",
+          ),
+        ],
+        usage: usageFromAnthropic(message.usage),
+      });
     },
 
-    createStreamTranslator(): StreamTranslator {
-      return createChatStreamTranslator(requestFacts(), deps, emitter => {
+    stream(facts) {
+      return createChatStreamTranslator(facts, deps, emitter => {
         const state = new AnthropicStreamState(emitter);
         return { onEvent: data => state.onEvent(JSON.parse(data)), usage: () => state.usage() };
       });
     },
-  };
+  });
 }
 
 /** The native Anthropic API: the same for every request, so it is not rebuilt for each one. */

@@ -11,27 +11,10 @@ import {
   type ConverseResponse,
 } from "./awsbedrock-helper";
 import { ConverseStreamState } from "./awsbedrock-stream";
-import type {
-  BackendTarget,
-  ClientRequest,
-  ClientResponse,
-  StreamTranslator,
-  Translator,
-  TranslatorDeps,
-  UpstreamRequest,
-  UpstreamResponse,
-} from "./types";
+import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 import { createEventStreamReader, type EventStreamMessage } from "./shared/aws-eventstream";
-import {
-  createFramedStreamTranslator,
-  errorResponse,
-  jsonResponse,
-  parseChatRequest,
-  parseUpstreamJson,
-  type RequestFacts,
-} from "./shared/chat-translation";
-import { openAIUsage } from "./shared/chunk-emitter";
-import { jsonBytes } from "./shared/json-bytes";
+import { chatCompletionChoice, chatCompletionResponse } from "./shared/chat-completion";
+import { createChatTranslator, createFramedStreamTranslator } from "./shared/chat-translation";
 
 /** The upstream `:path` of a Converse call; the model id (or ARN) is URI-encoded into it. */
 export function conversePath(model: string, stream: boolean): string {
@@ -53,72 +36,38 @@ export function conversePath(model: string, stream: boolean): string {
  * `buildConverseRequest`.
  */
 export function createOpenAIToAWSBedrock(backend: BackendTarget, deps: TranslatorDeps): Translator {
-  let facts: RequestFacts | undefined;
-  const requestFacts = (): RequestFacts => {
-    if (!facts) throw new Error("translateRequest must be called before translating the response");
-    return facts;
-  };
-
-  return {
-    translateRequest(request: ClientRequest): UpstreamRequest {
-      const parsed = parseChatRequest(request.body, backend);
-      facts = parsed.facts;
-      const body = buildConverseRequest(parsed.request);
+  return createChatTranslator<ConverseResponse>(backend, {
+    upstreamRequest(request, facts) {
       return {
         path: conversePath(facts.upstreamModel, facts.stream),
         headers: {
-          set: {
-            "content-type": "application/json",
-            accept: facts.stream ? "application/vnd.amazon.eventstream" : "application/json",
-          },
-          remove: [],
+          accept: facts.stream ? "application/vnd.amazon.eventstream" : "application/json",
         },
-        body: jsonBytes(body),
-        requestedModel: facts.requestedModel,
-        upstreamModel: facts.upstreamModel,
-        stream: facts.stream,
+        body: buildConverseRequest(request),
       };
     },
 
-    translateResponse(response: UpstreamResponse): ClientResponse {
-      const text = new TextDecoder().decode(response.body);
-      if (response.status < 200 || response.status >= 300) {
-        return errorResponse(mapBedrockError(response.status, response.headers, text));
-      }
-      const parsed = parseUpstreamJson<ConverseResponse>(text);
-      if (!parsed.ok) return parsed.response;
-      const converse = parsed.value;
-      const usage = usageFromConverse(converse.usage);
-      const { content, reasoning, toolCalls } = sortContent(converse.output?.message?.content);
-      return jsonResponse(
-        {
-          id: deps.newId(),
-          object: "chat.completion",
-          created: deps.nowSeconds(),
-          model: requestFacts().requestedModel,
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: "assistant",
-                content: content ?? (toolCalls.length > 0 ? null : ""),
-                refusal: null,
-                ...(reasoning !== null && { reasoning_content: reasoning }),
-                ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
-              },
-              logprobs: null,
-              finish_reason: mapStopReason(converse.stopReason),
-            },
-          ],
-          usage: openAIUsage(usage),
-        },
-        usage,
-      );
+    mapError: mapBedrockError,
+
+    completion(converse, facts) {
+      return chatCompletionResponse({
+        id: deps.newId(),
+        created: deps.nowSeconds(),
+        model: facts.requestedModel,
+        choices: [
+          chatCompletionChoice(
+            0,
+            sortContent(converse.output?.message?.content),
+            mapStopReason(converse.stopReason),
+          ),
+        ],
+        usage: usageFromConverse(converse.usage),
+      });
     },
 
-    createStreamTranslator(): StreamTranslator {
+    stream(facts) {
       return createFramedStreamTranslator<EventStreamMessage>(
-        requestFacts(),
+        facts,
         deps,
         createEventStreamReader,
         emitter => {
@@ -131,5 +80,5 @@ export function createOpenAIToAWSBedrock(backend: BackendTarget, deps: Translato
         },
       );
     },
-  };
+  });
 }

@@ -8,29 +8,16 @@ import {
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
+  type GeminiResponse,
 } from "./gemini-helper";
-import type { GeminiResponse } from "./gemini-helper";
 import { GeminiStreamState } from "./gemini-stream";
-import type {
-  BackendTarget,
-  ClientRequest,
-  ClientResponse,
-  StreamTranslator,
-  Translator,
-  TranslatorDeps,
-  UpstreamRequest,
-  UpstreamResponse,
-} from "./types";
+import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 import {
-  createChatStreamTranslator,
-  errorResponse,
-  jsonResponse,
-  parseChatRequest,
-  parseUpstreamJson,
-  type RequestFacts,
-} from "./shared/chat-translation";
-import { openAIUsage } from "./shared/chunk-emitter";
-import { jsonBytes } from "./shared/json-bytes";
+  chatCompletionChoice,
+  chatCompletionResponse,
+  type ChatCompletionChoice,
+} from "./shared/chat-completion";
+import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
 
 /**
  * Creates the translator for one chat request to a Gemini model on Vertex AI.
@@ -49,90 +36,57 @@ export function createOpenAIToGCPVertexAI(
   backend: BackendTarget,
   deps: TranslatorDeps,
 ): Translator {
-  let facts: RequestFacts | undefined;
-  const requestFacts = (): RequestFacts => {
-    if (!facts) throw new Error("translateRequest must be called before translating the response");
-    return facts;
-  };
-
-  return {
-    translateRequest(request: ClientRequest): UpstreamRequest {
-      const parsed = parseChatRequest(request.body, backend);
-      facts = parsed.facts;
+  return createChatTranslator<GeminiResponse>(backend, {
+    upstreamRequest(request, facts) {
       const method = facts.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       return {
         path: `publishers/google/models/${facts.upstreamModel}:${method}`,
-        headers: { set: { "content-type": "application/json" }, remove: [] },
-        body: jsonBytes(buildGeminiRequest(parsed.request)),
-        requestedModel: facts.requestedModel,
-        upstreamModel: facts.upstreamModel,
-        stream: facts.stream,
+        body: buildGeminiRequest(request),
       };
     },
 
-    translateResponse(response: UpstreamResponse): ClientResponse {
-      const text = new TextDecoder().decode(response.body);
-      if (response.status < 200 || response.status >= 300) {
-        return errorResponse(mapGoogleError(response.status, text));
-      }
-      const parsed = parseUpstreamJson<GeminiResponse>(text);
-      if (!parsed.ok) return parsed.response;
-      const gemini = parsed.value;
-      const usage = usageFromGemini(gemini.usageMetadata);
-      const { requestedModel } = requestFacts();
-      return jsonResponse(
-        {
-          id: gemini.responseId ?? deps.newId(),
-          object: "chat.completion",
-          created: deps.nowSeconds(),
-          model: requestedModel,
-          choices: choicesOf(gemini, deps),
-          usage: openAIUsage(usage),
-        },
-        usage,
-      );
+    mapError: mapGoogleError,
+
+    completion(gemini, facts) {
+      return chatCompletionResponse({
+        id: gemini.responseId ?? deps.newId(),
+        created: deps.nowSeconds(),
+        model: facts.requestedModel,
+        choices: choicesOf(gemini, deps),
+        usage: usageFromGemini(gemini.usageMetadata),
+      });
     },
 
-    createStreamTranslator(): StreamTranslator {
-      return createChatStreamTranslator(requestFacts(), deps, emitter => {
+    stream(facts) {
+      return createChatStreamTranslator(facts, deps, emitter => {
         const state = new GeminiStreamState(emitter, deps.newId);
         return { onEvent: data => state.onEvent(JSON.parse(data)), usage: () => state.usage() };
       });
     },
-  };
+  });
 }
 
-function choicesOf(gemini: GeminiResponse, deps: TranslatorDeps) {
+function choicesOf(gemini: GeminiResponse, deps: TranslatorDeps): ChatCompletionChoice[] {
   const candidates = gemini.candidates ?? [];
   if (candidates.length === 0 && gemini.promptFeedback?.blockReason) {
     const { blockReason, blockReasonMessage } = gemini.promptFeedback;
+    const refusal = blockReasonMessage ?? `The prompt was blocked (${blockReason}).`;
     return [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: null,
-          refusal: blockReasonMessage ?? `The prompt was blocked (${blockReason}).`,
-        },
-        logprobs: null,
-        finish_reason: "content_filter",
-      },
+      chatCompletionChoice(
+        0,
+        { content: null, reasoning: null, toolCalls: [], refusal },
+        "content_filter",
+      ),
     ];
   }
   return candidates.map((candidate, position) => {
     const sorted = sortParts(candidate.content?.parts);
     const toolCalls = sorted.functionCalls.map(call => openAIToolCallOf(call, deps.newId()));
-    return {
-      index: candidate.index ?? position,
-      message: {
-        role: "assistant",
-        content: sorted.content || (toolCalls.length > 0 ? null : ""),
-        refusal: null,
-        ...(sorted.reasoning && { reasoning_content: sorted.reasoning }),
-        ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
-      },
-      logprobs: null,
-      finish_reason: mapFinishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),
-    };
+    return chatCompletionChoice(
+      candidate.index ?? position,
+      // sortParts gives "" when there is no text: no content, and no reasoning_content.
+      { content: sorted.content || null, reasoning: sorted.reasoning || null, toolCalls },
+      mapFinishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),
+    );
   });
 }

@@ -6,6 +6,7 @@
 import { errorTypeForStatus, openAIErrorBody, TranslationError } from "./errors";
 import { jsonBytes } from "./shared/json-bytes";
 import { createSseReader } from "./shared/sse";
+import { NO_USAGE } from "./shared/token-usage";
 import type {
   BackendTarget,
   ClientRequest,
@@ -18,14 +19,6 @@ import type {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-const NO_USAGE: TokenUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  totalTokens: 0,
-  cachedInputTokens: 0,
-  reasoningTokens: 0,
-};
 
 interface OpenAIUsage {
   prompt_tokens?: number;

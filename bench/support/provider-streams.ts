@@ -15,6 +15,7 @@
  */
 import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { seededRandom } from "../../test/support/seeded-random";
 
 /** One provider's streamed response and what its translation must produce. */
 export interface ProviderStream {
@@ -26,18 +27,6 @@ export interface ProviderStream {
   content: string;
   /** The tool call's arguments, concatenated over the client's `tool_calls[].function.arguments`. */
   toolArguments: string;
-}
-
-/** mulberry32: a small seeded PRNG, so every run builds and splits the same bytes. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** An integer in [min, max]. */

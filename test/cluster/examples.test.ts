@@ -6,27 +6,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { shuffled } from "../support/seeded-random";
 import { configEntry, envoyGatewayReports } from "./support/envoy-gateway";
 import { jsonpath, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
 
 const EXAMPLES = join(__dirname, "../../examples");
-
-/** A Fisher–Yates shuffle driven by a small seeded generator (mulberry32). */
-function shuffled<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 interface Manifest {
   kind: string;

@@ -5,13 +5,17 @@ import type { BackendTarget } from "../../translators/types";
 import { anthropicSse, streamEvents } from "./fixtures/openai-anthropic";
 import {
   bytesOf,
+  chunkBuilder,
   everySplit,
+  feed,
   offsetInsideMultiByte,
   randomSplits,
   readWithOpenAISdk,
   runStream,
   splitAt,
   ssePayloads,
+  startStream,
+  usageChunks,
   type ChunkWithReasoning,
   type TranslatorFactory,
 } from "./stream-split-harness";
@@ -35,16 +39,7 @@ const envelope = {
   model: "claude-sonnet-4-5",
 } as const;
 
-const choice = (
-  delta: ChunkWithReasoning["choices"][number]["delta"],
-  finish: string | null = null,
-) =>
-  ({
-    index: 0,
-    delta,
-    logprobs: null,
-    finish_reason: finish,
-  }) as ChunkWithReasoning["choices"][number];
+const chunk = chunkBuilder(envelope);
 
 describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
   const run = (pieces: Uint8Array[], body: unknown = request) =>
@@ -56,34 +51,23 @@ describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
   it("maps every event kind to OpenAI chunks and ends with usage and [DONE]", async () => {
     const output = run([bytes]);
     const expected: ChunkWithReasoning[] = [
-      { ...envelope, choices: [choice({ role: "assistant", content: "" })] },
-      { ...envelope, choices: [choice({ reasoning_content: "Hmm." })] },
-      { ...envelope, choices: [choice({ content: "Grüße, 世界 " })] },
-      { ...envelope, choices: [choice({ content: "🌍" })] },
-      {
-        ...envelope,
-        choices: [
-          choice({
-            tool_calls: [
-              {
-                index: 0,
-                id: "toolu_s",
-                type: "function",
-                function: { name: "get_weather", arguments: "" },
-              },
-            ],
-          }),
+      chunk({ role: "assistant", content: "" }),
+      chunk({ reasoning_content: "Hmm." }),
+      chunk({ content: "Grüße, 世界 " }),
+      chunk({ content: "🌍" }),
+      chunk({
+        tool_calls: [
+          {
+            index: 0,
+            id: "toolu_s",
+            type: "function",
+            function: { name: "get_weather", arguments: "" },
+          },
         ],
-      },
-      {
-        ...envelope,
-        choices: [choice({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })],
-      },
-      {
-        ...envelope,
-        choices: [choice({ tool_calls: [{ index: 0, function: { arguments: '"Zürich"}' } }] })],
-      },
-      { ...envelope, choices: [choice({}, "tool_calls")] },
+      }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '"Zürich"}' } }] }),
+      chunk({}, "tool_calls"),
       {
         ...envelope,
         choices: [],
@@ -101,18 +85,8 @@ describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
   });
 
   it("omits the usage chunk unless include_usage, but still reports usage()", () => {
-    const translator = factory(backend, { nowSeconds: () => 1, newId: () => "x" });
-    translator.translateRequest({
-      path: "/v1/chat/completions",
-      headers: {},
-      body: { ...request, stream_options: undefined },
-    });
-    const stream = translator.createStreamTranslator();
-    const decoder = new TextDecoder();
-    const output = decoder.decode(stream.push(bytes)) + decoder.decode(stream.end());
-    expect(
-      ssePayloads(output).filter(p => typeof p === "object" && p !== null && "usage" in p),
-    ).toEqual([]);
+    const stream = startStream(factory, backend, { ...request, stream_options: undefined });
+    expect(usageChunks(feed(stream, [bytes]))).toEqual([]);
     expect(stream.usage()).toEqual({
       inputTokens: 15,
       outputTokens: 9,

@@ -4,7 +4,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import { createOpenAIToAnthropic } from "../../translators/openai-anthropic";
 import { TranslationError } from "../../translators/errors";
-import type { BackendTarget, Translator } from "../../translators/types";
+import type { BackendTarget } from "../../translators/types";
 import {
   errorCases,
   requestCases,
@@ -15,28 +15,20 @@ import {
   toolUseResponse,
 } from "./fixtures/openai-anthropic";
 import {
-  bytesOf,
-  fixedDeps,
   jsonOf,
+  respond,
+  translateChatRequest,
   type ChatCompletionWithReasoning,
 } from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "Anthropic" } };
 const simpleRequest = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] };
 
-function translatorFor(
+const translatorFor = (
   body: unknown,
   target: BackendTarget = backend,
   headers: Record<string, string> = {},
-) {
-  const translator = createOpenAIToAnthropic(target, fixedDeps());
-  const upstream = translator.translateRequest({ path: "/v1/chat/completions", headers, body });
-  return { translator, upstream };
-}
-
-function respond(translator: Translator, status: number, body: unknown) {
-  return translator.translateResponse({ status, headers: {}, body: bytesOf(body) });
-}
+) => translateChatRequest(createOpenAIToAnthropic, target, body, headers);
 
 describe("OpenAI → Anthropic: request", () => {
   it.each(requestCases.map(c => [c.name, c] as const))("%s", (_name, { request, expected }) => {

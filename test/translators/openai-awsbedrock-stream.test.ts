@@ -12,14 +12,17 @@ import {
   type StreamExceptionName,
 } from "./fixtures/openai-awsbedrock";
 import {
+  chunkBuilder,
   everySplit,
-  fixedDeps,
+  feed,
   offsetInsideMultiByte,
   randomSplits,
   readWithOpenAISdk,
   runStream,
   splitAt,
   ssePayloads,
+  startStream,
+  usageChunks,
   type ChunkWithReasoning,
 } from "./stream-split-harness";
 
@@ -42,13 +45,7 @@ const envelope = {
   model,
 } as const;
 
-const chunk = (
-  delta: ChunkWithReasoning["choices"][number]["delta"],
-  finish: string | null = null,
-): ChunkWithReasoning => ({
-  ...envelope,
-  choices: [{ index: 0, delta, logprobs: null, finish_reason: finish } as never],
-});
+const chunk = chunkBuilder(envelope);
 
 const roleChunk = chunk({ role: "assistant", content: "" });
 
@@ -112,22 +109,17 @@ describe("OpenAI → AWS Bedrock ConverseStream", () => {
   });
 
   it("sets the SSE response headers and reports usage, without a usage chunk unless asked", () => {
-    const translator = createOpenAIToAWSBedrock(backend, fixedDeps());
-    translator.translateRequest({
-      path: "/v1/chat/completions",
-      headers: {},
-      body: { ...request, stream_options: undefined },
+    const stream = startStream(createOpenAIToAWSBedrock, backend, {
+      ...request,
+      stream_options: undefined,
     });
-    const stream = translator.createStreamTranslator();
     expect(stream.headers).toEqual({
       set: { "content-type": "text/event-stream", "cache-control": "no-cache" },
       remove: ["content-length"],
     });
-    const decoder = new TextDecoder();
-    const output = decoder.decode(stream.push(bytes)) + decoder.decode(stream.end());
-    const payloads = ssePayloads(output);
-    expect(payloads.filter(p => typeof p === "object" && p !== null && "usage" in p)).toEqual([]);
-    expect(payloads.at(-1)).toBe("[DONE]");
+    const output = feed(stream, [bytes]);
+    expect(usageChunks(output)).toEqual([]);
+    expect(ssePayloads(output).at(-1)).toBe("[DONE]");
     expect(stream.usage()).toEqual({
       inputTokens: 19,
       outputTokens: 9,
@@ -138,9 +130,7 @@ describe("OpenAI → AWS Bedrock ConverseStream", () => {
   });
 
   it("emits each frame's chunks as soon as the frame is complete", () => {
-    const translator = createOpenAIToAWSBedrock(backend, fixedDeps());
-    translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body: request });
-    const stream = translator.createStreamTranslator();
+    const stream = startStream(createOpenAIToAWSBedrock, backend, request);
     const decoder = new TextDecoder();
     const [first, second] = shortStreamFrames;
     expect(decoder.decode(stream.push(first.subarray(0, first.length - 1)))).toBe("");
@@ -223,9 +213,7 @@ describe("OpenAI → AWS Bedrock ConverseStream", () => {
     const [first, second] = shortStreamFrames;
     const corrupt = Uint8Array.from(second);
     corrupt[3] ^= 0x01; // the total length: without the prelude CRC the reader would wait for it
-    const translator = createOpenAIToAWSBedrock(backend, fixedDeps());
-    translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body: request });
-    const stream = translator.createStreamTranslator();
+    const stream = startStream(createOpenAIToAWSBedrock, backend, request);
     const decoder = new TextDecoder();
     expect(ssePayloads(decoder.decode(stream.push(first)))).toEqual([roleChunk]);
     expect(ssePayloads(decoder.decode(stream.push(corrupt.subarray(0, 12))))).toEqual([

@@ -1,7 +1,7 @@
 import { createTranslator } from "../../translators";
 import { TranslationError } from "../../translators/errors";
 import { createOpenAIToAWSBedrock } from "../../translators/openai-awsbedrock";
-import type { BackendTarget, Translator } from "../../translators/types";
+import type { BackendTarget } from "../../translators/types";
 import {
   errorCases,
   exceptionCases,
@@ -17,9 +17,10 @@ import {
   type ConverseStreamBody,
 } from "./fixtures/openai-awsbedrock";
 import {
-  bytesOf,
   fixedDeps,
   jsonOf,
+  respond,
+  translateChatRequest,
   type ChatCompletionWithReasoning,
 } from "./stream-split-harness";
 
@@ -27,20 +28,8 @@ const backend: BackendTarget = { schema: { name: "AWSBedrock" } };
 const model = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const simpleRequest = { model, messages: [{ role: "user", content: "Hi" }] };
 
-function translatorFor(body: unknown, target: BackendTarget = backend) {
-  const translator = createOpenAIToAWSBedrock(target, fixedDeps());
-  const upstream = translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body });
-  return { translator, upstream };
-}
-
-function respond(
-  translator: Translator,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  return translator.translateResponse({ status, headers, body: bytesOf(body) });
-}
+const translatorFor = (body: unknown, target: BackendTarget = backend) =>
+  translateChatRequest(createOpenAIToAWSBedrock, target, body);
 
 describe("OpenAI → AWS Bedrock Converse: request", () => {
   it.each(requestCases.map(c => [c.name, c] as const))("%s", (_name, { request, expected }) => {

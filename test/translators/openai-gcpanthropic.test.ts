@@ -6,7 +6,7 @@ import { createOpenAIToGCPAnthropic } from "../../translators/openai-gcpanthropi
 import { vertexPath } from "../../auth/gcp";
 import type { BackendTarget } from "../../translators/types";
 import { errorCases, requestCases, textResponse } from "./fixtures/openai-anthropic";
-import { bytesOf, fixedDeps, jsonOf } from "./stream-split-harness";
+import { jsonOf, respond, translateChatRequest } from "./stream-split-harness";
 
 /** The Vertex AI body: Anthropic Messages without `model`, plus `anthropic_version`. */
 type VertexAnthropicBody = Omit<MessageCreateParamsNonStreaming, "model"> & {
@@ -22,11 +22,8 @@ const simpleRequest = {
   messages: [{ role: "user", content: "Hi" }],
 };
 
-function translatorFor(body: unknown, target: BackendTarget = backend) {
-  const translator = createOpenAIToGCPAnthropic(target, fixedDeps());
-  const upstream = translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body });
-  return { translator, upstream };
-}
+const translatorFor = (body: unknown, target: BackendTarget = backend) =>
+  translateChatRequest(createOpenAIToGCPAnthropic, target, body);
 
 describe("OpenAI → GCP Anthropic: request", () => {
   it.each(requestCases.map(c => [c.name, c] as const))("%s", (_name, { request, expected }) => {
@@ -75,11 +72,7 @@ describe("OpenAI → GCP Anthropic: request", () => {
 describe("OpenAI → GCP Anthropic: response", () => {
   it("maps a Messages response, reporting the client's model", () => {
     const { translator } = translatorFor(simpleRequest);
-    const response = translator.translateResponse({
-      status: 200,
-      headers: {},
-      body: bytesOf(textResponse),
-    });
+    const response = respond(translator, 200, textResponse);
     expect(jsonOf(response.body)).toMatchObject({
       id: "msg_01",
       model: "claude-sonnet-4-5@20250929",
@@ -91,7 +84,7 @@ describe("OpenAI → GCP Anthropic: response", () => {
     "maps an Anthropic error: %s",
     (_name, { status, body, expected }) => {
       const { translator } = translatorFor(simpleRequest);
-      const response = translator.translateResponse({ status, headers: {}, body: bytesOf(body) });
+      const response = respond(translator, status, body);
       expect(response.status).toBe(expected.status);
       expect(jsonOf(response.body)).toMatchObject({
         error: { message: expected.message, type: expected.type, code: expected.code },

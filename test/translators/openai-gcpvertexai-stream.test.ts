@@ -4,13 +4,17 @@ import type { BackendTarget } from "../../translators/types";
 import { textStreamEvents, toolStreamEvents, vertexSse } from "./fixtures/openai-gcpvertexai";
 import {
   bytesOf,
+  chunkBuilder,
   everySplit,
+  feed,
   offsetInsideMultiByte,
   randomSplits,
   readWithOpenAISdk,
   runStream,
   splitAt,
   ssePayloads,
+  startStream,
+  usageChunks,
   type ChunkWithReasoning,
 } from "./stream-split-harness";
 
@@ -26,10 +30,13 @@ const run = (bytes: Uint8Array[], body: unknown = request) =>
   runStream(createOpenAIToGCPVertexAI, backend, body, bytes);
 
 const envelope = {
+  id: "resp-s1",
   object: "chat.completion.chunk",
   created: 1_700_000_000,
   model: "gemini-2.5-flash",
 } as const;
+
+const chunk = chunkBuilder(envelope);
 
 describe("OpenAI → GCP Vertex AI (Gemini): streaming", () => {
   const textBytes = bytesOf(vertexSse(textStreamEvents));
@@ -37,38 +44,12 @@ describe("OpenAI → GCP Vertex AI (Gemini): streaming", () => {
   it("turns each event into chunks, with finish reason and usage last", async () => {
     const output = run([textBytes]);
     const expected: ChunkWithReasoning[] = [
+      chunk({ role: "assistant", content: "", reasoning_content: "Hmm. " }),
+      chunk({ content: "Grüße, 世界 " }),
+      chunk({ content: "🌍!" }),
+      chunk({}, "stop"),
       {
         ...envelope,
-        id: "resp-s1",
-        choices: [
-          {
-            index: 0,
-            delta: { role: "assistant", content: "", reasoning_content: "Hmm. " },
-            logprobs: null,
-            finish_reason: null,
-          },
-        ],
-      },
-      {
-        ...envelope,
-        id: "resp-s1",
-        choices: [
-          { index: 0, delta: { content: "Grüße, 世界 " }, logprobs: null, finish_reason: null },
-        ],
-      },
-      {
-        ...envelope,
-        id: "resp-s1",
-        choices: [{ index: 0, delta: { content: "🌍!" }, logprobs: null, finish_reason: null }],
-      },
-      {
-        ...envelope,
-        id: "resp-s1",
-        choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }],
-      },
-      {
-        ...envelope,
-        id: "resp-s1",
         choices: [],
         usage: {
           prompt_tokens: 4,
@@ -84,22 +65,12 @@ describe("OpenAI → GCP Vertex AI (Gemini): streaming", () => {
   });
 
   it("reports usage through usage() and omits the usage chunk unless include_usage", () => {
-    const translator = createOpenAIToGCPVertexAI(backend, {
-      nowSeconds: () => 1,
-      newId: () => "x",
+    const stream = startStream(createOpenAIToGCPVertexAI, backend, {
+      ...request,
+      stream_options: undefined,
     });
-    translator.translateRequest({
-      path: "/v1/chat/completions",
-      headers: {},
-      body: { ...request, stream_options: undefined },
-    });
-    const stream = translator.createStreamTranslator();
     expect(stream.headers.set["content-type"]).toBe("text/event-stream");
-    const output =
-      new TextDecoder().decode(stream.push(textBytes)) + new TextDecoder().decode(stream.end());
-    expect(ssePayloads(output).some(p => typeof p === "object" && p !== null && "usage" in p)).toBe(
-      false,
-    );
+    expect(usageChunks(feed(stream, [textBytes]))).toEqual([]);
     expect(stream.usage()).toEqual({
       inputTokens: 4,
       outputTokens: 8,

@@ -1,7 +1,7 @@
 import { createOpenAIToGCPVertexAI } from "../../translators/openai-gcpvertexai";
 import { TranslationError } from "../../translators/errors";
 import { vertexPath } from "../../auth/gcp";
-import type { BackendTarget, Translator } from "../../translators/types";
+import type { BackendTarget } from "../../translators/types";
 import {
   blockedPromptResponse,
   errorCases,
@@ -14,27 +14,16 @@ import {
   type GenerateContentResponseBody,
 } from "./fixtures/openai-gcpvertexai";
 import {
-  bytesOf,
-  fixedDeps,
   jsonOf,
+  respond,
+  translateChatRequest,
   type ChatCompletionWithReasoning,
 } from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "GCPVertexAI" } };
 
-function translatorFor(body: unknown, target: BackendTarget = backend) {
-  const translator = createOpenAIToGCPVertexAI(target, fixedDeps());
-  const upstream = translator.translateRequest({
-    path: "/v1/chat/completions",
-    headers: {},
-    body,
-  });
-  return { translator, upstream };
-}
-
-function respond(translator: Translator, status: number, body: unknown) {
-  return translator.translateResponse({ status, headers: {}, body: bytesOf(body) });
-}
+const translatorFor = (body: unknown, target: BackendTarget = backend) =>
+  translateChatRequest(createOpenAIToGCPVertexAI, target, body);
 
 const simpleRequest = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }] };
 
@@ -81,10 +70,9 @@ describe("OpenAI → GCP Vertex AI (Gemini): request", () => {
   it.each(requestErrorCases.map(c => [c.name, c] as const))(
     "rejects %s",
     (_name, { request, status, param, message }) => {
-      const translator = createOpenAIToGCPVertexAI(backend, fixedDeps());
       let thrown: unknown;
       try {
-        translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body: request });
+        translatorFor(request);
       } catch (error) {
         thrown = error;
       }

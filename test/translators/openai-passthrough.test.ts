@@ -133,29 +133,3 @@ describe("OpenAI-speaking backends", () => {
     }
   });
 });
-
-describe("createTranslator", () => {
-  it("answers 404 for an endpoint the gateway does not serve", () => {
-    expect(() =>
-      createTranslator("/v1/images/generations", { schema: { name: "OpenAI" } }, deps),
-    ).toThrow(
-      expect.objectContaining({
-        status: 404,
-        message:
-          "unsupported path: /v1/images/generations; the gateway serves /v1/chat/completions, /v1/embeddings, /v1/completions",
-      }),
-    );
-  });
-
-  it("answers 400 for a pair that is not supported", () => {
-    expect(() =>
-      createTranslator("/v1/embeddings", { schema: { name: "Anthropic" } }, deps),
-    ).toThrow(
-      expect.objectContaining({
-        status: 400,
-        message:
-          "/v1/embeddings is not supported for backend schema Anthropic; it supports OpenAI, AzureOpenAI",
-      }),
-    );
-  });
-});

@@ -1,6 +1,7 @@
 /**
  * Test helpers for the OpenAI-chat → provider translators: fixed deps, running a translator over a
- * request and a stream split at chosen byte boundaries, and reading our output with the OpenAI SDK.
+ * request and a complete response or a stream split at chosen byte boundaries, building expected
+ * chunks, and reading our output with the OpenAI SDK.
  */
 import { Stream } from "openai/streaming";
 import type {
@@ -9,7 +10,15 @@ import type {
   ChatCompletionMessage,
   ChatCompletionMessageFunctionToolCall,
 } from "openai/resources/chat/completions";
-import type { BackendTarget, Translator, TranslatorDeps } from "../../translators/types";
+import type {
+  BackendTarget,
+  ClientResponse,
+  StreamTranslator,
+  Translator,
+  TranslatorDeps,
+  UpstreamRequest,
+} from "../../translators/types";
+import { seededRandom } from "../support/seeded-random";
 
 /** Deterministic deps: a fixed clock and ids `id-1`, `id-2`, … per translator. */
 export function fixedDeps(): TranslatorDeps {
@@ -33,6 +42,44 @@ export function jsonOf(bytes: Uint8Array): unknown {
   return JSON.parse(decoder.decode(bytes));
 }
 
+/** A fresh translator (fixed deps) that has translated a chat request, and the upstream request. */
+export function translateChatRequest(
+  factory: TranslatorFactory,
+  backend: BackendTarget,
+  body: unknown,
+  headers: Record<string, string> = {},
+): { translator: Translator; upstream: UpstreamRequest } {
+  const translator = factory(backend, fixedDeps());
+  const upstream = translator.translateRequest({ path: "/v1/chat/completions", headers, body });
+  return { translator, upstream };
+}
+
+/** Gives a translator a complete upstream response; `body` is JSON, or text sent as it is. */
+export function respond(
+  translator: Translator,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ClientResponse {
+  return translator.translateResponse({ status, headers, body: bytesOf(body) });
+}
+
+/** The stream translator of a fresh translator (fixed deps) that has translated `requestBody`. */
+export function startStream(
+  factory: TranslatorFactory,
+  backend: BackendTarget,
+  requestBody: unknown,
+): StreamTranslator {
+  return translateChatRequest(factory, backend, requestBody).translator.createStreamTranslator();
+}
+
+/** Pushes the pieces through a stream translator and ends it; returns the client output as text. */
+export function feed(stream: StreamTranslator, pieces: Uint8Array[]): string {
+  const out: Uint8Array[] = pieces.map(piece => stream.push(piece));
+  out.push(stream.end());
+  return out.map(bytes => decoder.decode(bytes)).join("");
+}
+
 /**
  * Runs a fresh translator over a request and the given stream pieces; returns the whole client
  * output as text.
@@ -43,12 +90,7 @@ export function runStream(
   requestBody: unknown,
   pieces: Uint8Array[],
 ): string {
-  const translator = factory(backend, fixedDeps());
-  translator.translateRequest({ path: "/v1/chat/completions", headers: {}, body: requestBody });
-  const stream = translator.createStreamTranslator();
-  const out: Uint8Array[] = pieces.map(piece => stream.push(piece));
-  out.push(stream.end());
-  return out.map(bytes => decoder.decode(bytes)).join("");
+  return feed(startStream(factory, backend, requestBody), pieces);
 }
 
 /** Splits bytes at the given sorted offsets. */
@@ -74,18 +116,6 @@ export function everySplit(bytes: Uint8Array): Uint8Array[][] {
     ),
   );
   return splits;
-}
-
-/** A small seeded PRNG (mulberry32), so random splits are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` random multi-piece splits of the bytes, from a fixed seed. */
@@ -131,6 +161,11 @@ export function ssePayloads(sse: string): unknown[] {
     .map(data => (data === "[DONE]" ? data : JSON.parse(data)));
 }
 
+/** The payloads of an SSE text that carry `usage`. */
+export function usageChunks(sse: string): unknown[] {
+  return ssePayloads(sse).filter(p => typeof p === "object" && p !== null && "usage" in p);
+}
+
 /** A tool call as we return it: the SDK type plus Gemini's thought signature. */
 export type ToolCallWithSignature = ChatCompletionMessageFunctionToolCall & {
   extra_content?: { google: { thought_signature: string } };
@@ -155,3 +190,18 @@ export type ChunkWithReasoning = Omit<ChatCompletionChunk, "choices"> & {
     delta: ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
   })[];
 };
+
+/**
+ * A builder of expected chunks that share `envelope` (`id`, `object`, `created`, `model`), each with
+ * one choice.
+ */
+export function chunkBuilder(envelope: Omit<ChunkWithReasoning, "choices">) {
+  return (
+    delta: ChunkWithReasoning["choices"][number]["delta"],
+    finishReason: ChatCompletionChunk.Choice["finish_reason"] = null,
+    index = 0,
+  ): ChunkWithReasoning => ({
+    ...envelope,
+    choices: [{ index, delta, logprobs: null, finish_reason: finishReason }],
+  });
+}

@@ -2,21 +2,23 @@
  * The glue every OpenAI-chat → provider translator in this folder needs around its provider mapping:
  * validating the client body, applying the model override, shaping complete JSON and error responses,
  * and running a provider's stream (SSE, or any framing a reader supplies) through a stream state into
- * OpenAI chunk bytes.
+ * OpenAI chunk bytes. `createChatTranslator` puts these together around one provider's mapping.
  */
-import { TranslationError, openAIErrorBody } from "../errors";
+import { TranslationError, openAIErrorBody, type MappedError } from "../errors";
 import type {
   BackendTarget,
   ClientResponse,
   HeaderMutation,
   StreamTranslator,
   TokenUsage,
+  Translator,
   TranslatorDeps,
 } from "../types";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./openai-chat";
-import { SseChunkEmitter, type ChunkEmitter, type StreamError } from "./chunk-emitter";
+import { SseChunkEmitter, type ChunkEmitter } from "./chunk-emitter";
 import { jsonBytes } from "./json-bytes";
 import { createSseReader, type SseEvent } from "./sse";
+import { NO_USAGE } from "./token-usage";
 
 /** What the response side needs to remember about the request. */
 export interface RequestFacts {
@@ -59,13 +61,75 @@ export function parseChatRequest(
   };
 }
 
-const NO_USAGE: TokenUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  totalTokens: 0,
-  cachedInputTokens: 0,
-  reasoningTokens: 0,
-};
+/**
+ * What one provider adds to the OpenAI chat translation; `createChatTranslator` does the rest. A
+ * provider is built for every request, so write its members as methods: esbuild's `keepNames` (tsx,
+ * `pepr build`) names every arrow function with a call that costs more than the rest of the object.
+ */
+export interface ChatProvider<R> {
+  /**
+   * Where the validated request goes and what it carries: the upstream path, the headers to set
+   * besides `content-type: application/json`, and the body (sent as JSON).
+   */
+  upstreamRequest(
+    request: ChatCompletionRequest,
+    facts: RequestFacts,
+    clientHeaders: Record<string, string>,
+  ): { path: string; headers?: Record<string, string>; body: unknown };
+  /** A non-2xx upstream response, in OpenAI error terms. */
+  mapError(status: number, bodyText: string, headers: Record<string, string>): MappedError;
+  /** The client response for a 2xx upstream body, already parsed as JSON. */
+  completion(response: R, facts: RequestFacts): ClientResponse;
+  /** The stream translator for a 2xx streaming response. */
+  stream(facts: RequestFacts): StreamTranslator;
+}
+
+/**
+ * An OpenAI chat translator around one provider's mapping, for one request. It validates the client
+ * body (a 400 naming the first invalid field), applies `modelNameOverride`, and keeps what the
+ * response side needs; a non-2xx response becomes an OpenAI error through `provider.mapError`, and a
+ * 2xx body that is not JSON a 502. The response side throws when `translateRequest` was not called.
+ */
+export function createChatTranslator<R>(
+  backend: BackendTarget,
+  provider: ChatProvider<R>,
+): Translator {
+  let facts: RequestFacts | undefined;
+  const requestFacts = (): RequestFacts => {
+    if (!facts) throw new Error("translateRequest must be called before translating the response");
+    return facts;
+  };
+
+  return {
+    translateRequest(request) {
+      const parsed = parseChatRequest(request.body, backend);
+      facts = parsed.facts;
+      const upstream = provider.upstreamRequest(parsed.request, facts, request.headers);
+      return {
+        path: upstream.path,
+        headers: { set: { "content-type": "application/json", ...upstream.headers }, remove: [] },
+        body: jsonBytes(upstream.body),
+        requestedModel: facts.requestedModel,
+        upstreamModel: facts.upstreamModel,
+        stream: facts.stream,
+      };
+    },
+
+    translateResponse(response) {
+      const text = new TextDecoder().decode(response.body);
+      if (response.status < 200 || response.status >= 300) {
+        return errorResponse(provider.mapError(response.status, text, response.headers));
+      }
+      const parsed = parseUpstreamJson<R>(text);
+      if (!parsed.ok) return parsed.response;
+      return provider.completion(parsed.value, requestFacts());
+    },
+
+    createStreamTranslator() {
+      return provider.stream(requestFacts());
+    },
+  };
+}
 
 /** A complete `application/json` client response. */
 export function jsonResponse(body: unknown, usage: TokenUsage): ClientResponse {
@@ -78,7 +142,7 @@ export function jsonResponse(body: unknown, usage: TokenUsage): ClientResponse {
 }
 
 /** An OpenAI error response for an upstream error already mapped to OpenAI terms. */
-export function errorResponse(error: StreamError & { status: number }): ClientResponse {
+export function errorResponse(error: MappedError): ClientResponse {
   return {
     status: error.status,
     headers: { set: { "content-type": "application/json" }, remove: ["content-length"] },

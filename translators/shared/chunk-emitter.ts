@@ -4,6 +4,7 @@
  * upstream chunk and finishes with `finish()` (usage chunk when asked for, then `data: [DONE]`).
  */
 import type { TokenUsage } from "../types";
+import { openAIUsage } from "./token-usage";
 
 /** The `delta` of one chunk choice. */
 export interface ChunkDelta {
@@ -177,15 +178,4 @@ class Utf8Buffer {
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
   }
-}
-
-/** Our usage counts in the OpenAI `usage` object shape. */
-export function openAIUsage(usage: TokenUsage) {
-  return {
-    prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cachedInputTokens },
-    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
-  };
 }
