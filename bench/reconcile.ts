@@ -301,6 +301,8 @@ async function main(): Promise<void> {
   // A fresh module by default, so its memory is measured from a clean start.
   const reused = process.env.BENCH_REUSE_CLUSTER === "1" && (await isHealthy(readState()));
   if (!reused) await down();
+  // The module as it runs in a cluster: its default resync period, not the cluster tests' short one.
+  process.env.AIGW_RESYNC_SECONDS ??= String(DEFAULT_SETTINGS.resyncSeconds);
   await up();
   process.env.KUBECONFIG = KUBECONFIG;
   // Loaded after KUBECONFIG is set: the clients read it when first used.

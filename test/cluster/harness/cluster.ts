@@ -99,7 +99,8 @@ async function startModule(state: ClusterState): Promise<void> {
       env: {
         ...process.env,
         KUBECONFIG: state.kubeconfig,
-        AIGW_RESYNC_SECONDS: "30",
+        // Short, so the tests see resyncs; the reconcile benchmark runs with the default.
+        AIGW_RESYNC_SECONDS: process.env.AIGW_RESYNC_SECONDS ?? "30",
         // `pepr dev` logs at debug by default; the module runs at info in a cluster.
         LOG_LEVEL: process.env.AIGW_MODULE_LOG_LEVEL ?? "info",
       },
