@@ -138,9 +138,13 @@ const AUDIO_FORMATS: ReadonlySet<string> = new Set([
  * - `image_url` takes a base64 data URI (png, jpeg, gif, webp) or an `s3://` URI; `input_audio` becomes
  *   an `audio` block.
  * - `tool_choice`: `auto` → `{auto:{}}`, `required` → `{any:{}}`, a named function → `{tool:{name}}`.
- *   Converse has no "none": `none` leaves `toolConfig` out, so the model cannot call a tool; only when
- *   the conversation already holds tool calls or results, which Converse refuses without a
- *   `toolConfig`, are the tools sent (with no `toolChoice`), and there the model may still call one.
+ *   Converse has no "none": `none`, like a request without `tools`, leaves `toolConfig` out, so the
+ *   model cannot call a tool. Converse refuses a conversation holding tool calls or results without a
+ *   `toolConfig`, though, so there one is sent with no `toolChoice`: the request's `tools`, or, when it
+ *   sends none (OpenAI allows that, e.g. for a last turn after the tools ran), a stand-in for each tool
+ *   the conversation called, with its name, an any-object input schema and a description saying it is
+ *   only present because the conversation history used it. The model may then still call a tool, but
+ *   only one the client offered, in this request or earlier in the conversation.
  * - `response_format` `json_schema` becomes `outputConfig.textFormat` (Bedrock structured outputs; a
  *   model without them answers with Bedrock's own 400).
  * - Ignored, for want of a Converse equivalent that every model takes: `seed`, `presence_penalty`,
@@ -150,7 +154,8 @@ const AUDIO_FORMATS: ReadonlySet<string> = new Set([
  * @throws TranslationError (400) naming the field for `n` > 1, `response_format` `json_object` or a
  *   `json_schema` without a schema, an image link other than `s3://`, an image or audio format
  *   Converse does not take, a content part in a role that cannot carry it, tool-call arguments that are
- *   not a JSON object, and a `tool_choice` that requires a tool when `tools` is empty.
+ *   not a JSON object, a `tool_choice` that requires a tool when `tools` is empty, and, when `tools`
+ *   is empty, tool results that answer no tool call in the conversation (no tool name to stand in).
  */
 export function buildConverseRequest(request: ChatCompletionRequest): ConverseRequestBody {
   if (request.n != null && request.n > 1) {
@@ -325,6 +330,12 @@ function buildInferenceConfig(
   return config;
 }
 
+type ConverseTool = NonNullable<ConverseRequestBody["toolConfig"]>["tools"][number];
+
+/** What a stand-in tool tells the model (see `toolConfigForHistory`). */
+const HISTORY_TOOL_DESCRIPTION =
+  "Only present because the conversation history used this tool; it is not offered for this turn, so do not call it.";
+
 function buildToolConfig(
   request: ChatCompletionRequest,
   messages: ConverseMessage[],
@@ -336,28 +347,66 @@ function buildToolConfig(
       const wanted = choice === "required" ? '"required"' : "a named function";
       throw badRequest(`tool_choice: ${wanted} needs at least one tool in tools.`, "tool_choice");
     }
-    return undefined;
+    return toolConfigForHistory(request, messages, []);
   }
-  const toolSpecs = tools.map(tool => ({
+  const toolSpecs: ConverseTool[] = tools.map(tool => ({
     toolSpec: {
       name: tool.function.name,
       ...(tool.function.description !== undefined && { description: tool.function.description }),
       inputSchema: { json: tool.function.parameters ?? { type: "object", properties: {} } },
     },
   }));
-  if (choice === "none") {
-    return holdsToolBlocks(messages) ? { tools: toolSpecs } : undefined;
-  }
+  if (choice === "none") return toolConfigForHistory(request, messages, toolSpecs);
   if (choice === undefined) return { tools: toolSpecs };
   if (choice === "auto") return { tools: toolSpecs, toolChoice: { auto: {} } };
   if (choice === "required") return { tools: toolSpecs, toolChoice: { any: {} } };
   return { tools: toolSpecs, toolChoice: { tool: { name: choice.function.name } } };
 }
 
+/**
+ * The `toolConfig` of a request that lets the model call no tool (`tool_choice: "none"`, or no
+ * `tools`): none, unless the conversation holds toolUse or toolResult blocks, which Converse refuses
+ * without a `toolConfig`. Then `offered` goes with no `toolChoice`, or, when no tools are offered, a
+ * stand-in for each tool the conversation called: Converse wants at least one tool, and a stand-in
+ * per called name keeps the model from being offered anything the client never used.
+ */
+function toolConfigForHistory(
+  request: ChatCompletionRequest,
+  messages: ConverseMessage[],
+  offered: ConverseTool[],
+): ConverseRequestBody["toolConfig"] {
+  if (!holdsToolBlocks(messages)) return undefined;
+  return { tools: offered.length > 0 ? offered : historyTools(request, messages) };
+}
+
 function holdsToolBlocks(messages: ConverseMessage[]): boolean {
   return messages.some(message =>
     message.content.some(block => "toolUse" in block || "toolResult" in block),
   );
+}
+
+/** A stand-in spec for each tool the conversation called, in the order of first call. */
+function historyTools(request: ChatCompletionRequest, messages: ConverseMessage[]): ConverseTool[] {
+  const names = new Set(
+    messages.flatMap(message =>
+      message.content.flatMap(block => ("toolUse" in block ? [block.toolUse.name] : [])),
+    ),
+  );
+  if (names.size === 0) {
+    // Only tool results, answering no call: no name to stand in for, and an empty list is invalid.
+    const i = request.messages.findIndex(message => message.role === "tool");
+    throw badRequest(
+      `messages[${i}].tool_call_id: this tool result answers no tool call of an earlier assistant message; Bedrock Converse takes the tool's name from that call when the request sends no tools.`,
+      `messages[${i}].tool_call_id`,
+    );
+  }
+  return [...names].map(name => ({
+    toolSpec: {
+      name,
+      description: HISTORY_TOOL_DESCRIPTION,
+      inputSchema: { json: { type: "object" } },
+    },
+  }));
 }
 
 function buildOutputConfig(request: ChatCompletionRequest): ConverseRequestBody["outputConfig"] {
