@@ -2,10 +2,14 @@ import { Log, PeprModule } from "pepr";
 import cfg from "./package.json";
 import { aiGateway } from "./capabilities/ai-gateway";
 import { reconcilesHere, startController } from "./capabilities/ai-gateway/controller";
+import { outlastApiServerIdleConnections } from "./lib/keep-alive";
 import { bridgeLogsTo, componentLogger } from "./lib/logger";
 
 // One log format per pod: the project's winston loggers write through Pepr's pino logger.
 bridgeLogsTo(Log);
+
+// The webhook server must not close connections the API server is about to reuse.
+outlastApiServerIdleConnections();
 
 new PeprModule(cfg, [aiGateway]);
 
