@@ -2,6 +2,7 @@
  * The few HTTP calls token flows make (form posts, JSON posts, discovery GETs), with errors that
  * name the endpoint, status and OAuth error code only: bodies are never copied into messages.
  */
+import { parseJsonObject } from "../lib/json-object";
 import { AuthError, describeFailure, safeCode } from "./errors";
 
 /** A request timeout: a token endpoint that hangs must not hold requests forever. */
@@ -54,7 +55,7 @@ async function requestJSON(
     throw new AuthError("TOKEN_ENDPOINT_FAILED", `${where}: ${describeFailure(error)}`);
   }
   const text = await response.text().catch(() => "");
-  const json = parseObject(text);
+  const json = parseJsonObject(text);
   if (!response.ok) {
     // OAuth error answers carry a short `error` code; `error_description` is free text and may
     // quote the request, so it is left out.
@@ -66,17 +67,6 @@ async function requestJSON(
   }
   if (!json) throw new AuthError("TOKEN_RESPONSE_INVALID", `${where}: answer is not a JSON object`);
   return json;
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The URL without query or credentials, as it may appear in messages. */

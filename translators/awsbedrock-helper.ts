@@ -7,7 +7,7 @@
 import { badRequest, errorTypeForStatus, type MappedError } from "./errors";
 import type { TokenUsage } from "./types";
 import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
-import { parseJsonObject } from "./shared/json-object";
+import { parseJsonObject } from "../lib/json-object";
 import { mimeTypeFromPath, parseMediaUrl } from "./shared/media-url";
 import type {
   ChatCompletionRequest,

@@ -13,7 +13,7 @@ import {
 import type { TokenUsage } from "./types";
 import { stringHeader, type EventStreamMessage } from "./shared/aws-eventstream";
 import type { ChunkEmitter } from "./shared/chunk-emitter";
-import { parseJsonObject } from "./shared/json-object";
+import { parseJsonObject } from "../lib/json-object";
 
 /** The payload fields of the ConverseStream events, as far as a chat chunk needs them. */
 interface ConverseStreamPayload {

@@ -3,7 +3,7 @@
  * Converse and Gemini share: merging same-role turns, and reading tool-call arguments and text.
  */
 import { badRequest } from "../errors";
-import { parseJsonObject } from "./json-object";
+import { parseJsonObject } from "../../lib/json-object";
 import type { ChatContentPart, ChatToolCall } from "./openai-chat";
 
 /** A provider turn: a role and its blocks under `key` (`content`, or Gemini's `parts`). */
