@@ -385,7 +385,14 @@ export class Controller {
         `${namespace}/${extProcBackendName(routeObject)}`,
       )?.status as never,
     });
-    if (verdict.reason === WAITING_FOR_ENVOY_GATEWAY && this.stillInGrace(key)) return;
+    const told = route.status?.conditions?.find(c => c.type === ACCEPTED)?.reason;
+    // A route that already says it waits has nothing to hold back.
+    if (
+      verdict.reason === WAITING_FOR_ENVOY_GATEWAY &&
+      told !== WAITING_FOR_ENVOY_GATEWAY &&
+      this.stillInGrace(key)
+    )
+      return;
     this.waitingSince.delete(key);
     await this.writeStatus("AIGatewayRoute", route, verdict);
   }
