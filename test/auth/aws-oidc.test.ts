@@ -15,27 +15,27 @@ describe("AWS credentials from OIDC via STS AssumeRoleWithWebIdentity", () => {
   let clock: ManualClock;
   let auth: BackendAuth;
 
+  /** Credentials from an OIDC client-credentials token exchanged at the fake STS for ROLE. */
+  const oidcConfig = () => ({
+    type: "AWSCredentials" as const,
+    region: "us-west-2",
+    oidcExchangeToken: {
+      oidc: {
+        issuer: issuer.server.url,
+        clientID: "gateway-client",
+        clientSecret: "oidc-client-secret",
+        scopes: ["sts", "bedrock"],
+      },
+      awsRoleArn: ROLE,
+    },
+    stsEndpoint: sts.server.url,
+  });
+
   beforeEach(async () => {
     issuer = await startFakeIssuer("gateway-client", "oidc-client-secret");
     sts = await startFakeAWSSTS(ROLE, /^oidc-id-token-\d+$/);
     clock = new ManualClock();
-    auth = createBackendAuth(
-      {
-        type: "AWSCredentials",
-        region: "us-west-2",
-        oidcExchangeToken: {
-          oidc: {
-            issuer: issuer.server.url,
-            clientID: "gateway-client",
-            clientSecret: "oidc-client-secret",
-            scopes: ["sts", "bedrock"],
-          },
-          awsRoleArn: ROLE,
-        },
-        stsEndpoint: sts.server.url,
-      },
-      { clock },
-    );
+    auth = createBackendAuth(oidcConfig(), { clock });
   });
   afterEach(async () => {
     auth.close();
@@ -159,23 +159,7 @@ describe("AWS credentials from OIDC via STS AssumeRoleWithWebIdentity", () => {
 
   it("once the credentials have expired and STS fails, requests fail fast; the retry recovers", async () => {
     auth.close();
-    auth = createBackendAuth(
-      {
-        type: "AWSCredentials",
-        region: "us-west-2",
-        oidcExchangeToken: {
-          oidc: {
-            issuer: issuer.server.url,
-            clientID: "gateway-client",
-            clientSecret: "oidc-client-secret",
-            scopes: ["sts", "bedrock"],
-          },
-          awsRoleArn: ROLE,
-        },
-        stsEndpoint: sts.server.url,
-      },
-      { clock, retryDelayMs: 30 * MINUTE },
-    );
+    auth = createBackendAuth(oidcConfig(), { clock, retryDelayMs: 30 * MINUTE });
     await auth.warm();
     sts.mode = "fail";
     clock.advance(55 * MINUTE);

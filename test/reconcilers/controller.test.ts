@@ -30,6 +30,20 @@ function setup() {
   return { client, controller };
 }
 
+/** Every object of the example, the route last: everything it needs is known when it is reconciled. */
+const sendAllInReverse = (controller: Controller) =>
+  allEvents()
+    .reverse()
+    .forEach(([, send]) => send(controller));
+
+/** Resolves once `done()` holds, checking after each turn of the event loop. */
+async function until(done: () => boolean): Promise<void> {
+  for (let turns = 0; !done(); turns++) {
+    if (turns > 1000) throw new Error("condition never held");
+    await new Promise(resolve => setImmediate(resolve));
+  }
+}
+
 const routeDocument = (client: RecordingClusterClient) =>
   client.configEntries().get(`${NS}/openai-route`) as any;
 
@@ -447,9 +461,7 @@ describe("Controller across restarts and bursts", () => {
 
   it("sends no event for a new route that waits for Envoy Gateway and comes up Accepted", async () => {
     const { client, controller } = setup();
-    allEvents()
-      .reverse()
-      .forEach(([, send]) => send(controller));
+    sendAllInReverse(controller);
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.reason).toBe(
       "WaitingForEnvoyGateway",
@@ -469,13 +481,12 @@ describe("Controller status timing", () => {
       ...FAST,
       waitingGraceMs: 60_000,
     });
-    allEvents()
-      .reverse()
-      .forEach(([, send]) => send(controller));
-    await new Promise(resolve => setTimeout(resolve, 20));
+    sendAllInReverse(controller);
+    // The children are applied; the status waits for Envoy Gateway's report.
+    await until(() => client.objects.has(`HTTPRoute/${NS}/openai-route`));
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")).toBeUndefined();
     envoyGatewayAccepts(controller);
-    await new Promise(resolve => setTimeout(resolve, 20));
+    await until(() => client.acceptedOf("AIGatewayRoute", NS, "openai-route") !== undefined);
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
     expect(client.statusWrites.filter(w => w.kind === "AIGatewayRoute")).toHaveLength(1);
     controller.queue.stop();
@@ -484,9 +495,7 @@ describe("Controller status timing", () => {
   it("says it waits for Envoy Gateway once the grace is over", async () => {
     const client = new RecordingClusterClient();
     const controller = new Controller(client, DEFAULT_SETTINGS, { ...FAST, waitingGraceMs: 30 });
-    allEvents()
-      .reverse()
-      .forEach(([, send]) => send(controller));
+    sendAllInReverse(controller);
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.reason).toBe(
       "WaitingForEnvoyGateway",
