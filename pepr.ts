@@ -1,7 +1,7 @@
 import { Log, PeprModule } from "pepr";
 import cfg from "./package.json";
 import { aiGateway } from "./capabilities/ai-gateway";
-import { reconcilesHere, startController } from "./capabilities/ai-gateway/controller";
+import { reconcilesHere, startController } from "./capabilities/ai-gateway/startup";
 import { outlastApiServerIdleConnections } from "./lib/keep-alive";
 import { bridgeLogsTo, componentLogger } from "./lib/logger";
 

@@ -25,10 +25,10 @@ import { availableParallelism } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { isHealthy, readState, up, down } from "../test/cluster/harness/cluster";
 import { KUBECONFIG } from "../test/cluster/harness/paths";
-import { CONFIG_LABEL } from "../controllers/metadata";
-import { RESOURCE_TYPES, type ResourceKind } from "../controllers/resource-types";
-import { DEFAULT_SETTINGS } from "../controllers/settings";
-import { CONFIG_ROUTE_ANNOTATION } from "../extproc/config";
+import { CONFIG_LABEL } from "../builders/metadata";
+import { RESOURCE_TYPES, type ResourceKind } from "../api/resource-types";
+import { DEFAULT_SETTINGS } from "../controller/settings";
+import { CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
 import { KubeApi, PATCH } from "../lib/kube-api";
 import { markdownTable } from "./support/table";
 
@@ -218,7 +218,7 @@ function envoyGatewayStandIn(api: KubeApi, watches: Watches, kinds: Kinds, names
   };
   const onChild =
     (kind: "HTTPRoute" | "EnvoyExtensionPolicy") =>
-    (object: { metadata?: { name?: string }; status?: Record<string, unknown> }) => {
+    (object: { metadata?: { name?: string }; status?: object }) => {
       const name = object.metadata?.name ?? "";
       if (object.status && Object.keys(object.status).length > 0) return;
       if (seen.has(`${kind}/${name}`)) return;
@@ -333,9 +333,7 @@ async function main(): Promise<void> {
 
     const routes = new AcceptedRoutes();
     watchers.push(
-      watches
-        .K8s(kinds.AIGatewayRoute, { namespace })
-        .Watch(route => routes.onRoute(route as never)),
+      watches.K8s(kinds.AIGatewayRoute, { namespace }).Watch(route => routes.onRoute(route)),
       ...envoyGatewayStandIn(api, watches, kinds, namespace),
     );
     for (const watcher of watchers) await watcher.start();

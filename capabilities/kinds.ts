@@ -4,13 +4,18 @@
  * which break webhook rules, RBAC and API URLs.
  */
 import { a, RegisterKind } from "pepr";
-import {
+import type {
+  EnvoyExtensionPolicyStatus,
+  GatewayBackendObject,
+  HTTPRouteStatus,
+} from "../api/external-kinds";
+import { RESOURCE_TYPES } from "../api/resource-types";
+import type {
   AIGatewayRouteSpec,
   AIServiceBackendSpec,
   BackendSecurityPolicySpec,
   Status,
 } from "../api/v1alpha1";
-import { RESOURCE_TYPES } from "../controllers/resource-types";
 
 export class AIGatewayRoute extends a.GenericKind {
   declare spec: AIGatewayRouteSpec;
@@ -35,19 +40,19 @@ export class Gateway extends a.GenericKind {
 /** Gateway API HTTPRoute, generated for each AIGatewayRoute. */
 export class HTTPRoute extends a.GenericKind {
   declare spec?: Record<string, unknown>;
-  declare status?: Record<string, unknown>;
+  declare status?: HTTPRouteStatus;
 }
 
 /** Envoy Gateway Backend: the provider address an AIServiceBackend points at. */
 export class Backend extends a.GenericKind {
-  declare spec?: Record<string, unknown>;
-  declare status?: Record<string, unknown>;
+  declare spec?: GatewayBackendObject["spec"];
+  declare status?: GatewayBackendObject["status"];
 }
 
 /** Envoy Gateway EnvoyExtensionPolicy, attaching the ext_proc filter to a generated HTTPRoute. */
 export class EnvoyExtensionPolicy extends a.GenericKind {
   declare spec?: Record<string, unknown>;
-  declare status?: Record<string, unknown>;
+  declare status?: EnvoyExtensionPolicyStatus;
 }
 
 /** Envoy Gateway HTTPRouteFilter: the host rewrite and 404 filters of a generated HTTPRoute. */

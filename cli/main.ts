@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
-import { DEFAULT_SETTINGS } from "../controllers/settings";
+import { DEFAULT_SETTINGS } from "../controller/settings";
 import { ManifestError, parseManifests } from "./manifests";
 import { SourcedManifest, translate } from "./translate";
 

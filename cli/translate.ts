@@ -3,15 +3,14 @@
  * pure builders, after the same validation the admission webhook runs.
  */
 import { ResourceValidator, ValidatedKind } from "../api/validate";
-import { ObjectSetLookup } from "../api/validation/object-set-lookup";
 import { formatViolation } from "../api/validation/violation";
-import { Manifest, ObjectSetView } from "../controllers/object-set-view";
-import { resolveRoute } from "../controllers/resolve";
-import type { RouteObject } from "../controllers/resolved";
-import { buildConfigSecret, buildRouteConfig } from "../controllers/route-config";
-import { buildRouteChildren } from "../controllers/route-objects";
-import type { ControllerSettings } from "../controllers/settings";
-import { routeVerdict } from "../controllers/verdicts";
+import { Manifest, ManifestSet } from "../resolve/manifest-set";
+import { resolveRoute } from "../resolve/route";
+import type { RouteObject } from "../resolve/resolved";
+import { buildConfigSecret, buildRouteConfig } from "../builders/route-config";
+import { buildRouteChildren } from "../builders/route-children";
+import type { ControllerSettings } from "../controller/settings";
+import { routeVerdict } from "../status/verdicts";
 
 const AI_GATEWAY_KINDS = new Set<string>([
   "AIGatewayRoute",
@@ -41,9 +40,9 @@ function describe({ source, manifest }: SourcedManifest): string {
 /** Validates the AI Gateway objects among `inputs`, as the admission webhook would. */
 async function validateAll(
   inputs: SourcedManifest[],
+  lookup: ManifestSet,
 ): Promise<{ errors: string[]; warnings: string[] }> {
   const validator = new ResourceValidator();
-  const lookup = new ObjectSetLookup(inputs.map(i => i.manifest) as never[]);
   const errors: string[] = [];
   const warnings: string[] = [];
   for (const input of inputs) {
@@ -69,24 +68,18 @@ export async function translate(
   inputs: SourcedManifest[],
   settings: ControllerSettings,
 ): Promise<TranslateResult> {
-  const { errors, warnings } = await validateAll(inputs);
+  const view = new ManifestSet(inputs.map(i => i.manifest));
+  const { errors, warnings } = await validateAll(inputs, view);
   if (errors.length > 0) return { objects: [], errors, warnings };
 
   const validator = new ResourceValidator();
-  const view = new ObjectSetView(inputs.map(i => i.manifest));
   const objects: object[] = [];
   const configs: object[] = [];
   for (const input of inputs.filter(i => i.manifest.kind === "AIGatewayRoute")) {
     const { spec } = validator.parseSpec<RouteObject["spec"]>("AIGatewayRoute", input.manifest);
-    const metadata = input.manifest.metadata as RouteObject["metadata"];
-    const route: RouteObject = {
-      metadata: {
-        ...metadata,
-        namespace: metadata.namespace ?? "default",
-        uid: metadata.uid ?? "",
-      },
-      spec: spec!,
-    };
+    if (!spec) continue; // validated above: never the case
+    const { name = "", namespace = "default" } = input.manifest.metadata ?? {};
+    const route: RouteObject = { metadata: { ...input.manifest.metadata, name, namespace }, spec };
     const routeInputs = resolveRoute(view, route);
     const document = buildRouteConfig(routeInputs);
     objects.push(...buildRouteChildren(routeInputs, settings));

@@ -11,9 +11,8 @@ import {
   kindName,
   namespaceName,
   objectName,
-  ObjectMetaSchema,
+  kindObjectSchema,
   sectionName,
-  StatusSchema,
 } from "./shared";
 
 /** The header the ext_proc server sets from the request body's `model`; rules match on it. */
@@ -235,14 +234,9 @@ export const AIGatewayRouteSpecSchema = z
   })
   .describe("AIGatewayRouteSpec routes OpenAI-compatible requests to AIServiceBackends by model.");
 
-export const AIGatewayRouteSchema = z.looseObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMetaSchema.optional(),
-  spec: AIGatewayRouteSpecSchema,
-  status: StatusSchema.optional(),
-});
+export const AIGatewayRouteSchema = kindObjectSchema(AIGatewayRouteSpecSchema);
 
+export type AIGatewayRoute = z.infer<typeof AIGatewayRouteSchema>;
 export type AIGatewayRouteSpec = z.infer<typeof AIGatewayRouteSpecSchema>;
 export type AIGatewayRouteRule = z.infer<typeof RouteRuleSchema>;
 export type AIGatewayRouteRuleBackendRef = z.infer<typeof RouteRuleBackendRefSchema>;

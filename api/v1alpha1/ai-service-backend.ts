@@ -8,8 +8,7 @@ import {
   kindName,
   namespaceName,
   objectName,
-  ObjectMetaSchema,
-  StatusSchema,
+  kindObjectSchema,
 } from "./shared";
 
 export const API_SCHEMA_NAMES = [
@@ -78,13 +77,8 @@ export const AIServiceBackendSpecSchema = z
     }),
   });
 
-export const AIServiceBackendSchema = z.looseObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMetaSchema.optional(),
-  spec: AIServiceBackendSpecSchema,
-  status: StatusSchema.optional(),
-});
+export const AIServiceBackendSchema = kindObjectSchema(AIServiceBackendSpecSchema);
 
+export type AIServiceBackend = z.infer<typeof AIServiceBackendSchema>;
 export type AIServiceBackendSpec = z.infer<typeof AIServiceBackendSpecSchema>;
 export type BackendObjectReference = z.infer<typeof BackendObjectReferenceSchema>;

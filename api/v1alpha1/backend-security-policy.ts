@@ -4,9 +4,8 @@ import {
   GROUP,
   groupName,
   kindName,
-  ObjectMetaSchema,
+  kindObjectSchema,
   SecretObjectReferenceSchema,
-  StatusSchema,
 } from "./shared";
 
 /** Each credential type and the spec field that must carry it. */
@@ -236,13 +235,8 @@ export const BackendSecurityPolicySpecSchema = z
     ...celRules(...onlyMatchingFieldRules),
   });
 
-export const BackendSecurityPolicySchema = z.looseObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: ObjectMetaSchema.optional(),
-  spec: BackendSecurityPolicySpecSchema,
-  status: StatusSchema.optional(),
-});
+export const BackendSecurityPolicySchema = kindObjectSchema(BackendSecurityPolicySpecSchema);
 
+export type BackendSecurityPolicy = z.infer<typeof BackendSecurityPolicySchema>;
 export type BackendSecurityPolicySpec = z.infer<typeof BackendSecurityPolicySpecSchema>;
 export type PolicyTargetReference = z.infer<typeof PolicyTargetReferenceSchema>;

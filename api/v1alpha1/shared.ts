@@ -231,16 +231,51 @@ export const StatusSchema = z
   .describe("The state the controller observed.");
 export type Status = z.infer<typeof StatusSchema>;
 
-/** The metadata fields the validators read; everything else passes through. */
-export const ObjectMetaSchema = z.looseObject({
+/**
+ * RFC 3339 on the wire; the Kubernetes client's types say `Date`, so objects typed by the client
+ * fit too.
+ */
+const timestamp = z.union([z.string(), z.date()]);
+
+/** A metadata timestamp as its RFC 3339 text, whichever way it was typed. */
+export const timestampText = (value: string | Date): string =>
+  typeof value === "string" ? value : value.toISOString().replace(/\.000Z$/, "Z");
+
+/**
+ * The metadata fields the project reads. A plain object schema, not a loose one, so that objects
+ * typed by the Kubernetes client (whose metadata is a class) fit the inferred type.
+ */
+export const ObjectMetaSchema = z.object({
   name: z.string().optional(),
   generateName: z.string().optional(),
   namespace: z.string().optional(),
   generation: z.number().optional(),
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),
-  creationTimestamp: z.string().optional(),
-  deletionTimestamp: z.string().optional(),
+  creationTimestamp: timestamp.optional(),
+  deletionTimestamp: timestamp.optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
+  ownerReferences: z.array(z.object({ kind: z.string(), name: z.string() })).optional(),
 });
+export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;
+
+/** A whole object of one of the kinds: its spec, with the metadata and status every kind has. */
+export const kindObjectSchema = <Spec extends z.ZodType>(spec: Spec) =>
+  z.looseObject({
+    apiVersion: z.string().optional(),
+    kind: z.string().optional(),
+    metadata: ObjectMetaSchema.optional(),
+    spec,
+    status: StatusSchema.optional(),
+  });
+
+/** An object as the API server serves it: named, in a namespace. */
+export type Stored<T extends { metadata?: ObjectMeta }> = T & {
+  metadata: ObjectMeta & { name: string; namespace: string };
+};
+
+/** Whether `object` has the name and namespace every stored object has. */
+export function isStored<T extends { metadata?: ObjectMeta }>(object: T): object is Stored<T> {
+  return typeof object.metadata?.name === "string" && typeof object.metadata.namespace === "string";
+}

@@ -1,6 +1,6 @@
 import type { ExistingPolicy, ReferencedKind, ReferenceLookup } from "../../api/validation/lookup";
 import type { BackendSecurityPolicySpec } from "../../api/v1alpha1";
-import { RESOURCE_TYPES } from "../../controllers/resource-types";
+import { RESOURCE_TYPES } from "../../api/resource-types";
 import { KubeApi, KubeApiError } from "../../lib/kube-api";
 import { componentLogger } from "../../lib/logger";
 

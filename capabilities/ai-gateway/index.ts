@@ -4,7 +4,7 @@ import { admissionValidator } from "./admission";
 import { aiGateway, OnSchedule, When } from "./capability";
 import { kubeApi } from "./api-connection";
 import { ClusterLookup } from "./cluster-lookup";
-import { controller, settings } from "./controller";
+import { controller, settings } from "./startup";
 
 export { aiGateway };
 

@@ -6,9 +6,9 @@
  */
 import { K8s, kind } from "pepr";
 import { WatchEvent } from "kubernetes-fluent-client";
-import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../../controllers/metadata";
+import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metadata";
 import { componentLogger } from "../../lib/logger";
-import type { Controller, Phase } from "../../reconcilers/controller";
+import type { Controller, Phase } from "../../controller/controller";
 import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
 
 const log = componentLogger("watches");
@@ -26,25 +26,25 @@ export async function watchReferences(controller: Controller): Promise<void> {
     K8s(kind.Secret)
       .WithLabel(`!${CONFIG_LABEL}`)
       .Watch((secret, phase) => {
-        if (isPhase(phase)) controller.onSecret(secret as never, phase);
+        if (isPhase(phase)) controller.onSecret(secret, phase);
       }),
     K8s(Backend).Watch((backend, phase) => {
-      if (isPhase(phase)) controller.onGatewayBackend(backend as never, phase);
+      if (isPhase(phase)) controller.onGatewayBackend(backend, phase);
     }),
     K8s(HTTPRoute)
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((route, phase) => {
-        if (isPhase(phase)) controller.onHttpRoute(route as never, phase);
+        if (isPhase(phase)) controller.onHttpRoute(route, phase);
       }),
     K8s(EnvoyExtensionPolicy)
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((policy, phase) => {
-        if (isPhase(phase)) controller.onExtensionPolicy(policy as never, phase);
+        if (isPhase(phase)) controller.onExtensionPolicy(policy, phase);
       }),
     K8s(HTTPRouteFilter)
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((filter, phase) => {
-        if (isPhase(phase)) controller.onHttpRouteFilter(filter as never, phase);
+        if (isPhase(phase)) controller.onHttpRouteFilter(filter, phase);
       }),
   ];
   for (const watcher of watchers) {

@@ -1,17 +1,17 @@
 import { ResourceValidator, ValidatedKind } from "../../api/validate";
-import { ObjectSetLookup } from "../../api/validation/object-set-lookup";
+import { Manifest, ManifestSet } from "../../resolve/manifest-set";
 import { changed, validBackend, validPolicy, validRoute } from "./examples";
 
 const validator = new ResourceValidator();
 
 async function validate(
   object: { kind: string; metadata: { name: string; namespace: string } },
-  others: unknown[],
+  others: Manifest[],
 ) {
   return validator.validate(object.kind as ValidatedKind, object, {
     name: object.metadata.name,
     namespace: object.metadata.namespace,
-    lookup: new ObjectSetLookup(others as never[]),
+    lookup: new ManifestSet(others),
   });
 }
 

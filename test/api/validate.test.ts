@@ -1,5 +1,5 @@
 import { ResourceValidator, ValidatedKind } from "../../api/validate";
-import { ObjectSetLookup } from "../../api/validation/object-set-lookup";
+import { ManifestSet } from "../../resolve/manifest-set";
 import { formatViolation } from "../../api/validation/violation";
 import { awsPolicy, changed, oidc, validBackend, validPolicy, validRoute } from "./examples";
 
@@ -11,7 +11,7 @@ async function denialOf(object: any, others: any[] = []): Promise<string> {
   const { violations } = await validator.validate(object.kind as ValidatedKind, object, {
     name: object.metadata.name,
     namespace: object.metadata.namespace,
-    lookup: new ObjectSetLookup(others),
+    lookup: new ManifestSet(others),
   });
   return violations.map(formatViolation).join("; ");
 }

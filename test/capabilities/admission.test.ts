@@ -1,6 +1,6 @@
 import { PeprValidateRequest } from "pepr";
 import { ResourceValidator } from "../../api/validate";
-import { ObjectSetLookup } from "../../api/validation/object-set-lookup";
+import { ManifestSet } from "../../resolve/manifest-set";
 import { admissionValidator } from "../../capabilities/ai-gateway/admission";
 import { AIGatewayRoute } from "../../capabilities/kinds";
 import { changed, validRoute } from "../api/examples";
@@ -25,7 +25,7 @@ function requestFor(object: unknown, operation = "CREATE"): PeprValidateRequest<
 const validate = admissionValidator<AIGatewayRoute>(
   "AIGatewayRoute",
   new ResourceValidator(),
-  new ObjectSetLookup([]),
+  new ManifestSet([]),
 );
 
 describe("admissionValidator", () => {

@@ -2,8 +2,8 @@
  * What Envoy Gateway and the ext_proc server would see, for the cluster tests: the status Envoy
  * Gateway writes on the generated objects, and the configuration documents the controller writes.
  */
-import { DEFAULT_SETTINGS } from "../../../controllers/settings";
-import { CONFIG_DATA_KEY, configSecretName } from "../../../extproc/config";
+import { DEFAULT_SETTINGS } from "../../../controller/settings";
+import { CONFIG_DATA_KEY, configSecretName } from "../../../contract/route-config";
 import { kubectl, kubectlOk } from "./kubectl";
 
 /** Stands in for Envoy Gateway: writes the status it writes once it accepted the generated objects. */

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- fixtures are plain manifests */
-import type { Controller } from "../../reconcilers/controller";
+import type { Controller } from "../../controller/controller";
 
 export const NS = "default";
 const meta = (name: string, generation = 1) => ({

@@ -1,6 +1,7 @@
 /** Names, labels and owner references of the objects generated for an AIGatewayRoute. */
 import { createHash } from "node:crypto";
 import { API_VERSION } from "../api/v1alpha1";
+import type { RouteObject } from "../resolve/resolved";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "ai-gateway";
@@ -12,8 +13,14 @@ export const CONFIG_LABEL = "aigateway.envoyproxy.io/config";
 /** The identity of a parent object, as its children refer to it. */
 export interface ParentIdentity {
   kind: string;
-  metadata: { name: string; namespace: string; uid: string; generation?: number };
+  metadata: { name: string; namespace: string; uid?: string };
 }
+
+/** The route as the parent of what is generated for it. */
+export const routeParent = (route: RouteObject): ParentIdentity => ({
+  kind: "AIGatewayRoute",
+  metadata: route.metadata,
+});
 
 const MAX_NAME = 253;
 
@@ -40,13 +47,13 @@ export function labelValue(value: string): string {
 }
 
 /** The owner reference that makes the API server delete a child with its parent. */
-export function ownerReferenceTo(parent: ParentIdentity) {
+function ownerReferenceTo(parent: ParentIdentity, uid: string) {
   return [
     {
       apiVersion: API_VERSION,
       kind: parent.kind,
       name: parent.metadata.name,
-      uid: parent.metadata.uid,
+      uid,
       controller: true,
     },
   ];
@@ -61,6 +68,8 @@ export function childMetadata(parent: ParentIdentity, name: string) {
     name,
     namespace: parent.metadata.namespace,
     labels: childLabels(parent),
-    ...(parent.metadata.uid ? { ownerReferences: ownerReferenceTo(parent) } : {}),
+    ...(parent.metadata.uid
+      ? { ownerReferences: ownerReferenceTo(parent, parent.metadata.uid) }
+      : {}),
   };
 }

@@ -5,7 +5,7 @@ import type {
   EventRecord,
   GeneratedObject,
   ParentKind,
-} from "../../reconcilers/cluster-client";
+} from "../../controller/cluster-client";
 
 /** Records what the controller writes, as the API server would hold it. */
 export class RecordingClusterClient implements ClusterClient {

@@ -1,5 +1,5 @@
-import { DEFAULT_SETTINGS } from "../../controllers/settings";
-import { Controller } from "../../reconcilers/controller";
+import { DEFAULT_SETTINGS } from "../../controller/settings";
+import { Controller } from "../../controller/controller";
 import { RecordingClusterClient } from "./fake-cluster-client";
 import {
   aiBackend,

@@ -3,12 +3,10 @@
  * puts the ext_proc filter in front of an AIGatewayRoute's HTTPRoute.
  */
 import { ENVOY_GATEWAY_GROUP } from "../api/v1alpha1";
-import { METADATA_NAMESPACE } from "../extproc/config";
-import { childMetadata, childName } from "./metadata";
-import type { RouteObject } from "./resolved";
-import type { ControllerSettings } from "./settings";
-
-const owner = (route: RouteObject) => ({ kind: "AIGatewayRoute", metadata: route.metadata });
+import { METADATA_NAMESPACE } from "../contract/route-config";
+import { childMetadata, childName, routeParent } from "./metadata";
+import type { RouteObject } from "../resolve/resolved";
+import type { ControllerSettings } from "../controller/settings";
 
 export const extProcBackendName = (route: RouteObject) =>
   childName("ai-eg-extproc", route.metadata.name);
@@ -20,7 +18,7 @@ export function buildExtProcBackend(route: RouteObject, settings: ControllerSett
   return {
     apiVersion: `${ENVOY_GATEWAY_GROUP}/v1alpha1`,
     kind: "Backend",
-    metadata: childMetadata(owner(route), extProcBackendName(route)),
+    metadata: childMetadata(routeParent(route), extProcBackendName(route)),
     spec: {
       endpoints: [{ fqdn: { hostname: settings.extProcHost, port: settings.extProcPort } }],
       // gRPC needs HTTP/2; the ext_proc server speaks it in clear text inside the cluster.
@@ -40,7 +38,7 @@ export function buildExtensionPolicy(route: RouteObject, settings: ControllerSet
   return {
     apiVersion: `${ENVOY_GATEWAY_GROUP}/v1alpha1`,
     kind: "EnvoyExtensionPolicy",
-    metadata: childMetadata(owner(route), extensionPolicyName(route)),
+    metadata: childMetadata(routeParent(route), extensionPolicyName(route)),
     spec: {
       targetRefs: [
         { group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: route.metadata.name },

@@ -5,32 +5,39 @@
  * change to a referenced object re-queues the objects that refer to it.
  */
 import { createHash } from "node:crypto";
-import type { Status } from "../api/v1alpha1";
-import type { AIGatewayRoute } from "../capabilities/kinds";
 import type {
-  AIServiceBackendObject,
-  BackendSecurityPolicyObject,
+  EnvoyExtensionPolicyObject,
   GatewayBackendObject,
+  HTTPRouteFilterObject,
+  HTTPRouteObject,
   SecretObject,
-} from "../controllers/cluster-view";
-import { statusFor, sameStatus, Verdict, ACCEPTED } from "../controllers/conditions";
-import { resolveCredentials } from "../controllers/credentials";
-import { extensionPolicyName, extProcBackendName } from "../controllers/extension-policy";
+} from "../api/external-kinds";
+import {
+  AIGatewayRoute,
+  AIServiceBackend,
+  BackendSecurityPolicy,
+  isStored,
+  ObjectMeta,
+  Status,
+} from "../api/v1alpha1";
+import { statusFor, sameStatus, Verdict, ACCEPTED } from "../status/conditions";
+import { resolveCredentials } from "../resolve/credentials";
+import { extensionPolicyName, extProcBackendName } from "../builders/extension-policy";
 import {
   CONFIG_LABEL,
   labelValue,
   MANAGED_BY,
   MANAGED_BY_LABEL,
   ROUTE_LABEL,
-} from "../controllers/metadata";
-import { WAITING_FOR_ENVOY_GATEWAY } from "../controllers/envoy-gateway-status";
-import { gatewayBackendProblem, resolveRoute } from "../controllers/resolve";
-import type { RouteObject } from "../controllers/resolved";
-import { buildConfigSecret, buildRouteConfig } from "../controllers/route-config";
-import { buildRouteChildren } from "../controllers/route-objects";
-import type { ControllerSettings } from "../controllers/settings";
-import { backendVerdict, policyVerdict, routeVerdict } from "../controllers/verdicts";
-import { configSecretName } from "../extproc/config";
+} from "../builders/metadata";
+import { WAITING_FOR_ENVOY_GATEWAY } from "../status/envoy-gateway-status";
+import { gatewayBackendProblem, resolveRoute } from "../resolve/route";
+import type { RouteObject } from "../resolve/resolved";
+import { buildConfigSecret, buildRouteConfig } from "../builders/route-config";
+import { buildRouteChildren } from "../builders/route-children";
+import type { ControllerSettings } from "./settings";
+import { backendVerdict, policyVerdict, routeVerdict } from "../status/verdicts";
+import { configSecretName } from "../contract/route-config";
 import { isNamespaceTerminating } from "../lib/kube-api";
 import { componentLogger } from "../lib/logger";
 import type { ChildKind, ClusterClient, GeneratedObject, ParentKind } from "./cluster-client";
@@ -60,18 +67,16 @@ export interface ControllerOptions {
 }
 
 interface StatusHolder {
-  metadata?: { name?: string; namespace?: string; uid?: string; generation?: number };
+  metadata?: ObjectMeta;
   status?: Status;
 }
 
-const isManagedChild = (object: { metadata?: { labels?: Record<string, string> } }) =>
+const isManagedChild = (object: { metadata?: ObjectMeta }) =>
   object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY &&
   !!object.metadata?.labels?.[ROUTE_LABEL];
 
 /** The AIGatewayRoute that controls a generated object. */
-const ownerRouteKey = (object: {
-  metadata?: { namespace?: string; ownerReferences?: Array<{ kind: string; name: string }> };
-}) => {
+const ownerRouteKey = (object: { metadata?: ObjectMeta }) => {
   const owner = object.metadata?.ownerReferences?.find(ref => ref.kind === "AIGatewayRoute");
   return owner ? `${object.metadata?.namespace}/${owner.name}` : undefined;
 };
@@ -155,8 +160,8 @@ export class Controller {
       this.configured.add(key);
     const [routes, backends, policies] = await Promise.all([
       this.client.listAll<AIGatewayRoute>("AIGatewayRoute"),
-      this.client.listAll<AIServiceBackendObject>("AIServiceBackend"),
-      this.client.listAll<BackendSecurityPolicyObject>("BackendSecurityPolicy"),
+      this.client.listAll<AIServiceBackend>("AIServiceBackend"),
+      this.client.listAll<BackendSecurityPolicy>("BackendSecurityPolicy"),
     ]);
     routes.forEach(route => this.onRoute(route, "ADDED"));
     backends.forEach(backend => this.onBackend(backend, "ADDED"));
@@ -166,6 +171,7 @@ export class Controller {
   // --- watch events -------------------------------------------------------------------------
 
   onRoute(route: AIGatewayRoute, phase: Phase): void {
+    if (!isStored(route)) return;
     dropUnreadFields(route);
     const key = keyOf(route);
     if (phase === "DELETED") {
@@ -183,7 +189,7 @@ export class Controller {
     this.queue.add(`route:${key}`);
   }
 
-  onBackend(backend: AIServiceBackendObject, phase: Phase): void {
+  onBackend(backend: AIServiceBackend, phase: Phase): void {
     dropUnreadFields(backend);
     const key = keyOf(backend);
     const previous = this.state.backends.get(key);
@@ -195,7 +201,7 @@ export class Controller {
     this.queue.add(`backend:${key}`);
   }
 
-  onPolicy(policy: BackendSecurityPolicyObject, phase: Phase): void {
+  onPolicy(policy: BackendSecurityPolicy, phase: Phase): void {
     dropUnreadFields(policy);
     const key = keyOf(policy);
     const previous = this.state.policies.get(key);
@@ -216,10 +222,7 @@ export class Controller {
     this.queue.add(`policy:${key}`);
   }
 
-  onSecret(
-    secret: SecretObject & { metadata?: { labels?: Record<string, string> } },
-    phase: Phase,
-  ): void {
+  onSecret(secret: SecretObject, phase: Phase): void {
     dropUnreadFields(secret);
     if (secret.metadata?.labels?.[CONFIG_LABEL]) return;
     const key = keyOf(secret);
@@ -235,13 +238,13 @@ export class Controller {
     }
   }
 
-  onGatewayBackend(backend: GatewayBackendObject & ChildObject, phase: Phase): void {
-    dropUnreadFields(backend, { generated: isManagedChild(backend as never) });
+  onGatewayBackend(backend: GatewayBackendObject, phase: Phase): void {
+    dropUnreadFields(backend, { generated: isManagedChild(backend) });
     const key = keyOf(backend);
     const previous = this.state.gatewayBackends.get(key);
     if (phase === "DELETED") this.state.gatewayBackends.delete(key);
     else this.state.gatewayBackends.set(key, backend);
-    if (isManagedChild(backend as never)) {
+    if (isManagedChild(backend)) {
       this.onChildChange("Backend", backend, previous, phase);
       return;
     }
@@ -254,7 +257,7 @@ export class Controller {
     }
   }
 
-  onHttpRoute(route: ChildObject, phase: Phase): void {
+  onHttpRoute(route: HTTPRouteObject, phase: Phase): void {
     dropUnreadFields(route, { generated: true });
     const key = keyOf(route);
     const previous = this.state.httpRoutes.get(key);
@@ -263,7 +266,7 @@ export class Controller {
     this.onChildChange("HTTPRoute", route, previous, phase);
   }
 
-  onExtensionPolicy(policy: ChildObject, phase: Phase): void {
+  onExtensionPolicy(policy: EnvoyExtensionPolicyObject, phase: Phase): void {
     dropUnreadFields(policy, { generated: true });
     const key = keyOf(policy);
     const previous = this.state.extensionPolicies.get(key);
@@ -272,7 +275,7 @@ export class Controller {
     this.onChildChange("EnvoyExtensionPolicy", policy, previous, phase);
   }
 
-  onHttpRouteFilter(filter: ChildObject, phase: Phase): void {
+  onHttpRouteFilter(filter: HTTPRouteFilterObject, phase: Phase): void {
     dropUnreadFields(filter, { generated: true });
     // Filters carry no status the controller reads: only their existence matters.
     this.onChildChange("HTTPRouteFilter", filter, undefined, phase);
@@ -312,7 +315,7 @@ export class Controller {
     phase: Phase,
   ): void {
     this.state.trackChild(kind, child, phase !== "DELETED");
-    const routeKey = ownerRouteKey(child as never);
+    const routeKey = ownerRouteKey(child);
     if (!routeKey) return;
     const appliedKey = `${kind}/${keyOf(child)}`;
     if (phase === "DELETED") {
@@ -360,8 +363,7 @@ export class Controller {
       this.gone.delete(key);
       return;
     }
-    const routeObject = route as unknown as RouteObject;
-    const inputs = resolveRoute(this.state, routeObject);
+    const inputs = resolveRoute(this.state, route);
     const children: GeneratedObject[] = buildRouteChildren(inputs, this.settings);
     try {
       for (const child of children) await this.applyOnce(child);
@@ -370,20 +372,19 @@ export class Controller {
       if (isNamespaceTerminating(error)) return;
       throw error;
     }
-    await this.pruneChildren(routeObject, children);
+    await this.pruneChildren(route, children);
 
     const document = buildRouteConfig(inputs);
     await this.applyOnce(buildConfigSecret(document, this.settings));
     this.configured.add(key);
 
     const verdict = routeVerdict(inputs, {
-      httpRoute: this.state.httpRoutes.get(key)?.status as never,
+      httpRoute: this.state.httpRoutes.get(key)?.status,
       extensionPolicy: this.state.extensionPolicies.get(
-        `${namespace}/${extensionPolicyName(routeObject)}`,
-      )?.status as never,
-      extProcBackend: this.state.gatewayBackends.get(
-        `${namespace}/${extProcBackendName(routeObject)}`,
-      )?.status as never,
+        `${namespace}/${extensionPolicyName(route)}`,
+      )?.status,
+      extProcBackend: this.state.gatewayBackends.get(`${namespace}/${extProcBackendName(route)}`)
+        ?.status,
     });
     const told = route.status?.conditions?.find(c => c.type === ACCEPTED)?.reason;
     // A route that already says it waits has nothing to hold back.
@@ -402,7 +403,7 @@ export class Controller {
    * saying so; if it may, it is reconciled again when the grace ends.
    */
   private stillInGrace(key: string): boolean {
-    const now = Date.now();
+    const now = this.now().getTime();
     const since = this.waitingSince.get(key) ?? now;
     const left = since + this.timing.waitingGraceMs - now;
     if (left <= 0) return false;

@@ -2,19 +2,25 @@
  * The REST coordinates of every kind the module reads or writes, in one table: the Pepr kind
  * registrations and the API client both read it, so a plural is never spelt twice.
  */
-import { ENVOY_GATEWAY_GROUP, GROUP, VERSION } from "../api/v1alpha1";
 import type { ResourceType } from "../lib/kube-api";
+import { ENVOY_GATEWAY_GROUP, GROUP, KIND_DEFINITIONS, VERSION } from "./v1alpha1";
 
 const GATEWAY_API = "gateway.networking.k8s.io";
 
+const ourKind = (kind: (typeof KIND_DEFINITIONS)[number]["kind"]) => ({
+  group: GROUP,
+  version: VERSION,
+  plural: KIND_DEFINITIONS.find(definition => definition.kind === kind)!.plural,
+});
+
 export const RESOURCE_TYPES = {
-  AIGatewayRoute: { group: GROUP, version: VERSION, plural: "aigatewayroutes" },
-  AIServiceBackend: { group: GROUP, version: VERSION, plural: "aiservicebackends" },
-  // The fallback plural (kind + "s") would be "backendsecuritypolicys".
-  BackendSecurityPolicy: { group: GROUP, version: VERSION, plural: "backendsecuritypolicies" },
+  AIGatewayRoute: ourKind("AIGatewayRoute"),
+  AIServiceBackend: ourKind("AIServiceBackend"),
+  BackendSecurityPolicy: ourKind("BackendSecurityPolicy"),
   Gateway: { group: GATEWAY_API, version: "v1", plural: "gateways" },
   HTTPRoute: { group: GATEWAY_API, version: "v1", plural: "httproutes" },
   Backend: { group: ENVOY_GATEWAY_GROUP, version: "v1alpha1", plural: "backends" },
+  // The fallback plural (kind + "s") would be "envoyextensionpolicys".
   EnvoyExtensionPolicy: {
     group: ENVOY_GATEWAY_GROUP,
     version: "v1alpha1",

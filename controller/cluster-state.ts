@@ -3,27 +3,32 @@
  * decide what to reconcile again when something changes. One instance per controller; `reset()`
  * clears it (tests, resync).
  */
-import type { AIGatewayRoute } from "../capabilities/kinds";
 import type {
-  AIServiceBackendObject,
-  BackendSecurityPolicyObject,
-  ClusterView,
+  EnvoyExtensionPolicyObject,
   GatewayBackendObject,
-  NamedObject,
+  HTTPRouteObject,
   SecretObject,
-} from "../controllers/cluster-view";
-import { backendIdOf, distinctBackendIds, RouteObject } from "../controllers/resolved";
+} from "../api/external-kinds";
+import type {
+  AIGatewayRoute,
+  AIServiceBackend,
+  BackendSecurityPolicy,
+  ObjectMeta,
+  Stored,
+} from "../api/v1alpha1";
+import type { ClusterView } from "../resolve/cluster-view";
+import { backendIdOf, distinctBackendIds, RouteObject } from "../resolve/resolved";
 import { secretUses } from "../api/v1alpha1/backend-security-policy.validate";
-import { ROUTE_LABEL } from "../controllers/metadata";
+import { ROUTE_LABEL } from "../builders/metadata";
 import type { ChildKind } from "./cluster-client";
 
-export const keyOf = (object: NamedObject) =>
+export const keyOf = (object: { metadata?: ObjectMeta }) =>
   `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 
-/** A generated object, with the status Envoy Gateway wrote on it. */
-export interface ChildObject extends NamedObject {
-  metadata?: NamedObject["metadata"] & { labels?: Record<string, string> };
-  status?: unknown;
+/** A generated object, as far as tracking it goes. */
+export interface ChildObject {
+  metadata?: ObjectMeta;
+  status?: object;
 }
 
 /** One generated object of a route, as the watches report it. */
@@ -33,13 +38,13 @@ export interface ChildRef {
 }
 
 export class ClusterState implements ClusterView {
-  readonly routes = new Map<string, AIGatewayRoute>();
-  readonly backends = new Map<string, AIServiceBackendObject>();
-  readonly policies = new Map<string, BackendSecurityPolicyObject>();
+  readonly routes = new Map<string, Stored<AIGatewayRoute>>();
+  readonly backends = new Map<string, AIServiceBackend>();
+  readonly policies = new Map<string, BackendSecurityPolicy>();
   readonly secrets = new Map<string, SecretObject>();
   readonly gatewayBackends = new Map<string, GatewayBackendObject>();
-  readonly httpRoutes = new Map<string, ChildObject>();
-  readonly extensionPolicies = new Map<string, ChildObject>();
+  readonly httpRoutes = new Map<string, HTTPRouteObject>();
+  readonly extensionPolicies = new Map<string, EnvoyExtensionPolicyObject>();
   /** backend id → keys of the routes that use it. */
   private readonly routesByBackend = new Map<string, Set<string>>();
   /** `namespace/route label` → `Kind/name` of the generated objects labelled for that route. */
@@ -61,11 +66,11 @@ export class ClusterState implements ClusterView {
     }
   }
 
-  setRoute(route: AIGatewayRoute): void {
+  setRoute(route: RouteObject): void {
     this.removeRoute(keyOf(route));
     const key = keyOf(route);
     this.routes.set(key, route);
-    for (const id of distinctBackendIds(route as unknown as RouteObject)) {
+    for (const id of distinctBackendIds(route)) {
       if (!this.routesByBackend.has(id)) this.routesByBackend.set(id, new Set());
       this.routesByBackend.get(id)!.add(key);
     }
@@ -74,8 +79,7 @@ export class ClusterState implements ClusterView {
   removeRoute(key: string): void {
     const previous = this.routes.get(key);
     if (!previous) return;
-    for (const id of distinctBackendIds(previous as unknown as RouteObject))
-      this.routesByBackend.get(id)?.delete(key);
+    for (const id of distinctBackendIds(previous)) this.routesByBackend.get(id)?.delete(key);
     this.routes.delete(key);
   }
 
@@ -113,7 +117,7 @@ export class ClusterState implements ClusterView {
   secret(namespace: string, name: string) {
     return this.secrets.get(`${namespace}/${name}`);
   }
-  policiesTargeting(namespace: string, name: string): BackendSecurityPolicyObject[] {
+  policiesTargeting(namespace: string, name: string): BackendSecurityPolicy[] {
     return [...this.policies.values()].filter(
       p =>
         p.metadata?.namespace === namespace && (p.spec.targetRefs ?? []).some(t => t.name === name),
@@ -126,7 +130,7 @@ export class ClusterState implements ClusterView {
   }
 
   /** Keys of the AIServiceBackends a policy targets. */
-  backendsTargetedBy(policy: BackendSecurityPolicyObject): string[] {
+  backendsTargetedBy(policy: BackendSecurityPolicy): string[] {
     const namespace = policy.metadata?.namespace ?? "";
     return (policy.spec.targetRefs ?? []).map(t => `${namespace}/${t.name}`);
   }

@@ -3,9 +3,9 @@
  * without an API server; `ApiClusterClient` is the real one.
  */
 import { API_VERSION, Status } from "../api/v1alpha1";
-import { CONFIG_ROUTE_ANNOTATION } from "../extproc/config";
-import { CONFIG_LABEL } from "../controllers/metadata";
-import { RESOURCE_TYPES } from "../controllers/resource-types";
+import { CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
+import { CONFIG_LABEL } from "../builders/metadata";
+import { RESOURCE_TYPES } from "../api/resource-types";
 import { KubeApi, KubeApiError, PATCH } from "../lib/kube-api";
 
 /** The kinds generated in a route's namespace, owned by the route. */

@@ -1,9 +1,9 @@
 /** The Gateway API HTTPRoute (and its Envoy Gateway filters) generated for an AIGatewayRoute. */
 import { ENVOY_GATEWAY_GROUP, RESERVED_RULE_NAME } from "../api/v1alpha1";
-import { SELECTED_BACKEND_HEADER } from "../extproc/config";
+import { SELECTED_BACKEND_HEADER } from "../contract/route-config";
 import { longerDuration } from "./durations";
-import { childMetadata, childName } from "./metadata";
-import { backendIdOf, distinctBackendIds, RouteInputs, RouteObject } from "./resolved";
+import { childMetadata, childName, routeParent } from "./metadata";
+import { backendIdOf, distinctBackendIds, RouteInputs, RouteObject } from "../resolve/resolved";
 
 /** A route's request timeout when its rule gives none: model responses are slow. */
 export const DEFAULT_REQUEST_TIMEOUT = "60s";
@@ -13,8 +13,6 @@ export const MAX_DISTINCT_BACKENDS = 15;
 
 export const NOT_FOUND_MESSAGE =
   "No matching route found. It is likely because the model specified in your request is not configured in the Gateway.";
-
-const owner = (route: RouteObject) => ({ kind: "AIGatewayRoute", metadata: route.metadata });
 
 export const hostRewriteFilterName = (route: RouteObject) =>
   childName("ai-eg-host-rewrite", route.metadata.name);
@@ -31,7 +29,7 @@ export function buildHostRewriteFilter(route: RouteObject) {
   return {
     apiVersion: `${ENVOY_GATEWAY_GROUP}/v1alpha1`,
     kind: "HTTPRouteFilter",
-    metadata: childMetadata(owner(route), hostRewriteFilterName(route)),
+    metadata: childMetadata(routeParent(route), hostRewriteFilterName(route)),
     spec: { urlRewrite: { hostname: { type: "Backend" } } },
   };
 }
@@ -41,7 +39,7 @@ export function buildNotFoundFilter(route: RouteObject) {
   return {
     apiVersion: `${ENVOY_GATEWAY_GROUP}/v1alpha1`,
     kind: "HTTPRouteFilter",
-    metadata: childMetadata(owner(route), notFoundFilterName(route)),
+    metadata: childMetadata(routeParent(route), notFoundFilterName(route)),
     spec: {
       directResponse: {
         statusCode: 404,
@@ -101,7 +99,7 @@ export function buildHttpRoute({ route, backends }: RouteInputs) {
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",
-    metadata: childMetadata(owner(route), route.metadata.name),
+    metadata: childMetadata(routeParent(route), route.metadata.name),
     spec: {
       parentRefs: route.spec.parentRefs ?? [],
       ...(route.spec.hostnames?.length ? { hostnames: route.spec.hostnames } : {}),

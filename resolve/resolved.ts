@@ -1,7 +1,7 @@
 /** What the builders know about the objects an AIGatewayRoute refers to, resolved beforehand. */
-import type { AIGatewayRouteSpec, AIServiceBackendSpec } from "../api/v1alpha1";
+import type { AIGatewayRoute, AIServiceBackendSpec, Stored } from "../api/v1alpha1";
 import type { BackendAuthConfig } from "../auth/config";
-import type { BackendConfig } from "../extproc/config";
+import type { BackendConfig } from "../contract/route-config";
 
 /** Why a referenced object cannot be used; the reason becomes a status condition reason. */
 export interface Problem {
@@ -25,17 +25,8 @@ export interface ResolvedBackend {
   problem?: Problem;
 }
 
-/** An AIGatewayRoute with the metadata its children need. */
-export interface RouteObject {
-  metadata: {
-    name: string;
-    namespace: string;
-    uid: string;
-    generation?: number;
-    creationTimestamp?: string;
-  };
-  spec: AIGatewayRouteSpec;
-}
+/** An AIGatewayRoute as the API server serves it: the one route type of the builders. */
+export type RouteObject = Stored<AIGatewayRoute>;
 
 /** Everything a builder needs for one route: pure data, no client. */
 export interface RouteInputs {

@@ -1,8 +1,9 @@
 /** The ext_proc configuration document of one AIGatewayRoute. */
-import type {
+import {
   AIGatewayRouteRuleBackendRef,
   HTTPBodyMutation,
   HTTPHeaderMutation,
+  timestampText,
 } from "../api/v1alpha1";
 import {
   BackendConfig,
@@ -11,10 +12,10 @@ import {
   CONFIG_VERSION,
   configSecretName,
   RouteConfig,
-} from "../extproc/config";
+} from "../contract/route-config";
 import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "./metadata";
-import type { ControllerSettings } from "./settings";
-import { backendIdOf, ResolvedBackend, RouteInputs } from "./resolved";
+import type { ControllerSettings } from "../controller/settings";
+import { backendIdOf, ResolvedBackend, RouteInputs } from "../resolve/resolved";
 
 /** Backend-level and route-level header changes; the route's win for the same header. */
 export function mergeHeaderMutations(
@@ -69,6 +70,8 @@ function backendConfig(
  * not resolve are left out, so the data plane never selects them.
  */
 export function buildRouteConfig({ route, backends }: RouteInputs): RouteConfig {
+  const { creationTimestamp } = route.metadata;
+  const createdAt = creationTimestamp ? timestampText(creationTimestamp) : "";
   return {
     version: CONFIG_VERSION,
     namespace: route.metadata.namespace,
@@ -84,7 +87,7 @@ export function buildRouteConfig({ route, backends }: RouteInputs): RouteConfig 
         return config ? [config] : [];
       }),
       modelsOwnedBy: rule.modelsOwnedBy,
-      modelsCreatedAt: rule.modelsCreatedAt ?? route.metadata.creationTimestamp ?? "",
+      modelsCreatedAt: rule.modelsCreatedAt ?? createdAt,
     })),
     llmRequestCosts: route.spec.llmRequestCosts ?? [],
   };

@@ -1,8 +1,8 @@
 /** Everything the controller writes for one AIGatewayRoute, built by the pure builders. */
 import { buildExtensionPolicy, buildExtProcBackend } from "./extension-policy";
 import { buildHostRewriteFilter, buildHttpRoute, buildNotFoundFilter } from "./http-route";
-import type { RouteInputs } from "./resolved";
-import type { ControllerSettings } from "./settings";
+import type { RouteInputs } from "../resolve/resolved";
+import type { ControllerSettings } from "../controller/settings";
 
 /**
  * The objects generated in the route's namespace and owned by it, in apply order: the filters and

@@ -1,8 +1,8 @@
 /** The module's one controller instance and how it starts (only where Pepr runs watches). */
-import { settingsFromEnv } from "../../controllers/settings";
+import { settingsFromEnv } from "../../controller/settings";
 import { componentLogger } from "../../lib/logger";
-import { ApiClusterClient } from "../../reconcilers/cluster-client";
-import { Controller, DEFAULT_QUEUE_OPTIONS } from "../../reconcilers/controller";
+import { ApiClusterClient } from "../../controller/cluster-client";
+import { Controller, DEFAULT_QUEUE_OPTIONS } from "../../controller/controller";
 import { kubeApi } from "./api-connection";
 import { watchReferences } from "./reference-watches";
 

@@ -1,6 +1,7 @@
 /** Resolves what an AIGatewayRoute refers to, from a `ClusterView`, for the pure builders. */
 import type { AIServiceBackendSpec } from "../api/v1alpha1";
-import type { ClusterView, GatewayBackendObject } from "./cluster-view";
+import type { GatewayBackendObject } from "../api/external-kinds";
+import type { ClusterView } from "./cluster-view";
 import { resolveCredentials } from "./credentials";
 import { distinctBackendIds, Problem, ResolvedBackend, RouteInputs, RouteObject } from "./resolved";
 
