@@ -4,15 +4,13 @@
 import { TranslationError } from "./errors";
 import { createOpenAIToAnthropic } from "./openai-anthropic";
 import { createOpenAIToAWSBedrock } from "./openai-awsbedrock";
+import { createOpenAIToAzureOpenAIChat } from "./openai-azureopenai";
+import { createOpenAIToAzureOpenAIEmbeddings } from "./openai-azureopenai-embeddings";
 import { createOpenAIToGCPAnthropic } from "./openai-gcpanthropic";
 import { createOpenAIToGCPVertexAI } from "./openai-gcpvertexai";
-import {
-  createOpenAIToAzureOpenAIChat,
-  createOpenAIToAzureOpenAIEmbeddings,
-  createOpenAIToOpenAIChat,
-  createOpenAIToOpenAICompletions,
-  createOpenAIToOpenAIEmbeddings,
-} from "./openai-passthrough";
+import { createOpenAIToOpenAIChat } from "./openai-openai";
+import { createOpenAIToOpenAICompletions } from "./openai-openai-completions";
+import { createOpenAIToOpenAIEmbeddings } from "./openai-openai-embeddings";
 import type {
   BackendSchemaName,
   BackendTarget,
