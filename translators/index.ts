@@ -1,6 +1,7 @@
 /**
  * The support matrix: which (client endpoint, backend schema) pairs have a translator.
  */
+import type { APISchemaName } from "../api/v1alpha1";
 import { TranslationError } from "./errors";
 import { createOpenAIToAnthropic } from "./openai-anthropic";
 import { createOpenAIToAWSBedrock } from "./openai-awsbedrock";
@@ -11,17 +12,11 @@ import { createOpenAIToGCPVertexAI } from "./openai-gcpvertexai";
 import { createOpenAIToOpenAIChat } from "./openai-openai";
 import { createOpenAIToOpenAICompletions } from "./openai-openai-completions";
 import { createOpenAIToOpenAIEmbeddings } from "./openai-openai-embeddings";
-import type {
-  BackendSchemaName,
-  BackendTarget,
-  ClientEndpoint,
-  Translator,
-  TranslatorDeps,
-} from "./types";
+import type { BackendTarget, ClientEndpoint, Translator, TranslatorDeps } from "./types";
 
 type Factory = (backend: BackendTarget, deps: TranslatorDeps) => Translator;
 
-const TRANSLATORS: Record<ClientEndpoint, Partial<Record<BackendSchemaName, Factory>>> = {
+const TRANSLATORS: Record<ClientEndpoint, Partial<Record<APISchemaName, Factory>>> = {
   "/v1/chat/completions": {
     OpenAI: createOpenAIToOpenAIChat,
     AWSBedrock: createOpenAIToAWSBedrock,
@@ -45,13 +40,13 @@ export const SUPPORTED_ENDPOINTS = Object.keys(TRANSLATORS) as ClientEndpoint[];
 /** One (client endpoint, backend schema) pair that has a translator. */
 export interface SupportedPair {
   endpoint: ClientEndpoint;
-  schema: BackendSchemaName;
+  schema: APISchemaName;
 }
 
 /** Every pair `createTranslator` serves, endpoint by endpoint, in the order of the matrix above. */
 export const SUPPORTED_PAIRS: readonly SupportedPair[] = Object.freeze(
   SUPPORTED_ENDPOINTS.flatMap(endpoint =>
-    (Object.keys(TRANSLATORS[endpoint]) as BackendSchemaName[]).map(schema =>
+    (Object.keys(TRANSLATORS[endpoint]) as APISchemaName[]).map(schema =>
       Object.freeze({ endpoint, schema }),
     ),
   ),
