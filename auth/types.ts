@@ -1,6 +1,6 @@
 /** The contract every credential type implements, and what the ext_proc server and CLI call. */
 import type { Logger } from "winston";
-import type { HeaderMutation } from "../translators/types";
+import type { HeaderMutation } from "../lib/header-mutation";
 import type { Clock } from "./clock";
 
 /** The upstream request as it leaves the translator: final path and body, before auth. */

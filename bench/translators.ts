@@ -19,12 +19,8 @@ import {
   SUPPORTED_PAIRS,
   type SupportedPair,
 } from "../translators";
-import type {
-  BackendSchemaName,
-  BackendTarget,
-  ClientEndpoint,
-  TranslatorDeps,
-} from "../translators/types";
+import type { APISchemaName } from "../api/v1alpha1";
+import type { BackendTarget, ClientEndpoint, TranslatorDeps } from "../translators/types";
 import { seededRandom } from "../test/support/seeded-random";
 import { measureNsPerCall, median, type MeasureOptions } from "./support/measure";
 import {
@@ -72,7 +68,7 @@ const STREAM_BASELINE_TIMING: RoundTiming = {
 };
 
 /** A backend of each schema, as an AIServiceBackend would configure it. Keyed by every schema. */
-const BACKENDS: Record<BackendSchemaName, BackendTarget> = {
+const BACKENDS: Record<APISchemaName, BackendTarget> = {
   OpenAI: { schema: { name: "OpenAI" } },
   AzureOpenAI: { schema: { name: "AzureOpenAI", version: "2024-10-21" } },
   GCPVertexAI: { schema: { name: "GCPVertexAI" } },
@@ -95,7 +91,7 @@ interface StreamInput {
 
 const OPENAI_SSE: StreamInput = { format: "OpenAI chunk SSE", build: openAIChatStream };
 const ANTHROPIC_SSE: StreamInput = { format: "Anthropic Messages SSE", build: anthropicStream };
-const STREAM_INPUTS: Record<BackendSchemaName, StreamInput> = {
+const STREAM_INPUTS: Record<APISchemaName, StreamInput> = {
   OpenAI: OPENAI_SSE,
   AzureOpenAI: OPENAI_SSE,
   GCPVertexAI: { format: "Gemini alt=sse", build: geminiStream },

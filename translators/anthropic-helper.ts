@@ -1,8 +1,19 @@
 /**
  * OpenAI chat completions ⇄ Anthropic Messages, shared by the native Anthropic API and Anthropic on
  * Vertex AI (they differ only in path, `model` and `anthropic_version`; see the two factories).
- * Pure functions; stream state lives in `anthropic-stream.ts`.
+ * Pure functions; the wire shapes live in `anthropic-types.ts` and the stream state in
+ * `anthropic-stream.ts`.
  */
+import type {
+  AnthropicErrorBody,
+  AnthropicMessage,
+  AnthropicRequestBlock,
+  AnthropicRequestBody,
+  AnthropicResponseBlock,
+  AnthropicStreamEvent,
+  AnthropicToolChoice,
+  AnthropicUsage,
+} from "./anthropic-types";
 import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type { TokenUsage } from "./types";
 import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
@@ -13,6 +24,14 @@ import type {
   ChatMessage,
   ChatToolCall,
 } from "./shared/openai-chat";
+import {
+  coarseErrorType,
+  type HttpErrorMapper,
+  mapProviderError,
+  providerErrorMapper,
+  type ProviderError,
+  type ProviderErrorRules,
+} from "./shared/provider-errors";
 import { appendTurn, textOf, toolCallArguments } from "./shared/provider-messages";
 import { usageWithCachedInput } from "./shared/token-usage";
 
@@ -21,77 +40,6 @@ import { usageWithCachedInput } from "./shared/token-usage";
  * `max_completion_tokens` nor `max_tokens`, this many output tokens are allowed.
  */
 export const DEFAULT_MAX_TOKENS = 4096;
-
-// ---- Anthropic wire shapes, only the fields we write or read. ----
-
-/** A content block of a request message. */
-export type AnthropicRequestBlock =
-  | { type: "text"; text: string }
-  | {
-      type: "image";
-      source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
-    }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-  | { type: "tool_result"; tool_use_id: string; content: string };
-
-/** One request message. */
-export interface AnthropicMessage {
-  role: "user" | "assistant";
-  content: AnthropicRequestBlock[];
-}
-
-/** `tool_choice` as Anthropic spells it. */
-export type AnthropicToolChoice =
-  | { type: "auto" | "any"; disable_parallel_tool_use?: boolean }
-  | { type: "none" }
-  | { type: "tool"; name: string; disable_parallel_tool_use?: boolean };
-
-/** The Messages request body, without the fields that differ per API (`model`, `anthropic_version`). */
-export interface AnthropicRequestBody {
-  max_tokens: number;
-  messages: AnthropicMessage[];
-  system?: { type: "text"; text: string }[];
-  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
-  tool_choice?: AnthropicToolChoice;
-  stop_sequences?: string[];
-  temperature?: number;
-  top_p?: number;
-  metadata?: { user_id: string };
-  stream?: boolean;
-}
-
-/** A content block of a response message. */
-export interface AnthropicResponseBlock {
-  type: string;
-  text?: string;
-  thinking?: string;
-  id?: string;
-  name?: string;
-  input?: unknown;
-}
-
-/** Token counts as Anthropic reports them; input excludes cached input. */
-export interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-}
-
-/** A non-streaming Messages response. */
-export interface AnthropicResponse {
-  id?: string;
-  type?: string;
-  content?: AnthropicResponseBlock[];
-  stop_reason?: string | null;
-  usage?: AnthropicUsage;
-}
-
-/** Anthropic's error body (also the payload of an `error` stream event). */
-export interface AnthropicErrorBody {
-  type: "error";
-  error: { type: string; message: string };
-}
 
 // ---- OpenAI → Anthropic request ----
 
@@ -293,47 +241,53 @@ export function usageFromAnthropic(usage: AnthropicUsage | undefined): TokenUsag
 // ---- Errors ----
 
 /** Anthropic error types → the HTTP status and OpenAI error type a client expects. */
-const ERROR_TYPE: Readonly<Record<string, { status: number; type: string }>> = {
-  invalid_request_error: { status: 400, type: "invalid_request_error" },
-  authentication_error: { status: 401, type: "authentication_error" },
-  billing_error: { status: 402, type: "billing_error" },
-  permission_error: { status: 403, type: "permission_error" },
-  not_found_error: { status: 404, type: "not_found_error" },
-  request_too_large: { status: 413, type: "invalid_request_error" },
-  rate_limit_error: { status: 429, type: "rate_limit_error" },
-  api_error: { status: 500, type: "api_error" },
-  timeout_error: { status: 504, type: "api_error" },
-  // 529 is Anthropic's own; OpenAI clients retry on 503.
-  overloaded_error: { status: 503, type: "api_error" },
+const ANTHROPIC_ERRORS: ProviderErrorRules = {
+  table: {
+    invalid_request_error: { status: 400, type: "invalid_request_error" },
+    authentication_error: { status: 401, type: "authentication_error" },
+    billing_error: { status: 402, type: "billing_error" },
+    permission_error: { status: 403, type: "permission_error" },
+    not_found_error: { status: 404, type: "not_found_error" },
+    request_too_large: { status: 413, type: "invalid_request_error" },
+    rate_limit_error: { status: 429, type: "rate_limit_error" },
+    api_error: { status: 500, type: "api_error" },
+    timeout_error: { status: 504, type: "api_error" },
+    // 529 is Anthropic's own; OpenAI clients retry on 503.
+    overloaded_error: { status: 503, type: "api_error" },
+  },
+  // An unknown error type keeps the HTTP status, but for 529 (overloaded) and a non-error status.
+  fallbackStatus: httpStatus => (httpStatus >= 400 && httpStatus !== 529 ? httpStatus : 503),
+  fallbackType: coarseErrorType,
+  read: readAnthropicError,
 };
 
 /**
  * Reads an Anthropic error body (`{type:"error", error:{type,message}}`), falling back to the raw
  * text. The Anthropic error type is kept as the OpenAI `code`.
  */
-export function mapAnthropicError(httpStatus: number, bodyText: string): MappedError {
-  const parsed = parseAnthropicError(bodyText);
-  return mapAnthropicErrorBody(httpStatus, parsed, bodyText);
+export const mapAnthropicError: HttpErrorMapper = providerErrorMapper(ANTHROPIC_ERRORS);
+
+/**
+ * Maps the `error` of an `error` stream event, which arrives after a 200: an error without a type
+ * counts as `api_error`, and the HTTP status it maps to is that of an internal error.
+ */
+export function mapAnthropicStreamError(error: AnthropicStreamEvent["error"]): MappedError {
+  return mapProviderError(
+    ANTHROPIC_ERRORS,
+    500,
+    { name: error?.type ?? "api_error", message: error?.message ?? "" },
+    "",
+  );
 }
 
-/** Maps a parsed Anthropic error (or none) to OpenAI terms. */
-export function mapAnthropicErrorBody(
-  httpStatus: number,
-  parsed: AnthropicErrorBody | undefined,
-  rawText: string,
-): MappedError {
-  const known = parsed ? ERROR_TYPE[parsed.error.type] : undefined;
-  const status = known?.status ?? (httpStatus >= 400 && httpStatus !== 529 ? httpStatus : 503);
-  return {
-    status,
-    type: known?.type ?? (status >= 500 ? "api_error" : "invalid_request_error"),
-    message: parsed?.error.message ?? (rawText || `upstream returned HTTP ${httpStatus}`),
-    code: parsed?.error.type ?? null,
-  };
+/** The name and message an Anthropic error body holds, or undefined if the text is not one. */
+function readAnthropicError(text: string): ProviderError | undefined {
+  const parsed = parseAnthropicError(text);
+  return parsed && { name: parsed.error.type, message: parsed.error.message };
 }
 
 /** Parses an Anthropic error body, or undefined if the text is not one. */
-export function parseAnthropicError(text: string): AnthropicErrorBody | undefined {
+function parseAnthropicError(text: string): AnthropicErrorBody | undefined {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== "object" || value === null) return undefined;

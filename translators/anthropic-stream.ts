@@ -3,30 +3,10 @@
  * native and the Vertex AI translators. It sees one parsed SSE event at a time; reading bytes and
  * writing SSE is the caller's job.
  */
-import {
-  mapAnthropicErrorBody,
-  mapStopReason,
-  usageFromAnthropic,
-  type AnthropicUsage,
-} from "./anthropic-helper";
+import { mapAnthropicStreamError, mapStopReason, usageFromAnthropic } from "./anthropic-helper";
+import type { AnthropicStreamEvent, AnthropicUsage } from "./anthropic-types";
 import type { TokenUsage } from "./types";
 import type { ChunkEmitter } from "./shared/chunk-emitter";
-
-interface StreamEventPayload {
-  type?: string;
-  index?: number;
-  message?: { id?: string; usage?: AnthropicUsage };
-  content_block?: { type?: string; id?: string; name?: string; text?: string; thinking?: string };
-  delta?: {
-    type?: string;
-    text?: string;
-    partial_json?: string;
-    thinking?: string;
-    stop_reason?: string | null;
-  };
-  usage?: AnthropicUsage;
-  error?: { type?: string; message?: string };
-}
 
 /**
  * Follows one Anthropic stream. Tool-use blocks get OpenAI tool-call indexes 0, 1, … in the order
@@ -50,7 +30,7 @@ export class AnthropicStreamState {
   }
 
   /** Handles one SSE event (its `data` already JSON-parsed). */
-  onEvent(payload: StreamEventPayload): void {
+  onEvent(payload: AnthropicStreamEvent): void {
     if (this.failed) return;
     switch (payload.type) {
       case "message_start":
@@ -70,25 +50,17 @@ export class AnthropicStreamState {
           this.emit.chunk({}, mapStopReason(payload.delta.stop_reason));
         }
         return;
-      case "error": {
+      case "error":
         this.failed = true;
-        const body = {
-          type: "error" as const,
-          error: {
-            type: payload.error?.type ?? "api_error",
-            message: payload.error?.message ?? "",
-          },
-        };
-        this.emit.error(mapAnthropicErrorBody(500, body, ""));
+        this.emit.error(mapAnthropicStreamError(payload.error));
         return;
-      }
       default:
         // ping, content_block_stop and message_stop carry nothing a chat chunk needs.
         return;
     }
   }
 
-  private onBlockStart(blockIndex: number, block: StreamEventPayload["content_block"]) {
+  private onBlockStart(blockIndex: number, block: AnthropicStreamEvent["content_block"]) {
     if (block?.type === "tool_use") {
       const toolIndex = this.toolIndexByBlock.size;
       this.toolIndexByBlock.set(blockIndex, toolIndex);
@@ -109,7 +81,7 @@ export class AnthropicStreamState {
     }
   }
 
-  private onBlockDelta(blockIndex: number, delta: StreamEventPayload["delta"]) {
+  private onBlockDelta(blockIndex: number, delta: AnthropicStreamEvent["delta"]) {
     switch (delta?.type) {
       case "text_delta":
         if (delta.text) this.emit.chunk({ content: delta.text });

@@ -1,10 +1,22 @@
 /**
  * OpenAI chat completions ⇄ the AWS Bedrock Converse API (`/converse` and `/converse-stream` share
  * the request body). The request side builds the Converse body; the response side reads a Converse
- * response's content, stop reason, usage and errors. Pure functions; the ConverseStream state lives
- * in `awsbedrock-stream.ts` and the factory in `openai-awsbedrock.ts`.
+ * response's content, stop reason, usage and errors. Pure functions; the wire shapes live in
+ * `awsbedrock-types.ts`, the ConverseStream state in `awsbedrock-stream.ts` and the factory in
+ * `openai-awsbedrock.ts`.
  */
-import { badRequest, errorTypeForStatus, type MappedError } from "./errors";
+import type {
+  BedrockErrorBody,
+  ConverseImage,
+  ConverseMessage,
+  ConverseRequestBlock,
+  ConverseRequestBody,
+  ConverseResponseBlock,
+  ConverseTool,
+  ConverseToolResultContent,
+  ConverseUsage,
+} from "./awsbedrock-types";
+import { badRequest, type MappedError } from "./errors";
 import type { TokenUsage } from "./types";
 import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
 import { parseJsonObject } from "../lib/json-object";
@@ -15,86 +27,15 @@ import type {
   ChatMessage,
   ChatToolCall,
 } from "./shared/openai-chat";
+import {
+  mapProviderError,
+  providerErrorMapper,
+  type HttpErrorMapper,
+  type ProviderError,
+  type ProviderErrorRules,
+} from "./shared/provider-errors";
 import { appendTurn, toolCallArguments } from "./shared/provider-messages";
 import { usageWithCachedInput } from "./shared/token-usage";
-
-// ---- Converse wire shapes (REST JSON; blobs are base64 strings), only the fields we write or read.
-
-/** An image, inline or in S3. */
-export interface ConverseImage {
-  format: string;
-  source: { bytes: string } | { s3Location: { uri: string } };
-}
-
-/** What a `toolResult` block can hold. */
-export type ConverseToolResultContent = { text: string } | { image: ConverseImage };
-
-/** A content block of a request message. */
-export type ConverseRequestBlock =
-  | { text: string }
-  | { image: ConverseImage }
-  | { audio: { format: string; source: { bytes: string } } }
-  | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
-  | { toolResult: { toolUseId: string; content: ConverseToolResultContent[] } };
-
-/** One request message. */
-export interface ConverseMessage {
-  role: "user" | "assistant";
-  content: ConverseRequestBlock[];
-}
-
-/** `toolConfig.toolChoice` as Converse spells it. */
-export type ConverseToolChoice =
-  | { auto: Record<string, never> }
-  | { any: Record<string, never> }
-  | { tool: { name: string } };
-
-/** The Converse request body (the model is in the path, not the body). */
-export interface ConverseRequestBody {
-  messages: ConverseMessage[];
-  system?: { text: string }[];
-  inferenceConfig?: {
-    maxTokens?: number;
-    temperature?: number;
-    topP?: number;
-    stopSequences?: string[];
-  };
-  toolConfig?: {
-    tools: {
-      toolSpec: { name: string; description?: string; inputSchema: { json: unknown } };
-    }[];
-    toolChoice?: ConverseToolChoice;
-  };
-  outputConfig?: {
-    textFormat: {
-      type: "json_schema";
-      structure: { jsonSchema: { schema: string; name?: string; description?: string } };
-    };
-  };
-}
-
-/** A content block of a response message. */
-export interface ConverseResponseBlock {
-  text?: string;
-  toolUse?: { toolUseId?: string; name?: string; input?: unknown; type?: string };
-  reasoningContent?: { reasoningText?: { text?: string; signature?: string } };
-}
-
-/** Token counts as Bedrock reports them; input excludes cache reads and writes. */
-export interface ConverseUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-  cacheReadInputTokens?: number;
-  cacheWriteInputTokens?: number;
-}
-
-/** A non-streaming Converse response. */
-export interface ConverseResponse {
-  output?: { message?: { role?: string; content?: ConverseResponseBlock[] } };
-  stopReason?: string;
-  usage?: ConverseUsage;
-}
 
 // ---- OpenAI → Converse request ----
 
@@ -330,8 +271,6 @@ function buildInferenceConfig(
   return config;
 }
 
-type ConverseTool = NonNullable<ConverseRequestBody["toolConfig"]>["tools"][number];
-
 /** What a stand-in tool tells the model (see `toolConfigForHistory`). */
 const HISTORY_TOOL_DESCRIPTION =
   "Only present because the conversation history used this tool; it is not offered for this turn, so do not call it.";
@@ -509,67 +448,71 @@ export function usageFromConverse(usage: ConverseUsage | undefined): TokenUsage 
  * Bedrock's own status would mislead an OpenAI client, it is changed: a model timeout (Bedrock 408,
  * which means the client was slow) becomes 504; a model that is not ready (429) becomes 503, since it
  * is no rate limit; a model error (424) becomes 502; a spent service quota (400) becomes OpenAI's
- * 429 `insufficient_quota`; AWS rejecting the gateway's credentials becomes 401.
+ * 429 `insufficient_quota`; AWS rejecting the gateway's credentials becomes 401. An unknown exception
+ * keeps the HTTP status (502 for a non-error one).
  */
-const BEDROCK_EXCEPTIONS: Readonly<Record<string, { status: number; type: string }>> = {
-  ValidationException: { status: 400, type: "invalid_request_error" },
-  AccessDeniedException: { status: 403, type: "permission_error" },
-  UnrecognizedClientException: { status: 401, type: "authentication_error" },
-  InvalidSignatureException: { status: 401, type: "authentication_error" },
-  IncompleteSignatureException: { status: 401, type: "authentication_error" },
-  MissingAuthenticationTokenException: { status: 401, type: "authentication_error" },
-  ExpiredTokenException: { status: 401, type: "authentication_error" },
-  ResourceNotFoundException: { status: 404, type: "not_found_error" },
-  ThrottlingException: { status: 429, type: "rate_limit_error" },
-  ServiceQuotaExceededException: { status: 429, type: "insufficient_quota" },
-  ModelTimeoutException: { status: 504, type: "api_error" },
-  ModelNotReadyException: { status: 503, type: "api_error" },
-  ModelErrorException: { status: 502, type: "api_error" },
-  ModelStreamErrorException: { status: 502, type: "api_error" },
-  ServiceUnavailableException: { status: 503, type: "api_error" },
-  InternalServerException: { status: 500, type: "api_error" },
+const BEDROCK_ERRORS: ProviderErrorRules = {
+  table: {
+    ValidationException: { status: 400, type: "invalid_request_error" },
+    AccessDeniedException: { status: 403, type: "permission_error" },
+    UnrecognizedClientException: { status: 401, type: "authentication_error" },
+    InvalidSignatureException: { status: 401, type: "authentication_error" },
+    IncompleteSignatureException: { status: 401, type: "authentication_error" },
+    MissingAuthenticationTokenException: { status: 401, type: "authentication_error" },
+    ExpiredTokenException: { status: 401, type: "authentication_error" },
+    ResourceNotFoundException: { status: 404, type: "not_found_error" },
+    ThrottlingException: { status: 429, type: "rate_limit_error" },
+    ServiceQuotaExceededException: { status: 429, type: "insufficient_quota" },
+    ModelTimeoutException: { status: 504, type: "api_error" },
+    ModelNotReadyException: { status: 503, type: "api_error" },
+    ModelErrorException: { status: 502, type: "api_error" },
+    ModelStreamErrorException: { status: 502, type: "api_error" },
+    ServiceUnavailableException: { status: 503, type: "api_error" },
+    InternalServerException: { status: 500, type: "api_error" },
+  },
+  fallbackStatus: httpStatus => (httpStatus >= 400 ? httpStatus : 502),
+  read: readBedrockError,
 };
 
 const EXCEPTION_BY_LOWER_NAME = new Map(
-  Object.keys(BEDROCK_EXCEPTIONS).map(name => [name.toLowerCase(), name]),
+  Object.keys(BEDROCK_ERRORS.table).map(name => [name.toLowerCase(), name]),
 );
-
-/**
- * Maps a Bedrock exception name (HTTP `x-amzn-errortype`, or a stream frame's `:exception-type`,
- * which spells it in camelCase) and message to OpenAI terms. The exception name, spelled as the
- * HTTP API does, is kept as the OpenAI `code`; an unknown one keeps `fallbackStatus`.
- */
-export function mapBedrockException(
-  name: string | undefined,
-  message: string,
-  fallbackStatus: number,
-): MappedError {
-  const canonical = name ? (EXCEPTION_BY_LOWER_NAME.get(name.toLowerCase()) ?? name) : undefined;
-  const known = canonical ? BEDROCK_EXCEPTIONS[canonical] : undefined;
-  const status = known?.status ?? fallbackStatus;
-  return {
-    status,
-    type: known?.type ?? errorTypeForStatus(status),
-    message,
-    code: canonical ?? null,
-  };
-}
 
 /**
  * Reads a Bedrock HTTP error: the exception name from the `x-amzn-errortype` header
  * (`ValidationException:http://internal.amazon.com/...`) or the body's `__type`, the message from the
- * body's `message` (or `Message`), falling back to the raw text.
+ * body's `message` (or `Message`), falling back to the raw text. The exception name, spelled as the
+ * HTTP API does, is kept as the OpenAI `code`.
  */
-export function mapBedrockError(
+export const mapBedrockError: HttpErrorMapper = providerErrorMapper(BEDROCK_ERRORS);
+
+/**
+ * Maps a Bedrock exception name (a stream frame's `:exception-type`, which spells it in camelCase, or
+ * the HTTP API's name) and message to OpenAI terms, as for an HTTP error with `httpStatus`. The
+ * exception name, spelled as the HTTP API does, is kept as the OpenAI `code`.
+ */
+export function mapBedrockException(
+  name: string | undefined,
+  message: string,
   httpStatus: number,
-  bodyText: string,
-  headers: Record<string, string>,
 ): MappedError {
+  return mapProviderError(
+    BEDROCK_ERRORS,
+    httpStatus,
+    { name: canonicalExceptionName(name), message },
+    "",
+  );
+}
+
+/** An exception name as the HTTP API spells it (`throttlingException` → `ThrottlingException`). */
+function canonicalExceptionName(name: string | undefined): string | undefined {
+  return name ? (EXCEPTION_BY_LOWER_NAME.get(name.toLowerCase()) ?? name) : undefined;
+}
+
+function readBedrockError(bodyText: string, headers: Record<string, string>): ProviderError {
   const body = parseErrorBody(bodyText);
   const name = nameOf(headers["x-amzn-errortype"]) ?? nameOf(body?.__type);
-  const message =
-    body?.message ?? body?.Message ?? (bodyText || `upstream returned HTTP ${httpStatus}`);
-  return mapBedrockException(name, message, httpStatus >= 400 ? httpStatus : 502);
+  return { name: canonicalExceptionName(name), message: body?.message ?? body?.Message };
 }
 
 /** `ValidationException:http://…` or `com.amazon.coral.service#ValidationException` → the name. */
@@ -579,9 +522,7 @@ function nameOf(value: unknown): string | undefined {
   return name.slice(name.lastIndexOf("#") + 1) || undefined;
 }
 
-function parseErrorBody(
-  text: string,
-): { message?: string; Message?: string; __type?: string } | undefined {
+function parseErrorBody(text: string): BedrockErrorBody | undefined {
   const value = parseJsonObject(text);
   if (!value) return undefined;
   const { message, Message, __type } = value;

@@ -8,26 +8,12 @@ import {
   mapBedrockException,
   mapStopReason,
   usageFromConverse,
-  type ConverseUsage,
 } from "./awsbedrock-helper";
+import type { ConverseStreamEvent, ConverseUsage } from "./awsbedrock-types";
 import type { TokenUsage } from "./types";
 import { stringHeader, type EventStreamMessage } from "./shared/aws-eventstream";
 import type { ChunkEmitter } from "./shared/chunk-emitter";
 import { parseJsonObject } from "../lib/json-object";
-
-/** The payload fields of the ConverseStream events, as far as a chat chunk needs them. */
-interface ConverseStreamPayload {
-  contentBlockIndex?: number;
-  start?: { toolUse?: { toolUseId?: string; name?: string; type?: string } };
-  delta?: {
-    text?: string;
-    toolUse?: { input?: string };
-    reasoningContent?: { text?: string; signature?: string; redactedContent?: string };
-  };
-  stopReason?: string;
-  usage?: ConverseUsage;
-  message?: string;
-}
 
 /** A tool-use block being streamed. */
 interface ToolBlock {
@@ -67,7 +53,7 @@ export class ConverseStreamState {
     if (messageType === "exception") {
       // The payload is `{"message": …}`; anything else is still an exception, told as it came.
       const text = decoder.decode(message.body);
-      const payload = parseJsonObject(text) as ConverseStreamPayload | undefined;
+      const payload = parseJsonObject(text) as ConverseStreamEvent | undefined;
       this.fail(stringHeader(message.headers, ":exception-type"), payload?.message ?? text);
       return;
     }
@@ -94,7 +80,7 @@ export class ConverseStreamState {
     );
   }
 
-  private onEvent(eventType: string, payload: ConverseStreamPayload) {
+  private onEvent(eventType: string, payload: ConverseStreamEvent) {
     switch (eventType) {
       case "messageStart":
         this.start();
@@ -129,7 +115,7 @@ export class ConverseStreamState {
     this.emit.chunk({ role: "assistant", content: "" });
   }
 
-  private onBlockStart(blockIndex: number, start: ConverseStreamPayload["start"]) {
+  private onBlockStart(blockIndex: number, start: ConverseStreamEvent["start"]) {
     const toolUse = start?.toolUse;
     if (!toolUse || isServerToolUse(toolUse)) return;
     this.start();
@@ -147,7 +133,7 @@ export class ConverseStreamState {
     });
   }
 
-  private onBlockDelta(blockIndex: number, delta: ConverseStreamPayload["delta"]) {
+  private onBlockDelta(blockIndex: number, delta: ConverseStreamEvent["delta"]) {
     if (delta?.text !== undefined) {
       this.start();
       if (delta.text !== "") this.emit.chunk({ content: delta.text });
@@ -180,11 +166,11 @@ export class ConverseStreamState {
     this.emit.error({ type, message, code });
   }
 
-  private payloadOf(message: EventStreamMessage, eventType: string): ConverseStreamPayload {
+  private payloadOf(message: EventStreamMessage, eventType: string): ConverseStreamEvent {
     const payload = message.body.length === 0 ? {} : parseJsonObject(decoder.decode(message.body));
     if (payload === undefined) {
       throw new Error(`the payload of the ${eventType} event is not a JSON object`);
     }
-    return payload as ConverseStreamPayload;
+    return payload as ConverseStreamEvent;
   }
 }

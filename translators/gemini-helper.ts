@@ -1,10 +1,18 @@
 /**
  * OpenAI chat completions ⇄ Gemini `generateContent`, as Vertex AI serves it. The request side builds
  * the REST body; the response side turns one `GenerateContentResponse` (a whole response, or one SSE
- * event of a stream) into OpenAI choices and usage. Pure functions; the factory and the stream state
- * live in `openai-gcpvertexai.ts`.
+ * event of a stream) into OpenAI choices and usage. Pure functions; the wire shapes live in
+ * `gemini-types.ts`, the stream state in `gemini-stream.ts` and the factory in `openai-gcpvertexai.ts`.
  */
-import { badRequest, type MappedError, type TranslationError } from "./errors";
+import { badRequest, type TranslationError } from "./errors";
+import type {
+  GeminiContent,
+  GeminiGenerationConfig,
+  GeminiPart,
+  GeminiRequest,
+  GeminiUsageMetadata,
+  GoogleErrorBody,
+} from "./gemini-types";
 import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
@@ -14,83 +22,14 @@ import type {
   ChatMessage,
   ChatToolCall,
 } from "./shared/openai-chat";
+import {
+  coarseErrorType,
+  type HttpErrorMapper,
+  providerErrorMapper,
+  type ProviderError,
+  type ProviderErrorRules,
+} from "./shared/provider-errors";
 import { appendTurn, parseToolJson, textOf, toolCallArguments } from "./shared/provider-messages";
-
-// ---- Gemini wire shapes (REST JSON, camelCase), only the fields we write or read. ----
-
-/** One part of a Gemini turn. */
-export interface GeminiPart {
-  text?: string;
-  thought?: boolean;
-  thoughtSignature?: string;
-  inlineData?: { mimeType: string; data: string };
-  fileData?: { mimeType: string; fileUri: string };
-  functionCall?: { name: string; args?: Record<string, unknown>; id?: string };
-  functionResponse?: { name: string; response: Record<string, unknown> };
-}
-
-/** One turn of a Gemini conversation. */
-export interface GeminiContent {
-  role: "user" | "model";
-  parts: GeminiPart[];
-}
-
-/** The body of `:generateContent` / `:streamGenerateContent`. */
-export interface GeminiRequest {
-  contents: GeminiContent[];
-  systemInstruction?: { parts: GeminiPart[] };
-  tools?: {
-    functionDeclarations: { name: string; description?: string; parametersJsonSchema?: unknown }[];
-  }[];
-  toolConfig?: {
-    functionCallingConfig: { mode: "AUTO" | "ANY" | "NONE"; allowedFunctionNames?: string[] };
-  };
-  generationConfig?: GeminiGenerationConfig;
-}
-
-/** `generationConfig`: the sampling and output knobs. */
-export interface GeminiGenerationConfig {
-  maxOutputTokens?: number;
-  stopSequences?: string[];
-  temperature?: number;
-  topP?: number;
-  seed?: number;
-  candidateCount?: number;
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  responseMimeType?: string;
-  responseJsonSchema?: unknown;
-}
-
-/** Token counts as Gemini reports them. */
-export interface GeminiUsageMetadata {
-  promptTokenCount?: number;
-  candidatesTokenCount?: number;
-  thoughtsTokenCount?: number;
-  cachedContentTokenCount?: number;
-  totalTokenCount?: number;
-}
-
-/** One candidate answer. */
-export interface GeminiCandidate {
-  index?: number;
-  content?: { role?: string; parts?: GeminiPart[] };
-  finishReason?: string;
-}
-
-/** A whole `generateContent` response, and also each event of the SSE stream. */
-export interface GeminiResponse {
-  candidates?: GeminiCandidate[];
-  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
-  usageMetadata?: GeminiUsageMetadata;
-  modelVersion?: string;
-  responseId?: string;
-}
-
-/** Google's error body: `{error:{code,message,status}}`. */
-export interface GoogleErrorBody {
-  error: { code?: number; message?: string; status?: string };
-}
 
 // ---- OpenAI → Gemini request ----
 
@@ -363,41 +302,45 @@ export function usageFromGemini(metadata: GeminiUsageMetadata | undefined): Toke
 
 // ---- Errors ----
 
-/** Google RPC status → the HTTP status and OpenAI error type a client expects. */
-const GOOGLE_STATUS: Readonly<Record<string, { status: number; type: string }>> = {
-  INVALID_ARGUMENT: { status: 400, type: "invalid_request_error" },
-  FAILED_PRECONDITION: { status: 400, type: "invalid_request_error" },
-  OUT_OF_RANGE: { status: 400, type: "invalid_request_error" },
-  UNAUTHENTICATED: { status: 401, type: "authentication_error" },
-  PERMISSION_DENIED: { status: 403, type: "permission_error" },
-  NOT_FOUND: { status: 404, type: "not_found_error" },
-  RESOURCE_EXHAUSTED: { status: 429, type: "rate_limit_error" },
-  CANCELLED: { status: 499, type: "api_error" },
-  INTERNAL: { status: 500, type: "api_error" },
-  UNKNOWN: { status: 500, type: "api_error" },
-  UNAVAILABLE: { status: 503, type: "api_error" },
-  DEADLINE_EXCEEDED: { status: 504, type: "api_error" },
+/**
+ * Google RPC status → the HTTP status and OpenAI error type a client expects. An unknown status
+ * keeps the HTTP status (500 for a non-error one).
+ */
+const GOOGLE_ERRORS: ProviderErrorRules = {
+  table: {
+    INVALID_ARGUMENT: { status: 400, type: "invalid_request_error" },
+    FAILED_PRECONDITION: { status: 400, type: "invalid_request_error" },
+    OUT_OF_RANGE: { status: 400, type: "invalid_request_error" },
+    UNAUTHENTICATED: { status: 401, type: "authentication_error" },
+    PERMISSION_DENIED: { status: 403, type: "permission_error" },
+    NOT_FOUND: { status: 404, type: "not_found_error" },
+    RESOURCE_EXHAUSTED: { status: 429, type: "rate_limit_error" },
+    CANCELLED: { status: 499, type: "api_error" },
+    INTERNAL: { status: 500, type: "api_error" },
+    UNKNOWN: { status: 500, type: "api_error" },
+    UNAVAILABLE: { status: 503, type: "api_error" },
+    DEADLINE_EXCEEDED: { status: 504, type: "api_error" },
+  },
+  fallbackStatus: httpStatus => (httpStatus >= 400 ? httpStatus : 500),
+  fallbackType: coarseErrorType,
+  read: readGoogleError,
 };
 
 /**
  * Reads a Google error body (`{error:{code,message,status}}`), falling back to the raw text when the
- * body is not one. The HTTP status is kept unless the RPC status names a more precise one.
+ * body is not one. The HTTP status is kept unless the RPC status names a more precise one; the RPC
+ * status is kept as the OpenAI `code`.
  */
-export function mapGoogleError(httpStatus: number, bodyText: string): MappedError {
-  const parsed = parseGoogleError(bodyText);
-  const rpcStatus = parsed?.error.status;
-  const known = rpcStatus !== undefined ? GOOGLE_STATUS[rpcStatus] : undefined;
-  const status = known?.status ?? (httpStatus >= 400 ? httpStatus : 500);
-  return {
-    status,
-    type: known?.type ?? (status >= 500 ? "api_error" : "invalid_request_error"),
-    message: parsed?.error.message ?? (bodyText || `upstream returned HTTP ${httpStatus}`),
-    code: rpcStatus ?? null,
-  };
+export const mapGoogleError: HttpErrorMapper = providerErrorMapper(GOOGLE_ERRORS);
+
+/** The RPC status and message a Google error body holds, or undefined if the text is not one. */
+function readGoogleError(text: string): ProviderError | undefined {
+  const parsed = parseGoogleError(text);
+  return parsed && { name: parsed.error.status, message: parsed.error.message };
 }
 
 /** Parses a Google error body, or undefined if the text is not one. */
-export function parseGoogleError(text: string): GoogleErrorBody | undefined {
+function parseGoogleError(text: string): GoogleErrorBody | undefined {
   try {
     const value: unknown = JSON.parse(text);
     // Some Google front ends wrap the error in a one-element array.

@@ -9,9 +9,8 @@ import {
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
-  type GeminiResponse,
-  type GeminiUsageMetadata,
 } from "./gemini-helper";
+import type { GeminiStreamEvent, GeminiUsageMetadata } from "./gemini-types";
 import type { TokenUsage } from "./types";
 import type { ChunkDelta, ChunkEmitter } from "./shared/chunk-emitter";
 
@@ -40,9 +39,7 @@ export class GeminiStreamState {
   }
 
   /** Handles one SSE event's JSON: a response slice, or a Google error object. */
-  onEvent(
-    event: GeminiResponse & { error?: { code?: number; message?: string; status?: string } },
-  ) {
+  onEvent(event: GeminiStreamEvent) {
     if (this.failed) return;
     if (event.error) {
       this.failed = true;

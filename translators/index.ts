@@ -1,29 +1,22 @@
 /**
  * The support matrix: which (client endpoint, backend schema) pairs have a translator.
  */
+import type { APISchemaName } from "../api/v1alpha1";
 import { TranslationError } from "./errors";
 import { createOpenAIToAnthropic } from "./openai-anthropic";
 import { createOpenAIToAWSBedrock } from "./openai-awsbedrock";
+import { createOpenAIToAzureOpenAIChat } from "./openai-azureopenai";
+import { createOpenAIToAzureOpenAIEmbeddings } from "./openai-azureopenai-embeddings";
 import { createOpenAIToGCPAnthropic } from "./openai-gcpanthropic";
 import { createOpenAIToGCPVertexAI } from "./openai-gcpvertexai";
-import {
-  createOpenAIToAzureOpenAIChat,
-  createOpenAIToAzureOpenAIEmbeddings,
-  createOpenAIToOpenAIChat,
-  createOpenAIToOpenAICompletions,
-  createOpenAIToOpenAIEmbeddings,
-} from "./openai-passthrough";
-import type {
-  BackendSchemaName,
-  BackendTarget,
-  ClientEndpoint,
-  Translator,
-  TranslatorDeps,
-} from "./types";
+import { createOpenAIToOpenAIChat } from "./openai-openai";
+import { createOpenAIToOpenAICompletions } from "./openai-openai-completions";
+import { createOpenAIToOpenAIEmbeddings } from "./openai-openai-embeddings";
+import type { BackendTarget, ClientEndpoint, Translator, TranslatorDeps } from "./types";
 
 type Factory = (backend: BackendTarget, deps: TranslatorDeps) => Translator;
 
-const TRANSLATORS: Record<ClientEndpoint, Partial<Record<BackendSchemaName, Factory>>> = {
+const TRANSLATORS: Record<ClientEndpoint, Partial<Record<APISchemaName, Factory>>> = {
   "/v1/chat/completions": {
     OpenAI: createOpenAIToOpenAIChat,
     AWSBedrock: createOpenAIToAWSBedrock,
@@ -47,13 +40,13 @@ export const SUPPORTED_ENDPOINTS = Object.keys(TRANSLATORS) as ClientEndpoint[];
 /** One (client endpoint, backend schema) pair that has a translator. */
 export interface SupportedPair {
   endpoint: ClientEndpoint;
-  schema: BackendSchemaName;
+  schema: APISchemaName;
 }
 
 /** Every pair `createTranslator` serves, endpoint by endpoint, in the order of the matrix above. */
 export const SUPPORTED_PAIRS: readonly SupportedPair[] = Object.freeze(
   SUPPORTED_ENDPOINTS.flatMap(endpoint =>
-    (Object.keys(TRANSLATORS[endpoint]) as BackendSchemaName[]).map(schema =>
+    (Object.keys(TRANSLATORS[endpoint]) as APISchemaName[]).map(schema =>
       Object.freeze({ endpoint, schema }),
     ),
   ),

@@ -8,9 +8,9 @@ import {
   mapStopReason,
   sortBlocks,
   usageFromAnthropic,
-  type AnthropicResponse,
 } from "./anthropic-helper";
 import { AnthropicStreamState } from "./anthropic-stream";
+import type { AnthropicResponse } from "./anthropic-types";
 import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 import { chatCompletionChoice, chatCompletionResponse } from "./shared/chat-completion";
 import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";

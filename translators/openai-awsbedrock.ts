@@ -8,9 +8,9 @@ import {
   mapStopReason,
   sortContent,
   usageFromConverse,
-  type ConverseResponse,
 } from "./awsbedrock-helper";
 import { ConverseStreamState } from "./awsbedrock-stream";
+import type { ConverseResponse } from "./awsbedrock-types";
 import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 import { createEventStreamReader, type EventStreamMessage } from "./shared/aws-eventstream";
 import { chatCompletionChoice, chatCompletionResponse } from "./shared/chat-completion";

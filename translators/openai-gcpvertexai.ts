@@ -8,9 +8,9 @@ import {
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
-  type GeminiResponse,
 } from "./gemini-helper";
 import { GeminiStreamState } from "./gemini-stream";
+import type { GeminiResponse } from "./gemini-types";
 import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 import {
   chatCompletionChoice,

@@ -3,22 +3,16 @@
  * endpoint, backend schema) pair; every translator is pure: no I/O, no clock or random ids unless
  * injected through `TranslatorDeps`, no module-level state.
  */
-
-/** The API schemas a backend can speak (AIServiceBackend `spec.schema.name`). */
-export type BackendSchemaName =
-  | "OpenAI"
-  | "AWSBedrock"
-  | "AzureOpenAI"
-  | "GCPVertexAI"
-  | "GCPAnthropic"
-  | "Anthropic";
+import type { APISchemaName } from "../api/v1alpha1";
+import type { HeaderMutation } from "../lib/header-mutation";
 
 /** The client-facing endpoints the gateway translates. */
 export type ClientEndpoint = "/v1/chat/completions" | "/v1/embeddings" | "/v1/completions";
 
 /** What a translator needs to know about the backend the request goes to. */
 export interface BackendTarget {
-  schema: { name: BackendSchemaName; version?: string };
+  /** The API the backend speaks (AIServiceBackend `spec.schema`). */
+  schema: { name: APISchemaName; version?: string };
   /** Replaces the client's model in the upstream request (AIGatewayRoute backendRef `modelNameOverride`). */
   modelNameOverride?: string;
 }
@@ -29,14 +23,6 @@ export interface TranslatorDeps {
   nowSeconds(): number;
   /** A fresh unique id, for `id` and tool-call ids the provider does not supply. */
   newId(): string;
-}
-
-/** Header changes to apply to the upstream request or the client response. */
-export interface HeaderMutation {
-  /** Set with overwrite semantics (never appended). Keys are lower-case. */
-  set: Record<string, string>;
-  /** Header names to remove. Lower-case. */
-  remove: string[];
 }
 
 /** A client request, as the ext_proc server has it after buffering the body. */

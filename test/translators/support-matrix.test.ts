@@ -1,6 +1,7 @@
 import { createTranslator, SUPPORTED_ENDPOINTS, SUPPORTED_PAIRS } from "../../translators";
 import { TranslationError } from "../../translators/errors";
-import type { BackendSchemaName, BackendTarget, ClientEndpoint } from "../../translators/types";
+import type { APISchemaName } from "../../api/v1alpha1";
+import type { BackendTarget, ClientEndpoint } from "../../translators/types";
 import { fixedDeps } from "./stream-split-harness";
 
 // Every schema and endpoint the types name: a new one fails to compile here until it is listed.
@@ -11,7 +12,7 @@ const SCHEMAS = Object.keys({
   GCPVertexAI: true,
   GCPAnthropic: true,
   Anthropic: true,
-} satisfies Record<BackendSchemaName, true>) as BackendSchemaName[];
+} satisfies Record<APISchemaName, true>) as APISchemaName[];
 
 /** The smallest valid body for each endpoint. */
 const MINIMAL_BODY: Record<ClientEndpoint, unknown> = {
@@ -22,14 +23,14 @@ const MINIMAL_BODY: Record<ClientEndpoint, unknown> = {
 const ENDPOINTS = Object.keys(MINIMAL_BODY) as ClientEndpoint[];
 
 /** A backend of the schema, with the api-version Azure OpenAI cannot do without. */
-const backendOf = (name: BackendSchemaName): BackendTarget =>
+const backendOf = (name: APISchemaName): BackendTarget =>
   name === "AzureOpenAI" ? { schema: { name, version: "2024-10-21" } } : { schema: { name } };
 
-const isListed = (endpoint: ClientEndpoint, schema: BackendSchemaName) =>
+const isListed = (endpoint: ClientEndpoint, schema: APISchemaName) =>
   SUPPORTED_PAIRS.some(pair => pair.endpoint === endpoint && pair.schema === schema);
 
 /** What `createTranslator` throws, or undefined. */
-function thrownBy(endpoint: string, schema: BackendSchemaName): unknown {
+function thrownBy(endpoint: string, schema: APISchemaName): unknown {
   try {
     createTranslator(endpoint, backendOf(schema), fixedDeps());
     return undefined;

@@ -5,10 +5,10 @@
  * OpenAI chunk bytes. `createChatTranslator` puts these together around one provider's mapping.
  */
 import { TranslationError, openAIErrorBody, type MappedError } from "../errors";
+import type { HeaderMutation } from "../../lib/header-mutation";
 import type {
   BackendTarget,
   ClientResponse,
-  HeaderMutation,
   StreamTranslator,
   TokenUsage,
   Translator,

@@ -1,12 +1,13 @@
 /**
- * The pairs where the backend speaks OpenAI's own API (OpenAI, OpenAI-compatible servers such as
- * vLLM or Groq, and Azure OpenAI): the body goes through unchanged but for `model` when the backend
- * overrides it, and responses come back as they are while their token usage is read.
+ * The core of the pairs where the backend speaks OpenAI's own API (OpenAI, OpenAI-compatible servers
+ * such as vLLM or Groq, and Azure OpenAI): the body goes through unchanged but for `model` when the
+ * backend overrides it, and responses come back as they are while their token usage is read. The
+ * pairs differ only in where the request goes (`shared/openai-backend-paths.ts`).
  */
-import { errorTypeForStatus, openAIErrorBody, TranslationError } from "./errors";
-import { jsonBytes } from "./shared/json-bytes";
-import { createSseReader } from "./shared/sse";
-import { NO_USAGE } from "./shared/token-usage";
+import { errorTypeForStatus, openAIErrorBody, TranslationError } from "../errors";
+import { jsonBytes } from "./json-bytes";
+import { createSseReader } from "./sse";
+import { NO_USAGE } from "./token-usage";
 import type {
   BackendTarget,
   ClientRequest,
@@ -15,7 +16,7 @@ import type {
   TokenUsage,
   Translator,
   UpstreamResponse,
-} from "./types";
+} from "../types";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -148,43 +149,3 @@ export function createOpenAIPassthrough(backend: BackendTarget, pathFor: PathFor
     createStreamTranslator: passthroughStream,
   };
 }
-
-/** `v1` by default: the OpenAI schema's version is the path prefix. */
-const prefixOf = (backend: BackendTarget) =>
-  (backend.schema.version ?? "v1").replace(/^\/+|\/+$/g, "");
-
-function azureApiVersion(backend: BackendTarget): string {
-  if (!backend.schema.version) {
-    throw new TranslationError(
-      500,
-      "the AzureOpenAI backend has no schema.version (its api-version)",
-      {
-        type: "api_error",
-      },
-    );
-  }
-  return encodeURIComponent(backend.schema.version);
-}
-
-export const createOpenAIToOpenAIChat = (backend: BackendTarget) =>
-  createOpenAIPassthrough(backend, () => `/${prefixOf(backend)}/chat/completions`);
-
-export const createOpenAIToOpenAIEmbeddings = (backend: BackendTarget) =>
-  createOpenAIPassthrough(backend, () => `/${prefixOf(backend)}/embeddings`);
-
-export const createOpenAIToOpenAICompletions = (backend: BackendTarget) =>
-  createOpenAIPassthrough(backend, () => `/${prefixOf(backend)}/completions`);
-
-export const createOpenAIToAzureOpenAIChat = (backend: BackendTarget) =>
-  createOpenAIPassthrough(
-    backend,
-    model =>
-      `/openai/deployments/${encodeURIComponent(model)}/chat/completions?api-version=${azureApiVersion(backend)}`,
-  );
-
-export const createOpenAIToAzureOpenAIEmbeddings = (backend: BackendTarget) =>
-  createOpenAIPassthrough(
-    backend,
-    model =>
-      `/openai/deployments/${encodeURIComponent(model)}/embeddings?api-version=${azureApiVersion(backend)}`,
-  );

@@ -1,0 +1,93 @@
+/**
+ * The Anthropic Messages API wire shapes (JSON, snake_case), shared by the native API and Anthropic
+ * on Vertex AI. Only the fields the translators write or read are spelled out.
+ */
+
+/** A content block of a request message. */
+export type AnthropicRequestBlock =
+  | { type: "text"; text: string }
+  | {
+      type: "image";
+      source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
+    }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
+  | { type: "tool_result"; tool_use_id: string; content: string };
+
+/** One request message. */
+export interface AnthropicMessage {
+  role: "user" | "assistant";
+  content: AnthropicRequestBlock[];
+}
+
+/** `tool_choice` as Anthropic spells it. */
+export type AnthropicToolChoice =
+  | { type: "auto" | "any"; disable_parallel_tool_use?: boolean }
+  | { type: "none" }
+  | { type: "tool"; name: string; disable_parallel_tool_use?: boolean };
+
+/** The Messages request body, without the fields that differ per API (`model`, `anthropic_version`). */
+export interface AnthropicRequestBody {
+  max_tokens: number;
+  messages: AnthropicMessage[];
+  system?: { type: "text"; text: string }[];
+  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  tool_choice?: AnthropicToolChoice;
+  stop_sequences?: string[];
+  temperature?: number;
+  top_p?: number;
+  metadata?: { user_id: string };
+  stream?: boolean;
+}
+
+/** A content block of a response message. */
+export interface AnthropicResponseBlock {
+  type: string;
+  text?: string;
+  thinking?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+}
+
+/** Token counts as Anthropic reports them; input excludes cached input. */
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/** A non-streaming Messages response. */
+export interface AnthropicResponse {
+  id?: string;
+  type?: string;
+  content?: AnthropicResponseBlock[];
+  stop_reason?: string | null;
+  usage?: AnthropicUsage;
+}
+
+/** Anthropic's error body (also the payload of an `error` stream event). */
+export interface AnthropicErrorBody {
+  type: "error";
+  error: { type: string; message: string };
+}
+
+/**
+ * The `data` of one Messages stream event (`message_start`, `content_block_delta`, `error`, …), as
+ * far as a chat chunk needs it. Fields are optional because each event type carries only some.
+ */
+export interface AnthropicStreamEvent {
+  type?: string;
+  index?: number;
+  message?: { id?: string; usage?: AnthropicUsage };
+  content_block?: { type?: string; id?: string; name?: string; text?: string; thinking?: string };
+  delta?: {
+    type?: string;
+    text?: string;
+    partial_json?: string;
+    thinking?: string;
+    stop_reason?: string | null;
+  };
+  usage?: AnthropicUsage;
+  error?: { type?: string; message?: string };
+}
