@@ -4,6 +4,7 @@ import { aiGateway } from "./capabilities/ai-gateway";
 import { reconcilesHere, startController } from "./capabilities/ai-gateway/startup";
 import { outlastApiServerIdleConnections } from "./lib/keep-alive";
 import { bridgeLogsTo, componentLogger } from "./lib/logger";
+import { errorMessage } from "./lib/error-message";
 
 // One log format per pod: the project's winston loggers write through Pepr's pino logger.
 bridgeLogsTo(Log);
@@ -17,7 +18,7 @@ new PeprModule(cfg, [aiGateway]);
 if (reconcilesHere()) {
   startController().catch(error => {
     componentLogger("controller").error("controller failed to start", {
-      error: (error as Error).message,
+      error: errorMessage(error),
     });
     process.exit(1);
   });

@@ -19,6 +19,7 @@ import { CelRuleEvaluator } from "./validation/cel-rules";
 import type { ReferenceLookup } from "./validation/lookup";
 import type { ValidationResult, Violation } from "./validation/violation";
 import { violationsFromZod } from "./validation/zod-issues";
+import { errorMessage } from "../lib/error-message";
 
 export type ValidatedKind = KindDefinition["kind"];
 
@@ -92,9 +93,7 @@ export class ResourceValidator {
       // Missing references only ever warn, so failing to look them up must not reject the object.
       return {
         violations: [],
-        warnings: [
-          `could not check the objects this ${kind} refers to: ${(error as Error).message}`,
-        ],
+        warnings: [`could not check the objects this ${kind} refers to: ${errorMessage(error)}`],
       };
     }
   }

@@ -1,5 +1,5 @@
 /** Static API keys: OpenAI-style bearer, Azure OpenAI `api-key`, Anthropic `x-api-key`. */
-import type { BackendAuthConfig } from "./config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
 import { AuthRequest, AuthResult, BackendAuth, credentialMutation } from "./types";
 

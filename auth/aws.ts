@@ -9,7 +9,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { parse as parseIni } from "ini";
 import { systemClock } from "./clock";
-import type { BackendAuthConfig } from "./config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
 import { NodeSha256 } from "./node-sha256";
 import { fetchOIDCToken } from "./oidc";

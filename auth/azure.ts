@@ -6,7 +6,7 @@ import { Agent } from "node:https";
 import { rootCertificates } from "node:tls";
 import * as identity from "@azure/identity";
 import type { ClientSecretCredentialOptions, TokenCredential } from "@azure/identity";
-import type { BackendAuthConfig } from "./config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
 import { fetchOIDCToken } from "./oidc";
 import { FetchedToken, TokenCache } from "./token-cache";

@@ -4,7 +4,8 @@ import { createAWSAuth } from "./aws";
 import { createAzureAuth } from "./azure";
 import { createGCPAuth } from "./gcp";
 import { componentLogger } from "../lib/logger";
-import { BackendAuthConfigInput, parseBackendAuthConfig } from "./config";
+import type { BackendAuthConfigInput } from "../contract/credentials";
+import { parseBackendAuthConfig } from "./config";
 import type { BackendAuth, BackendAuthOptions } from "./types";
 
 /**

@@ -19,7 +19,7 @@ import { gaxios, IdentityPoolClient } from "google-auth-library";
 import type { IdentityPoolClientOptions } from "google-auth-library";
 // Not re-exported by the package index; see `GatewayIdentityPoolClient` for why it is needed.
 import { StsCredentials } from "google-auth-library/build/src/auth/stscredentials";
-import type { BackendAuthConfig } from "./config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError, describeFailure, safeCode } from "./errors";
 import { endpointName, expiresInMs, postForm, requireString } from "./http";
 import { fetchOIDCToken } from "./oidc";

@@ -5,8 +5,9 @@
 export { createBackendAuth } from "./create-backend-auth";
 export { BackendAuthRegistry } from "./registry";
 export type { BackendAuthRegistryOptions, RotationOutcome, RotationResult } from "./registry";
-export { BackendAuthConfigSchema, parseBackendAuthConfig, redact, REDACTED } from "./config";
-export type { BackendAuthConfig, BackendAuthConfigInput } from "./config";
+export { parseBackendAuthConfig, redact, REDACTED } from "./config";
+export { BackendAuthConfigSchema } from "../contract/credentials";
+export type { BackendAuthConfig, BackendAuthConfigInput } from "../contract/credentials";
 export { AuthError } from "./errors";
 export type { AuthErrorCode } from "./errors";
 export type { AuthRequest, AuthResult, BackendAuth, BackendAuthOptions } from "./types";

@@ -2,7 +2,7 @@
  * The OIDC client-credentials token that AWS, Azure and GCP federation exchange for their own
  * credentials.
  */
-import type { BackendAuthConfig } from "./config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import { endpointName, expiresInMs, getJSON, postForm, requireString } from "./http";
 import type { FetchedToken } from "./token-cache";
 

@@ -17,7 +17,8 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "winston";
 import { componentLogger } from "../lib/logger";
-import { BackendAuthConfig, BackendAuthConfigInput, parseBackendAuthConfig } from "./config";
+import type { BackendAuthConfig, BackendAuthConfigInput } from "../contract/credentials";
+import { parseBackendAuthConfig } from "./config";
 import { createBackendAuth } from "./create-backend-auth";
 import { AuthError, describeFailure } from "./errors";
 import type { BackendAuth, BackendAuthOptions } from "./types";

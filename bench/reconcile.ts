@@ -31,6 +31,7 @@ import { DEFAULT_SETTINGS } from "../controller/settings";
 import { CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
 import { KubeApi, PATCH } from "../lib/kube-api";
 import { markdownTable } from "./support/table";
+import { errorMessage } from "../lib/error-message";
 
 const ROUTES = Number(process.env.ROUTES ?? 2000);
 const RULES = Number(process.env.RULES ?? 10);
@@ -209,7 +210,7 @@ function envoyGatewayStandIn(api: KubeApi, watches: Watches, kinds: Kinds, names
     while (running < 4 && pending.length > 0) {
       running++;
       void pending.shift()!()
-        .catch(error => process.stderr.write(`stand-in: ${(error as Error).message}\n`))
+        .catch(error => process.stderr.write(`stand-in: ${errorMessage(error)}\n`))
         .finally(() => {
           running--;
           pump();
@@ -484,6 +485,6 @@ function printResults(results: Results): void {
 }
 
 main().catch(error => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.stderr.write(`${error instanceof Error ? error.stack : errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 /** Names, labels and owner references of the objects generated for an AIGatewayRoute. */
-import { createHash } from "node:crypto";
 import { API_VERSION } from "../api/v1alpha1";
+import { shortenedName } from "../lib/short-name";
 import type { RouteObject } from "../resolve/resolved";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -23,6 +23,7 @@ export const routeParent = (route: RouteObject): ParentIdentity => ({
 });
 
 const MAX_NAME = 253;
+const MAX_LABEL = 63;
 
 /**
  * `<prefix>-<name>`, shortened with a hash when it would pass the 253-character name limit, so
@@ -31,8 +32,7 @@ const MAX_NAME = 253;
 export function childName(prefix: string, name: string): string {
   const full = `${prefix}-${name}`;
   if (full.length <= MAX_NAME) return full;
-  const hash = createHash("sha256").update(name).digest("hex").slice(0, 10);
-  return `${full.slice(0, MAX_NAME - hash.length - 1)}-${hash}`;
+  return shortenedName(full, MAX_NAME, name, { hashLength: 10 });
 }
 
 export function childLabels(parent: ParentIdentity): Record<string, string> {
@@ -41,9 +41,9 @@ export function childLabels(parent: ParentIdentity): Record<string, string> {
 
 /** Label values are limited to 63 characters; long names are shortened with a hash. */
 export function labelValue(value: string): string {
-  if (value.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value)) return value;
-  const hash = createHash("sha256").update(value).digest("hex").slice(0, 10);
-  return `${value.slice(0, 52).replace(/[^A-Za-z0-9]+$/, "")}-${hash}`;
+  if (value.length <= MAX_LABEL && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value))
+    return value;
+  return shortenedName(value, MAX_LABEL, value, { hashLength: 10, trim: /[^A-Za-z0-9]+$/ });
 }
 
 /** The owner reference that makes the API server delete a child with its parent. */

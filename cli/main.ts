@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { DEFAULT_SETTINGS } from "../controller/settings";
 import { ManifestError, parseManifests } from "./manifests";
 import { SourcedManifest, translate } from "./translate";
+import { errorMessage, systemErrorCode } from "../lib/error-message";
 
 const USAGE = `Usage: ai-gateway translate -f FILE [-f FILE...]
 
@@ -57,7 +58,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
         text = io.readFile(file === "-" ? "/dev/stdin" : file);
       } catch (error) {
         throw new ManifestError(
-          `${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          `${file}: cannot read: ${systemErrorCode(error) ?? errorMessage(error)}`,
         );
       }
       return parseManifests(text, file);

@@ -13,8 +13,8 @@
  * each shard needs watching as it nears the 1 MiB object limit. A route's own Secret costs the same
  * to write whatever else exists, and stays far below the limit.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
+import { shortenedName } from "../lib/short-name";
 import {
   HTTPBodyMutationSchema,
   HTTPHeaderMatchSchema,
@@ -22,7 +22,7 @@ import {
   LLMRequestCostSchema,
   VersionedAPISchemaSchema,
 } from "../api/v1alpha1";
-import { BackendAuthConfigSchema } from "../auth/config";
+import { BackendAuthConfigSchema } from "./credentials";
 
 export const CONFIG_VERSION = "aigw.config/v2";
 
@@ -96,8 +96,7 @@ const MAX_NAME = 253;
 export function configSecretName(prefix: string, namespace: string, name: string): string {
   const full = `${prefix}.${namespace}.${name}`;
   if (full.length <= MAX_NAME) return full;
-  const hash = createHash("sha256").update(`${namespace}/${name}`).digest("hex").slice(0, 16);
-  return `${full.slice(0, MAX_NAME - hash.length - 1).replace(/[.-]+$/, "")}-${hash}`;
+  return shortenedName(full, MAX_NAME, `${namespace}/${name}`, { hashLength: 16, trim: /[.-]+$/ });
 }
 
 /**

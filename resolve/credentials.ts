@@ -3,7 +3,7 @@
  * the user's Secrets. The result goes only into the ext_proc configuration Secrets.
  */
 import { BackendSecurityPolicySpec, SECRET_KEYS, SecretObjectReference } from "../api/v1alpha1";
-import type { BackendAuthConfig } from "../auth/config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import type { ClusterView } from "./cluster-view";
 import type { Problem } from "./resolved";
 
@@ -98,7 +98,7 @@ function authConfigOf(
               },
             }
           : {}),
-      } as BackendAuthConfig;
+      };
     }
     case "AzureCredentials": {
       const azure = spec.azureCredentials!;
@@ -112,7 +112,7 @@ function authConfigOf(
         ...(azure.oidcExchangeToken
           ? { oidcExchangeToken: oidcExchange(view, namespace, azure.oidcExchangeToken) }
           : {}),
-      } as BackendAuthConfig;
+      };
     }
     case "GCPCredentials": {
       const gcp = spec.gcpCredentials!;
@@ -141,7 +141,7 @@ function authConfigOf(
               },
             }
           : {}),
-      } as BackendAuthConfig;
+      };
     }
   }
 }

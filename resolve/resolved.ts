@@ -1,6 +1,6 @@
 /** What the builders know about the objects an AIGatewayRoute refers to, resolved beforehand. */
 import type { AIGatewayRoute, AIServiceBackendSpec, Stored } from "../api/v1alpha1";
-import type { BackendAuthConfig } from "../auth/config";
+import type { BackendAuthConfig } from "../contract/credentials";
 import type { BackendConfig } from "../contract/route-config";
 
 /** Why a referenced object cannot be used; the reason becomes a status condition reason. */

@@ -4,6 +4,7 @@ import { bodyMutationViolations, headerMutationViolations } from "../validation/
 import type { Violation } from "../validation/violation";
 import { AIGatewayRouteSpec, LLMRequestCost } from "./ai-gateway-route";
 import { CostExpression } from "./cost-expression";
+import { errorMessage } from "../../lib/error-message";
 
 const firstLine = (text: string) => text.split("\n")[0].trim();
 
@@ -19,7 +20,7 @@ export function invalidHeaderRegexes(spec: AIGatewayRouteSpec): Violation[] {
         } catch (error) {
           violations.push({
             path: `spec.rules[${r}].matches[${m}].headers[${h}].value`,
-            message: `${JSON.stringify(header.value)} is not a valid regular expression: ${firstLine((error as Error).message)}`,
+            message: `${JSON.stringify(header.value)} is not a valid regular expression: ${firstLine(errorMessage(error))}`,
           });
         }
       }),

@@ -4,6 +4,7 @@
  */
 import { Environment, evaluate } from "@marcbachmann/cel-js";
 import { COST_CEL_VARIABLES } from "./ai-gateway-route";
+import { errorMessage } from "../../lib/error-message";
 
 /** The values a cost expression sees for one request. */
 export interface CostInputs {
@@ -83,7 +84,7 @@ export class CostExpression {
       }
     } catch (error) {
       return {
-        problem: `fails when every token count is 0: ${firstLine((error as Error).message)}`,
+        problem: `fails when every token count is 0: ${firstLine(errorMessage(error))}`,
       };
     }
     return compiled;

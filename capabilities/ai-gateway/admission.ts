@@ -1,12 +1,15 @@
 /** Adapts the pure validators to Pepr's admission requests. */
 import type { a, PeprValidateRequest } from "pepr";
-import type { ValidateActionResponse } from "pepr/dist/lib/common-types";
 import { ResourceValidator, ValidatedKind } from "../../api/validate";
 import type { ReferenceLookup } from "../../api/validation/lookup";
 import { formatViolation } from "../../api/validation/violation";
 import { componentLogger } from "../../lib/logger";
+import { errorMessage } from "../../lib/error-message";
 
 const log = componentLogger("admission");
+
+/** What a Pepr `Validate` action answers: an approval or a denial. */
+type ValidateActionResponse = ReturnType<PeprValidateRequest<a.GenericKind>["Approve"]>;
 
 /**
  * A Pepr `Validate` action for `kind`: denies with every violation (field path and what is
@@ -35,9 +38,9 @@ export function admissionValidator<T extends a.GenericKind>(
       }
       return request.Approve(warnings.length > 0 ? warnings : undefined);
     } catch (error) {
-      log.error("validation failed", { kind, namespace, name, error: (error as Error).message });
+      log.error("validation failed", { kind, namespace, name, error: errorMessage(error) });
       return request.Deny(
-        `${kind} ${namespace}/${name} could not be validated: ${(error as Error).message}; try again`,
+        `${kind} ${namespace}/${name} could not be validated: ${errorMessage(error)}; try again`,
       );
     }
   };

@@ -10,6 +10,7 @@ import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metad
 import { componentLogger } from "../../lib/logger";
 import type { Controller, Phase } from "../../controller/controller";
 import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
+import { errorMessage } from "../../lib/error-message";
 
 const log = componentLogger("watches");
 
@@ -50,7 +51,7 @@ export async function watchReferences(controller: Controller): Promise<void> {
   for (const watcher of watchers) {
     watcher.events.on(WatchEvent.GIVE_UP, error => {
       log.error("a watch gave up; exiting so the controller restarts with a fresh list", {
-        error: (error as Error)?.message,
+        error: errorMessage(error),
       });
       process.exit(1);
     });

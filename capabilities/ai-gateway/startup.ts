@@ -5,6 +5,7 @@ import { ApiClusterClient } from "../../controller/cluster-client";
 import { Controller, DEFAULT_QUEUE_OPTIONS } from "../../controller/controller";
 import { kubeApi } from "./api-connection";
 import { watchReferences } from "./reference-watches";
+import { errorMessage } from "../../lib/error-message";
 
 const log = componentLogger("controller");
 
@@ -31,7 +32,7 @@ export async function startController(): Promise<void> {
       break;
     } catch (error) {
       log.warn("could not open the configuration store or list the AI Gateway kinds; retrying", {
-        error: (error as Error).message,
+        error: errorMessage(error),
       });
       await new Promise(resolve => setTimeout(resolve, RETRY_MS));
     }

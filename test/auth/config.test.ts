@@ -1,11 +1,7 @@
 import { createBackendAuth } from "../../auth";
 import { AuthError } from "../../auth/errors";
-import {
-  BackendAuthConfigSchema,
-  parseBackendAuthConfig,
-  redact,
-  REDACTED,
-} from "../../auth/config";
+import { parseBackendAuthConfig, redact, REDACTED } from "../../auth/config";
+import { BackendAuthConfigSchema } from "../../contract/credentials";
 
 describe("BackendAuthConfigSchema", () => {
   it("parses every type and defaults the AWS profile", () => {

@@ -6,7 +6,7 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { BackendAuthRegistry, createBackendAuth, redact } from "../../auth";
-import type { BackendAuthConfig } from "../../auth/config";
+import type { BackendAuthConfig } from "../../contract/credentials";
 import type { BackendAuth } from "../../auth/types";
 import { eventually } from "./support/fake-server";
 import {

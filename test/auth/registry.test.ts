@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { BackendAuthRegistry } from "../../auth";
-import type { BackendAuthConfig } from "../../auth/config";
+import type { BackendAuthConfig } from "../../contract/credentials";
 import { AuthError } from "../../auth/errors";
 import type { AuthRequest, BackendAuth } from "../../auth/types";
 import { eventually, Gate } from "./support/fake-server";

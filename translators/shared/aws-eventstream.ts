@@ -11,6 +11,7 @@ import { crc32 } from "node:zlib";
 import { EventStreamCodec, type Message, type MessageHeaders } from "@smithy/eventstream-codec";
 import { fromUtf8 } from "@smithy/util-utf8";
 import type { StreamEventReader } from "./chat-translation";
+import { errorMessage } from "../../lib/error-message";
 
 /** One decoded frame: typed headers and the raw payload. */
 export type EventStreamMessage = Message;
@@ -154,7 +155,7 @@ export function createEventStreamReader(
       try {
         message = codec.decode(pending.peek(frameBytes));
       } catch (error) {
-        throw new Error(`${whereFrame()} is corrupt: ${(error as Error).message}`);
+        throw new Error(`${whereFrame()} is corrupt: ${errorMessage(error)}`);
       }
       pending.consume(frameBytes);
       streamOffset += frameBytes;

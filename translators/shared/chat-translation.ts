@@ -19,6 +19,7 @@ import { SseChunkEmitter, type ChunkEmitter } from "./chunk-emitter";
 import { jsonBytes } from "./json-bytes";
 import { createSseReader, type SseEvent } from "./sse";
 import { NO_USAGE } from "./token-usage";
+import { errorMessage } from "../../lib/error-message";
 
 /** What the response side needs to remember about the request. */
 export interface RequestFacts {
@@ -250,7 +251,7 @@ export function createFramedStreamTranslator<E>(
     broken = true;
     emitter.error({
       type: "api_error",
-      message: `could not read the upstream ${what}: ${(error as Error).message}`,
+      message: `could not read the upstream ${what}: ${errorMessage(error)}`,
       code: null,
     });
   };
