@@ -15,28 +15,30 @@ const lookup = new ClusterLookup(kubeApi);
 When(AIGatewayRoute)
   .IsCreatedOrUpdated()
   .Validate(admissionValidator("AIGatewayRoute", validator, lookup))
-  .Reconcile((route, phase) => controller.onRoute(route, phase as "ADDED" | "MODIFIED"));
+  .Reconcile((route, phase) => controller.events.onRoute(route, phase as "ADDED" | "MODIFIED"));
 When(AIGatewayRoute)
   .IsDeleted()
-  .Reconcile(route => controller.onRoute(route, "DELETED"));
+  .Reconcile(route => controller.events.onRoute(route, "DELETED"));
 
 // Backends: deny invalid ones (warn when the Envoy Gateway Backend is missing); reconcile the rest.
 When(AIServiceBackend)
   .IsCreatedOrUpdated()
   .Validate(admissionValidator("AIServiceBackend", validator, lookup))
-  .Reconcile((backend, phase) => controller.onBackend(backend, phase as "ADDED" | "MODIFIED"));
+  .Reconcile((backend, phase) =>
+    controller.events.onBackend(backend, phase as "ADDED" | "MODIFIED"),
+  );
 When(AIServiceBackend)
   .IsDeleted()
-  .Reconcile(backend => controller.onBackend(backend, "DELETED"));
+  .Reconcile(backend => controller.events.onBackend(backend, "DELETED"));
 
 // Policies: deny invalid ones and a second policy for one backend; reconcile the rest.
 When(BackendSecurityPolicy)
   .IsCreatedOrUpdated()
   .Validate(admissionValidator("BackendSecurityPolicy", validator, lookup))
-  .Reconcile((policy, phase) => controller.onPolicy(policy, phase as "ADDED" | "MODIFIED"));
+  .Reconcile((policy, phase) => controller.events.onPolicy(policy, phase as "ADDED" | "MODIFIED"));
 When(BackendSecurityPolicy)
   .IsDeleted()
-  .Reconcile(policy => controller.onPolicy(policy, "DELETED"));
+  .Reconcile(policy => controller.events.onPolicy(policy, "DELETED"));
 
 // Reconcile everything again now and then, in case a watch event was lost.
 OnSchedule({

@@ -27,25 +27,25 @@ export async function watchReferences(controller: Controller): Promise<void> {
     K8s(kind.Secret)
       .WithLabel(`!${CONFIG_LABEL}`)
       .Watch((secret, phase) => {
-        if (isPhase(phase)) controller.onSecret(secret, phase);
+        if (isPhase(phase)) controller.events.onSecret(secret, phase);
       }),
     K8s(Backend).Watch((backend, phase) => {
-      if (isPhase(phase)) controller.onGatewayBackend(backend, phase);
+      if (isPhase(phase)) controller.events.onGatewayBackend(backend, phase);
     }),
     K8s(HTTPRoute)
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((route, phase) => {
-        if (isPhase(phase)) controller.onHttpRoute(route, phase);
+        if (isPhase(phase)) controller.events.onHttpRoute(route, phase);
       }),
     K8s(EnvoyExtensionPolicy)
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((policy, phase) => {
-        if (isPhase(phase)) controller.onExtensionPolicy(policy, phase);
+        if (isPhase(phase)) controller.events.onExtensionPolicy(policy, phase);
       }),
     K8s(HTTPRouteFilter)
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((filter, phase) => {
-        if (isPhase(phase)) controller.onHttpRouteFilter(filter, phase);
+        if (isPhase(phase)) controller.events.onHttpRouteFilter(filter, phase);
       }),
   ];
   for (const watcher of watchers) {

@@ -133,7 +133,7 @@ describe("Controller", () => {
         'AIServiceBackend "default/openai-backend": BackendSecurityPolicy "openai-backend-auth": Secret "openai-secret" not found in namespace "default"',
     });
 
-    controller.onSecret(secret("openai-secret", { apiKey: "sk-test-123" }), "ADDED");
+    controller.events.onSecret(secret("openai-secret", { apiKey: "sk-test-123" }), "ADDED");
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
     expect(client.acceptedOf("BackendSecurityPolicy", NS, "openai-backend-auth")?.status).toBe(
@@ -143,8 +143,8 @@ describe("Controller", () => {
 
   it("names a Secret key that is missing", async () => {
     const { client, controller } = setup();
-    controller.onPolicy(policy(), "ADDED");
-    controller.onSecret(secret("openai-secret", { apikey: "wrong case" }), "ADDED");
+    controller.events.onPolicy(policy(), "ADDED");
+    controller.events.onSecret(secret("openai-secret", { apikey: "wrong case" }), "ADDED");
     await controller.queue.idle();
     expect(client.acceptedOf("BackendSecurityPolicy", NS, "openai-backend-auth")).toMatchObject({
       status: "False",
@@ -155,8 +155,8 @@ describe("Controller", () => {
 
   it("names each backend that does not resolve", async () => {
     const { client, controller } = setup();
-    controller.onRoute(route(), "ADDED");
-    controller.onBackend(aiBackend("groq-backend"), "ADDED");
+    controller.events.onRoute(route(), "ADDED");
+    controller.events.onBackend(aiBackend("groq-backend"), "ADDED");
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")).toMatchObject({
       status: "False",
@@ -173,7 +173,7 @@ describe("Controller", () => {
   it("refuses more distinct backends than an HTTPRoute can hold", async () => {
     const { client, controller } = setup();
     const names = Array.from({ length: 16 }, (_, i) => `b${i}`);
-    controller.onRoute(route(1, names), "ADDED");
+    controller.events.onRoute(route(1, names), "ADDED");
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")).toMatchObject({
       status: "False",
@@ -218,7 +218,7 @@ describe("Controller", () => {
     // The echo of our own status write, and a resync, change nothing.
     const writes = client.statusWrites.length;
     const applies = client.applyCount;
-    controller.onRoute(
+    controller.events.onRoute(
       { ...route(), status: client.statuses.get(`AIGatewayRoute/${NS}/openai-route`) },
       "MODIFIED",
     );
@@ -228,7 +228,7 @@ describe("Controller", () => {
     expect(client.applyCount).toBe(applies);
 
     // A new message with the same status keeps the transition time.
-    controller.onHttpRoute(
+    controller.events.onHttpRoute(
       {
         metadata: {
           name: "openai-route",
@@ -280,11 +280,11 @@ describe("Controller", () => {
     await controller.queue.idle();
     expect(routeDocument(client).rules[0].backends[0].auth).toBeDefined();
 
-    controller.onPolicy(policy(), "DELETED");
+    controller.events.onPolicy(policy(), "DELETED");
     await controller.queue.idle();
     expect(routeDocument(client).rules[0].backends[0].auth).toBeUndefined();
 
-    controller.onRoute(route(), "DELETED");
+    controller.events.onRoute(route(), "DELETED");
     await controller.queue.idle();
     expect(routeDocument(client)).toBeUndefined();
   });
@@ -306,10 +306,10 @@ describe("Controller", () => {
         },
       };
       void client.apply(filter);
-      controller.onHttpRouteFilter(filter, "ADDED");
+      controller.events.onHttpRouteFilter(filter, "ADDED");
     };
     leftover("old-filter");
-    controller.onRoute(route(), "ADDED");
+    controller.events.onRoute(route(), "ADDED");
     await controller.queue.idle();
     expect(client.objects.has("HTTPRouteFilter/default/old-filter")).toBe(false);
 
@@ -330,7 +330,7 @@ describe("Controller", () => {
     envoyGatewayAccepts(controller);
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("False");
-    controller.onGatewayBackend(gatewayBackend("groq-backend"), "ADDED");
+    controller.events.onGatewayBackend(gatewayBackend("groq-backend"), "ADDED");
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
   });
@@ -339,7 +339,7 @@ describe("Controller", () => {
     const { client, controller } = setup();
     const canary = "sk-canary-7f3a9c";
     allEvents().forEach(([, send]) => send(controller));
-    controller.onSecret(secret("openai-secret", { apiKey: canary }), "MODIFIED");
+    controller.events.onSecret(secret("openai-secret", { apiKey: canary }), "MODIFIED");
     await controller.queue.idle();
     expect(JSON.stringify([...client.configEntries().values()])).toContain(canary);
     const everythingElse = JSON.stringify({
@@ -376,7 +376,7 @@ describe("Controller across restarts and bursts", () => {
   it("keeps a route's configuration when a child's event arrives before the route's", async () => {
     const client = await acceptedController();
     const controller = await restarted(client);
-    controller.onHttpRoute(
+    controller.events.onHttpRoute(
       {
         metadata: {
           name: "openai-route",
@@ -446,7 +446,7 @@ describe("Controller across restarts and bursts", () => {
       const r = route();
       r.metadata!.name = `route-${i}`;
       r.metadata!.uid = `uid-route-${i}`;
-      controller.onRoute(r, "ADDED");
+      controller.events.onRoute(r, "ADDED");
     }
     await controller.queue.idle();
     expect(client.configEntries().size).toBe(20);
@@ -508,7 +508,7 @@ describe("Controller memory", () => {
     const { controller } = setup();
     const managedFields = [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }];
     const watched = { ...route(), metadata: { ...route().metadata, managedFields } };
-    controller.onRoute(watched as any, "ADDED");
+    controller.events.onRoute(watched as any, "ADDED");
     controller.queue.stop();
     expect((controller.state.routes.get(`${NS}/openai-route`)!.metadata as any).managedFields).toBe(
       undefined,

@@ -72,14 +72,14 @@ export function envoyGatewayAccepts(
   conditions = accepted,
 ): void {
   const owner = { ownerReferences: [{ kind: "AIGatewayRoute", name: routeName }] };
-  controller.onHttpRoute(
+  controller.events.onHttpRoute(
     {
       metadata: { name: routeName, namespace: NS, ...owner },
       status: { parents: [{ parentRef: { name: "my-gateway" }, conditions }] },
     } as any,
     "MODIFIED",
   );
-  controller.onExtensionPolicy(
+  controller.events.onExtensionPolicy(
     {
       metadata: { name: `ai-eg-extproc-${routeName}`, namespace: NS, ...owner },
       status: { ancestors: [{ ancestorRef: { name: "my-gateway" }, conditions: [accepted[0]] }] },
@@ -91,18 +91,18 @@ export function envoyGatewayAccepts(
 /** Every object of the single-provider-with-fallback example, by the handler that takes it. */
 export function allEvents(): Array<[string, (c: Controller) => void]> {
   return [
-    ["route", c => c.onRoute(route(), "ADDED")],
-    ["openai AIServiceBackend", c => c.onBackend(aiBackend("openai-backend"), "ADDED")],
-    ["groq AIServiceBackend", c => c.onBackend(aiBackend("groq-backend"), "ADDED")],
+    ["route", c => c.events.onRoute(route(), "ADDED")],
+    ["openai AIServiceBackend", c => c.events.onBackend(aiBackend("openai-backend"), "ADDED")],
+    ["groq AIServiceBackend", c => c.events.onBackend(aiBackend("groq-backend"), "ADDED")],
     [
       "openai Backend",
-      c => c.onGatewayBackend(gatewayBackend("openai-backend", "api.openai.com"), "ADDED"),
+      c => c.events.onGatewayBackend(gatewayBackend("openai-backend", "api.openai.com"), "ADDED"),
     ],
     [
       "groq Backend",
-      c => c.onGatewayBackend(gatewayBackend("groq-backend", "api.groq.com"), "ADDED"),
+      c => c.events.onGatewayBackend(gatewayBackend("groq-backend", "api.groq.com"), "ADDED"),
     ],
-    ["policy", c => c.onPolicy(policy(), "ADDED")],
-    ["Secret", c => c.onSecret(secret("openai-secret", { apiKey: "sk-test-123" }), "ADDED")],
+    ["policy", c => c.events.onPolicy(policy(), "ADDED")],
+    ["Secret", c => c.events.onSecret(secret("openai-secret", { apiKey: "sk-test-123" }), "ADDED")],
   ];
 }
