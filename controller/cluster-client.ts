@@ -6,6 +6,7 @@ import { API_VERSION, Status } from "../api/v1alpha1";
 import { CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
 import { CONFIG_LABEL } from "../builders/metadata";
 import { RESOURCE_TYPES } from "../api/resource-types";
+import { errorMessage } from "../lib/error-message";
 import { KubeApi, KubeApiError, PATCH } from "../lib/kube-api";
 
 /** The kinds generated in a route's namespace, owned by the route. */
@@ -51,7 +52,7 @@ const statusOf = (error: unknown) => (error instanceof KubeApiError ? error.stat
 /** Says which write failed, keeping the API server's status, message and causes. */
 function failure(what: string, error: unknown): Error {
   if (error instanceof KubeApiError) return error.during(what);
-  return new Error(`${what}: ${(error as Error)?.message ?? String(error)}`);
+  return new Error(`${what}: ${errorMessage(error)}`);
 }
 
 async function describing<T>(what: string, call: () => Promise<T>): Promise<T> {

@@ -18,6 +18,7 @@ import { StatusWriter } from "./status-writer";
 import { WaitingGrace } from "./waiting-grace";
 import { WatchEvents } from "./watch-events";
 import { QueueOptions, WorkQueue } from "./work-queue";
+import { errorMessage } from "../lib/error-message";
 
 export type { Phase } from "./watch-events";
 
@@ -62,7 +63,7 @@ export class Controller {
       item => this.handle(item),
       options.queue ?? DEFAULT_QUEUE_OPTIONS,
       (key, error, attempt) =>
-        log.warn("reconcile failed; retrying", { key, attempt, error: (error as Error).message }),
+        log.warn("reconcile failed; retrying", { key, attempt, error: errorMessage(error) }),
     );
     const { state, queue } = this;
     const applied = new AppliedObjects(client);

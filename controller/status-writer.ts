@@ -4,6 +4,7 @@ import { ACCEPTED, sameStatus, statusFor, Verdict } from "../status/conditions";
 import { WAITING_FOR_ENVOY_GATEWAY } from "../status/envoy-gateway-status";
 import { componentLogger } from "../lib/logger";
 import type { ClusterClient, ParentKind } from "./cluster-client";
+import { errorMessage } from "../lib/error-message";
 
 const log = componentLogger("reconcilers");
 
@@ -68,7 +69,7 @@ export class StatusWriter {
           kind,
           namespace,
           name,
-          error: (error as Error).message,
+          error: errorMessage(error),
         }),
       );
   }
