@@ -115,10 +115,13 @@ describe("the ai-gateway capability", () => {
       { kind, event: "DELETE", phase: "DELETED", handler, expected: "DELETED" },
     ]),
   )(
-    "reconciles $kind on $event seen as $phase with controller.$handler($expected)",
+    "reconciles $kind on $event seen as $phase with controller.events.$handler($expected)",
     async ({ kind, event, phase, handler, expected }) => {
       const calls = Object.fromEntries(
-        HANDLERS.map(name => [name, jest.spyOn(controller, name).mockImplementation(() => {})]),
+        HANDLERS.map(name => [
+          name,
+          jest.spyOn(controller.events, name).mockImplementation(() => {}),
+        ]),
       );
       const object = objectOf(kind);
       await bindingFor(kind, event, "reconcile").watchCallback!(object, phase as WatchPhase);
