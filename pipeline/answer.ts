@@ -1,0 +1,50 @@
+/**
+ * What the gateway answers a client by itself (an error, the model list, a fallback's translated
+ * answer), whichever front door carries it: an ext_proc immediate response, or an HTTP response.
+ */
+import { errorTypeForStatus, openAIErrorBody } from "../translators/errors";
+
+export interface GatewayAnswer {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+/** A JSON answer. */
+export function jsonAnswer(status: number, value: unknown): GatewayAnswer {
+  return {
+    status,
+    headers: { "content-type": "application/json" },
+    body: encoder.encode(JSON.stringify(value)),
+  };
+}
+
+/**
+ * A request the gateway refuses or cannot serve, answered in OpenAI's error shape so that every
+ * OpenAI SDK reports it as it reports the provider's own errors.
+ */
+export class GatewayError extends Error {
+  override readonly name = "GatewayError";
+  readonly type: string;
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+    type?: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.type = type ?? errorTypeForStatus(status);
+  }
+
+  toAnswer(): GatewayAnswer {
+    return jsonAnswer(
+      this.status,
+      openAIErrorBody(this.message, { type: this.type, param: this.param, code: this.code }),
+    );
+  }
+}

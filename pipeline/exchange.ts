@@ -1,0 +1,342 @@
+/**
+ * One client request, from its backend's selection to its last byte, across the attempts a fallback
+ * makes. Front doors drive it: they hand it the upstream response as it arrives and apply what it
+ * returns. It holds the route config the request started with, so a config change never reaches a
+ * request in flight.
+ */
+import type { RouteConfig, RuleConfig } from "../contract/route-config";
+import type { HeaderMutation } from "../lib/header-mutation";
+import { errorMessage } from "../lib/error-message";
+import { NO_USAGE } from "../translators/shared/token-usage";
+import type { StreamTranslator, TokenUsage } from "../translators/types";
+import { GatewayAnswer, GatewayError } from "./answer";
+import { BackendHealth, isBackendFailure } from "./backend-health";
+import { decodeBody, isEncoded } from "./content-encoding";
+import { computeCosts } from "./costs";
+import { composeHeaderMutations } from "./header-mutation";
+import type { BackendConfig } from "../contract/route-config";
+import {
+  AttemptDeps,
+  ClientRequestContext,
+  prepareAttempt,
+  UpstreamAttempt,
+} from "./upstream-attempt";
+import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
+
+/** What to do with an upstream response once its status and headers are known. */
+export type ResponsePlan =
+  /** The backend failed and another may serve: do not pass this response on. */
+  | { kind: "fallback" }
+  /** A stream the client asked for: switch to streaming, apply `headers`, push each chunk. */
+  | { kind: "stream"; headers: HeaderMutation }
+  /** Read the whole body, then translate it. */
+  | { kind: "buffer" };
+
+/** The client's answer for a complete upstream response. */
+export interface TranslatedBody {
+  status: number;
+  headers: HeaderMutation;
+  body: Uint8Array;
+}
+
+/** What a finished request did, for its log line, its metrics and its dynamic metadata. */
+export interface RequestSummary {
+  route: string;
+  backend: string;
+  /** The model the client asked for, and the one sent upstream. */
+  model: string;
+  upstreamModel: string;
+  endpoint: string;
+  stream: boolean;
+  status: number;
+  usage: TokenUsage;
+  /** `metadataKey → value` of the route's `llmRequestCosts`. */
+  costs: Record<string, number>;
+  /** Backends tried before the one that answered. */
+  fallbacks: string[];
+  durationMs: number;
+  /** For streams: when the first translated bytes were ready. */
+  timeToFirstTokenMs?: number;
+  /** Why the request failed, when it did: the error's type or code. */
+  errorType?: string;
+}
+
+export interface ExchangeDeps extends AttemptDeps {
+  health: BackendHealth;
+  now: () => number;
+  /** How long fallbacks may take, from the start of the request. */
+  fallbackBudgetMs: number;
+  /** Where a cost could not be computed. */
+  onProblem?: (message: string) => void;
+}
+
+export class Exchange {
+  private streamTranslator?: StreamTranslator;
+  private responseStatus = 0;
+  private usage: TokenUsage = NO_USAGE;
+  private firstBytesAt?: number;
+  private readonly failed: string[] = [];
+  private errorType?: string;
+
+  private constructor(
+    readonly route: RouteConfig,
+    readonly rule: RuleConfig,
+    private readonly request: ClientRequestContext,
+    /** The backends still to try, in order. */
+    private readonly remaining: BackendConfig[],
+    private current: UpstreamAttempt,
+    private readonly deps: ExchangeDeps,
+    private readonly startedAt: number,
+  ) {}
+
+  /**
+   * Prepares the first attempt at the first backend of `candidates` that can take it: a backend
+   * whose credentials cannot be had is passed over for the next (and counted as failed).
+   */
+  static async start(
+    route: RouteConfig,
+    rule: RuleConfig,
+    request: ClientRequestContext,
+    candidates: BackendConfig[],
+    deps: ExchangeDeps,
+  ): Promise<Exchange> {
+    const startedAt = deps.now();
+    const remaining = [...candidates];
+    let lastError: unknown;
+    while (remaining.length > 0) {
+      const backend = remaining.shift()!;
+      try {
+        const attempt = await prepareAttempt(backend, request, deps);
+        return new Exchange(route, rule, request, remaining, attempt, deps, startedAt);
+      } catch (error) {
+        // A request that cannot be expressed for this backend is the client's to fix.
+        if (!(error instanceof GatewayError)) throw error;
+        deps.health.recordFailure(backend.id);
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /** The attempt the front door is to send (or to have Envoy send). */
+  get attempt(): UpstreamAttempt {
+    return this.current;
+  }
+
+  /**
+   * Decides from the upstream status and headers. A backend failure (5xx, 429) is recorded, and
+   * asks for a fallback while another backend is left and the time budget lasts.
+   */
+  planResponse(status: number, headers: Record<string, string>): ResponsePlan {
+    this.responseStatus = status;
+    const backendId = this.current.backend.id;
+    if (isBackendFailure(status)) {
+      this.deps.health.recordFailure(backendId);
+      if (this.canFallBack()) return { kind: "fallback" };
+    } else {
+      this.deps.health.recordSuccess(backendId);
+    }
+    const ok = status >= 200 && status < 300;
+    if (ok && this.current.stream && !isEncoded(headers["content-encoding"])) {
+      this.streamTranslator = this.current.translator.createStreamTranslator();
+      return {
+        kind: "stream",
+        headers: composeHeaderMutations(this.streamTranslator.headers, {
+          set: {},
+          remove: ["content-length", "content-encoding"],
+        }),
+      };
+    }
+    return { kind: "buffer" };
+  }
+
+  /** Translated bytes for one chunk of a stream (possibly none yet). */
+  pushChunk(chunk: Uint8Array): Uint8Array {
+    const out = this.streamTranslator!.push(chunk);
+    if (out.length > 0 && this.firstBytesAt === undefined) this.firstBytesAt = this.deps.now();
+    return out;
+  }
+
+  /** The rest of a stream, once the upstream ended it. */
+  endStream(): Uint8Array {
+    const out = this.streamTranslator!.end();
+    this.usage = this.streamTranslator!.usage();
+    return out;
+  }
+
+  /** Translates a complete upstream response (success or provider error). */
+  translateBody(status: number, headers: Record<string, string>, body: Uint8Array): TranslatedBody {
+    this.responseStatus = status;
+    let plain: Uint8Array;
+    try {
+      plain = decodeBody(body, headers["content-encoding"]);
+    } catch (error) {
+      throw new GatewayError(
+        502,
+        `backend ${this.current.backend.id} sent a body that does not decode: ${errorMessage(error)}`,
+        "bad_upstream_response",
+      );
+    }
+    const removeEncoding = { set: {}, remove: ["content-encoding"] };
+    if (status >= 200 && status < 300 && this.current.stream) {
+      // A stream that came compressed is read whole and translated at once.
+      const translator = this.current.translator.createStreamTranslator();
+      const translated = concat(translator.push(plain), translator.end());
+      this.usage = translator.usage();
+      this.firstBytesAt ??= this.deps.now();
+      return {
+        status,
+        headers: composeHeaderMutations(
+          translator.headers,
+          removeEncoding,
+          contentLength(translated),
+        ),
+        body: translated,
+      };
+    }
+    const translated = this.current.translator.translateResponse({ status, headers, body: plain });
+    this.usage = translated.usage;
+    this.responseStatus = translated.status;
+    if (translated.status >= 400) this.errorType = errorTypeOf(translated.body);
+    return {
+      status: translated.status,
+      headers: composeHeaderMutations(
+        translated.headers,
+        removeEncoding,
+        contentLength(translated.body),
+      ),
+      body: translated.body,
+    };
+  }
+
+  /**
+   * Sends the request to the remaining backends, in order, from the gateway itself, until one
+   * answers with something other than a backend failure, and returns its translated answer
+   * (whole, also for a stream: the client gets it in one piece). When every backend failed, the
+   * last failure is what the client gets.
+   */
+  async fallBack(upstream: UpstreamClient, signal?: AbortSignal): Promise<GatewayAnswer> {
+    let last: GatewayAnswer | undefined;
+    while (this.canFallBack()) {
+      this.failed.push(this.current.backend.id);
+      const backend = this.remaining.shift()!;
+      try {
+        this.current = await prepareAttempt(backend, this.request, this.deps);
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        this.deps.health.recordFailure(backend.id);
+        last = error.toAnswer();
+        continue;
+      }
+      let response: UpstreamResponse;
+      const deadline = AbortSignal.timeout(Math.max(1, this.budgetLeft()));
+      try {
+        response = await upstream.send(
+          this.current,
+          this.request.headers,
+          signal ? AbortSignal.any([signal, deadline]) : deadline,
+        );
+      } catch (error) {
+        this.deps.health.recordFailure(backend.id);
+        last = new GatewayError(
+          503,
+          `backend ${backend.id} could not be reached: ${errorMessage(error)}`,
+          "upstream_unavailable",
+        ).toAnswer();
+        this.responseStatus = 503;
+        continue;
+      }
+      const plan = this.planResponse(response.status, response.headers);
+      const body = await readAll(response.body);
+      if (plan.kind === "fallback") {
+        last = this.answerOf(response.status, response.headers, body);
+        continue;
+      }
+      return this.answerOf(response.status, response.headers, body);
+    }
+    return (
+      last ??
+      new GatewayError(503, "no backend could serve the request", "upstream_unavailable").toAnswer()
+    );
+  }
+
+  /** The request's summary; call once, when the client has its answer. */
+  finish(): RequestSummary {
+    const { values, problems } = computeCosts(this.route.llmRequestCosts, {
+      usage: this.usage,
+      model: this.current.requestedModel,
+      backend: this.current.backend.id,
+    });
+    for (const problem of problems) this.deps.onProblem?.(`cost ${problem}`);
+    const status = this.responseStatus;
+    return {
+      route: `${this.route.namespace}/${this.route.name}`,
+      backend: this.current.backend.id,
+      model: this.current.requestedModel,
+      upstreamModel: this.current.upstreamModel,
+      endpoint: this.request.endpoint,
+      stream: this.current.stream,
+      status,
+      usage: this.usage,
+      costs: values,
+      fallbacks: [...this.failed],
+      durationMs: this.deps.now() - this.startedAt,
+      ...(this.current.stream && this.firstBytesAt !== undefined
+        ? { timeToFirstTokenMs: this.firstBytesAt - this.startedAt }
+        : {}),
+      ...(status >= 400 ? { errorType: this.errorType ?? String(status) } : {}),
+    };
+  }
+
+  private answerOf(
+    status: number,
+    headers: Record<string, string>,
+    body: Uint8Array,
+  ): GatewayAnswer {
+    const translated = this.translateBody(status, headers, body);
+    const answerHeaders: Record<string, string> = {
+      "content-type": headers["content-type"] ?? "application/json",
+      ...translated.headers.set,
+    };
+    for (const name of translated.headers.remove) delete answerHeaders[name];
+    return { status: translated.status, headers: answerHeaders, body: translated.body };
+  }
+
+  private canFallBack(): boolean {
+    return this.remaining.length > 0 && this.budgetLeft() > 0;
+  }
+
+  private budgetLeft(): number {
+    return this.startedAt + this.deps.fallbackBudgetMs - this.deps.now();
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+const contentLength = (body: Uint8Array): HeaderMutation => ({
+  set: { "content-length": String(body.length) },
+  remove: [],
+});
+
+/** The OpenAI error's `type` (or `code`) of a translated error body, for metrics. */
+function errorTypeOf(body: Uint8Array): string | undefined {
+  try {
+    const error = JSON.parse(new TextDecoder().decode(body))?.error;
+    return typeof error?.type === "string" ? error.type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,179 @@
+/**
+ * The request path of the data plane, written once for both front doors (the ext_proc server and
+ * `ai-gateway run`): find the route, answer `/v1/models`, read the model from the body, match the
+ * rule, order its backends, and start the `Exchange` that translates, authenticates and answers.
+ * No transport lives here.
+ */
+import { randomUUID } from "node:crypto";
+import { MODEL_HEADER } from "../api/v1alpha1";
+import type { BackendAuthRegistry } from "../auth/registry";
+import { SUPPORTED_ENDPOINTS } from "../translators";
+import { TranslationError } from "../translators/errors";
+import type { TranslatorDeps } from "../translators/types";
+import { GatewayAnswer, GatewayError } from "./answer";
+import { BackendHealth } from "./backend-health";
+import { orderBackends } from "./backend-selection";
+import { Exchange } from "./exchange";
+import { isModelsRequest, modelList } from "./models";
+import { matchRule } from "./rule-match";
+import type { RouteStore } from "./route-store";
+
+export interface GatewayOptions {
+  routes: RouteStore;
+  auth: BackendAuthRegistry;
+  health?: BackendHealth;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Random numbers in [0, 1), for weighted selection. */
+  random?: () => number;
+  translatorDeps?: TranslatorDeps;
+  /** How long a request's fallbacks may take, from its start. Default 60 s. */
+  fallbackBudgetMs?: number;
+  onProblem?: (message: string) => void;
+}
+
+/** A client request with its body read. */
+export interface GatewayRequest {
+  method: string;
+  /** The request path, query included. */
+  path: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export const DEFAULT_TRANSLATOR_DEPS: TranslatorDeps = {
+  nowSeconds: () => Math.floor(Date.now() / 1000),
+  newId: () => `chatcmpl-${randomUUID()}`,
+};
+
+export class Gateway {
+  readonly health: BackendHealth;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.now = options.now ?? Date.now;
+    this.health = options.health ?? new BackendHealth({ now: this.now });
+  }
+
+  /**
+   * What can be answered before the body is read: an unknown route (503) and `GET /v1/models`.
+   * Undefined means: read the body, then `begin()`.
+   */
+  answerHeaders(routeKey: string, method: string, path: string): GatewayAnswer | undefined {
+    const route = this.options.routes.get(routeKey);
+    if (!route) {
+      return new GatewayError(
+        503,
+        `the gateway has no configuration for route ${routeKey} yet; if this persists, check the AIGatewayRoute's status`,
+        "route_not_configured",
+      ).toAnswer();
+    }
+    if (isModelsRequest(method, path)) return modelList(route);
+    return undefined;
+  }
+
+  /**
+   * Starts serving a request: the exchange to drive, or the answer when the gateway answers by
+   * itself (a bad request, a model no rule serves, a backend without credentials).
+   */
+  async begin(routeKey: string, request: GatewayRequest): Promise<Exchange | GatewayAnswer> {
+    try {
+      return await this.start(routeKey, request);
+    } catch (error) {
+      if (error instanceof GatewayError) return error.toAnswer();
+      if (error instanceof TranslationError) {
+        return {
+          status: error.status,
+          headers: { "content-type": "application/json" },
+          body: error.toBody(),
+        };
+      }
+      throw error;
+    }
+  }
+
+  private async start(routeKey: string, request: GatewayRequest): Promise<Exchange> {
+    const early = this.answerHeaders(routeKey, request.method, request.path);
+    if (early) throw new AnsweredEarly(early);
+    const route = this.options.routes.get(routeKey)!;
+    const endpoint = request.path.split("?")[0];
+    if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(endpoint)) {
+      throw new GatewayError(
+        404,
+        `unsupported path: ${endpoint}; the gateway serves ${SUPPORTED_ENDPOINTS.join(", ")} and GET /v1/models`,
+        "unsupported_path",
+      );
+    }
+    const body = parseBody(request.body);
+    const model = body.model;
+    const headers = { ...request.headers, [MODEL_HEADER]: model };
+    const rule = matchRule(route, headers);
+    if (!rule) {
+      throw new GatewayError(
+        404,
+        `the model \`${model}\` does not exist or is not served by this gateway`,
+        "model_not_found",
+        "invalid_request_error",
+        "model",
+      );
+    }
+    const candidates = orderBackends(rule.backends, this.health, this.options.random);
+    if (candidates.length === 0) {
+      throw new GatewayError(
+        503,
+        `no backend can serve \`${model}\` now: the route's backends for it are not ready (see the AIGatewayRoute's status)`,
+        "no_backend_ready",
+      );
+    }
+    return Exchange.start(route, rule, { endpoint, headers, body }, candidates, {
+      auth: this.options.auth,
+      translatorDeps: this.options.translatorDeps ?? DEFAULT_TRANSLATOR_DEPS,
+      health: this.health,
+      now: this.now,
+      fallbackBudgetMs: this.options.fallbackBudgetMs ?? 60_000,
+      ...(this.options.onProblem ? { onProblem: this.options.onProblem } : {}),
+    });
+  }
+}
+
+/** An answer found while starting; carried out of `start()` to `begin()`. */
+class AnsweredEarly extends GatewayError {
+  constructor(readonly answer: GatewayAnswer) {
+    super(answer.status, "answered before the body was read");
+  }
+  override toAnswer(): GatewayAnswer {
+    return this.answer;
+  }
+}
+
+/** The request body as the OpenAI API takes it: a JSON object naming a model. */
+function parseBody(bytes: Uint8Array): Record<string, unknown> & { model: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch (error) {
+    throw new GatewayError(
+      400,
+      `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      "invalid_json",
+      "invalid_request_error",
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new GatewayError(400, "the request body must be a JSON object", "invalid_body");
+  }
+  const model = (value as { model?: unknown }).model;
+  if (typeof model !== "string" || model === "") {
+    throw new GatewayError(
+      400,
+      "you must provide a model parameter",
+      "missing_model",
+      "invalid_request_error",
+      "model",
+    );
+  }
+  return { ...value, model };
+}

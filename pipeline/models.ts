@@ -1,0 +1,36 @@
+/** `GET /v1/models`: the models a route serves, as OpenAI lists them. */
+import { MODEL_HEADER } from "../api/v1alpha1";
+import type { RouteConfig } from "../contract/route-config";
+import { GatewayAnswer, jsonAnswer } from "./answer";
+
+const MODELS_PATH = "/v1/models";
+
+export const isModelsRequest = (method: string, path: string) =>
+  method === "GET" && path.split("?")[0] === MODELS_PATH;
+
+const unixSeconds = (timestamp: string) => {
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
+};
+
+/**
+ * One entry per model a rule matches exactly on `x-ai-eg-model` (a regular expression names no
+ * model), in rule order, each listed once.
+ */
+export function modelList(route: RouteConfig): GatewayAnswer {
+  const seen = new Set<string>();
+  const data = route.rules.flatMap(rule =>
+    rule.matches.flatMap(match =>
+      match.headers
+        .filter(header => header.type === "Exact" && header.name.toLowerCase() === MODEL_HEADER)
+        .filter(header => !seen.has(header.value) && seen.add(header.value))
+        .map(header => ({
+          id: header.value,
+          object: "model",
+          created: unixSeconds(rule.modelsCreatedAt),
+          owned_by: rule.modelsOwnedBy,
+        })),
+    ),
+  );
+  return jsonAnswer(200, { object: "list", data });
+}

@@ -1,0 +1,39 @@
+/**
+ * Which rule of a route serves a request: the first whose matches hold for the request's headers,
+ * as Envoy matches the HTTPRoute rules it is generated into. A rule without matches takes every
+ * request.
+ */
+import type { RouteConfig, RuleConfig } from "../contract/route-config";
+
+type HeaderMatch = RuleConfig["matches"][number]["headers"][number];
+
+/** Compiled patterns, per match object of a config: a config is immutable once loaded. */
+const patterns = new WeakMap<HeaderMatch, RegExp>();
+
+/** Envoy matches a header regex against the whole value. */
+function patternOf(match: HeaderMatch): RegExp {
+  let pattern = patterns.get(match);
+  if (!pattern) {
+    pattern = new RegExp(`^(?:${match.value})$`);
+    patterns.set(match, pattern);
+  }
+  return pattern;
+}
+
+function headerMatches(match: HeaderMatch, headers: Record<string, string>): boolean {
+  const value = headers[match.name.toLowerCase()];
+  if (value === undefined) return false;
+  return match.type === "RegularExpression" ? patternOf(match).test(value) : value === match.value;
+}
+
+/** The rule that serves a request with `headers` (lower-case names), or undefined. */
+export function matchRule(
+  route: RouteConfig,
+  headers: Record<string, string>,
+): RuleConfig | undefined {
+  return route.rules.find(
+    rule =>
+      rule.matches.length === 0 ||
+      rule.matches.some(match => match.headers.every(header => headerMatches(header, headers))),
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * Sends an attempt to its backend from the gateway itself: a fallback in the ext_proc server, and
+ * every request of `ai-gateway run`. Connections are pooled and kept alive per origin.
+ */
+import { Agent, request } from "undici";
+import type { UpstreamAttempt } from "./upstream-attempt";
+import { applyHeaderMutation } from "./header-mutation";
+
+/** What comes back: the status and headers, and the body as it arrives. */
+export interface UpstreamResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array>;
+}
+
+/** Headers that belong to one hop, or that the HTTP client sets itself. */
+const NOT_FORWARDED = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "content-length",
+  "expect",
+]);
+
+/** The headers to send: the client's with the attempt's changes, without pseudo and hop headers. */
+export function upstreamHeaders(
+  clientHeaders: Record<string, string>,
+  attempt: UpstreamAttempt,
+): Record<string, string> {
+  const headers = applyHeaderMutation(clientHeaders, attempt.headers);
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !name.startsWith(":") && !NOT_FORWARDED.has(name)),
+  );
+}
+
+const flatten = (headers: Record<string, string | string[] | undefined>) =>
+  Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]],
+    ),
+  );
+
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(options: { connectTimeoutMs?: number } = {}) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    });
+  }
+
+  /**
+   * Sends `attempt` with the client's headers. Rejects when the backend cannot be reached, or when
+   * `signal` aborts (the time budget ran out, or the client went away).
+   */
+  async send(
+    attempt: UpstreamAttempt,
+    clientHeaders: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    const origin = attempt.origin;
+    if (!origin) throw new Error(`backend ${attempt.backend.id} has no address to send to`);
+    const url = `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}${attempt.path}`;
+    const response = await request(url, {
+      method: "POST",
+      dispatcher: this.agent,
+      headers: upstreamHeaders(clientHeaders, attempt),
+      body: attempt.body,
+      signal,
+    });
+    return { status: response.statusCode, headers: flatten(response.headers), body: response.body };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

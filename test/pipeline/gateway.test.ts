@@ -1,0 +1,388 @@
+import { gzipSync } from "node:zlib";
+import { BackendAuthRegistry } from "../../auth/registry";
+import type { RouteConfig } from "../../contract/route-config";
+import type { GatewayAnswer } from "../../pipeline/answer";
+import { Exchange } from "../../pipeline/exchange";
+import { Gateway, GatewayRequest } from "../../pipeline/gateway";
+import { RouteStore } from "../../pipeline/route-store";
+import { UpstreamClient } from "../../pipeline/upstream-client";
+import { sendJSON, startFakeServer } from "../auth/support/fake-server";
+import { backend, json, modelRule, ROUTE_KEY, routeConfig, text } from "./fixtures";
+
+const CHAT = "/v1/chat/completions";
+/** AWS credentials from an OIDC token whose endpoint refuses connections. */
+const UNREACHABLE_TOKEN_ENDPOINT = {
+  type: "AWSCredentials" as const,
+  region: "us-east-1",
+  oidcExchangeToken: {
+    oidc: {
+      issuer: "http://127.0.0.1:9",
+      tokenEndpoint: "http://127.0.0.1:9/token",
+      clientID: "client",
+      clientSecret: "secret",
+    },
+    awsRoleArn: "arn:aws:iam::123456789012:role/bedrock",
+  },
+};
+const AWS_FILE = "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n";
+
+function setUp(route: RouteConfig) {
+  const auth = new BackendAuthRegistry();
+  const routes = new RouteStore(auth);
+  routes.load(route, "test");
+  const clock = { ms: 1_000_000 };
+  const gateway = new Gateway({
+    routes,
+    auth,
+    now: () => clock.ms,
+    random: () => 0,
+    translatorDeps: { nowSeconds: () => 1_700_000_000, newId: () => "chatcmpl-test" },
+  });
+  return { gateway, auth, routes, clock };
+}
+
+const request = (body: unknown, overrides: Partial<GatewayRequest> = {}): GatewayRequest => ({
+  method: "POST",
+  path: CHAT,
+  headers: { "content-type": "application/json", authorization: "Bearer client-key" },
+  body: typeof body === "string" ? new TextEncoder().encode(body) : json(body),
+  ...overrides,
+});
+
+const chat = { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] };
+
+function expectAnswer(result: Exchange | GatewayAnswer): GatewayAnswer {
+  if (result instanceof Exchange) throw new Error("expected an answer, got an exchange");
+  return result;
+}
+
+function expectExchange(result: Exchange | GatewayAnswer): Exchange {
+  if (!(result instanceof Exchange))
+    throw new Error(`expected an exchange, got ${text(result.body)}`);
+  return result;
+}
+
+const errorOf = (answer: GatewayAnswer) => ({
+  status: answer.status,
+  ...JSON.parse(text(answer.body)),
+});
+
+describe("Gateway: what it answers by itself", () => {
+  const route = routeConfig([modelRule("gpt-4o", [backend("openai")])]);
+
+  it("answers 503 naming a route it has no configuration for", () => {
+    const { gateway } = setUp(route);
+    expect(errorOf(gateway.answerHeaders("default/other", "POST", CHAT)!)).toEqual({
+      status: 503,
+      error: {
+        message:
+          "the gateway has no configuration for route default/other yet; if this persists, check the AIGatewayRoute's status",
+        type: "api_error",
+        param: null,
+        code: "route_not_configured",
+      },
+    });
+  });
+
+  it("lists the route's models at GET /v1/models", () => {
+    const { gateway } = setUp(
+      routeConfig([modelRule("gpt-4o", [backend("a")]), modelRule("llama", [backend("b")])]),
+    );
+    const answer = gateway.answerHeaders(ROUTE_KEY, "GET", "/v1/models")!;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(text(answer.body))).toEqual({
+      object: "list",
+      data: [
+        { id: "gpt-4o", object: "model", created: 1704067200, owned_by: "Example" },
+        { id: "llama", object: "model", created: 1704067200, owned_by: "Example" },
+      ],
+    });
+    expect(gateway.answerHeaders(ROUTE_KEY, "POST", CHAT)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "an unsupported path",
+      request(chat, { path: "/v1/images/generations" }),
+      404,
+      "unsupported path: /v1/images/generations; the gateway serves /v1/chat/completions, /v1/embeddings, /v1/completions and GET /v1/models",
+      "unsupported_path",
+    ],
+    [
+      "a body that is not JSON",
+      request("{model: gpt-4o"),
+      400,
+      "the request body is not valid JSON: Expected property name or '}' in JSON at position 1",
+      "invalid_json",
+    ],
+    [
+      "a JSON array",
+      request([chat]),
+      400,
+      "the request body must be a JSON object",
+      "invalid_body",
+    ],
+    [
+      "a body without a model",
+      request({ messages: [] }),
+      400,
+      "you must provide a model parameter",
+      "missing_model",
+    ],
+    [
+      "a model no rule serves",
+      request({ ...chat, model: "gpt-5" }),
+      404,
+      "the model `gpt-5` does not exist or is not served by this gateway",
+      "model_not_found",
+    ],
+  ])("refuses %s", async (_name, input, status, message, code) => {
+    const { gateway } = setUp(route);
+    const answer = errorOf(expectAnswer(await gateway.begin(ROUTE_KEY, input)));
+    expect(answer.status).toBe(status);
+    expect(answer.error.message).toBe(message);
+    expect(answer.error.code).toBe(code);
+  });
+
+  it("says when no backend of the rule is ready", async () => {
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [])]));
+    const answer = errorOf(expectAnswer(await gateway.begin(ROUTE_KEY, request(chat))));
+    expect(answer).toMatchObject({ status: 503, error: { code: "no_backend_ready" } });
+  });
+
+  it("fails closed when the backend's credentials cannot be had: 503, nothing to send", async () => {
+    const unreachable = backend("bedrock", {
+      schema: { name: "AWSBedrock" },
+      auth: UNREACHABLE_TOKEN_ENDPOINT,
+    });
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [unreachable])]));
+    const answer = errorOf(expectAnswer(await gateway.begin(ROUTE_KEY, request(chat))));
+    expect(answer.status).toBe(503);
+    expect(answer.error.code).toBe("backend_credentials_unavailable");
+    expect(answer.error.message).toMatch(/^could not authenticate to backend default\/bedrock: /);
+  });
+});
+
+describe("Gateway: the upstream request", () => {
+  it("translates, mutates and authenticates for the selected backend", async () => {
+    const openai = backend("openai", {
+      modelNameOverride: "gpt-4o-2024-08-06",
+      headerMutation: { set: [{ name: "X-Team", value: "blue" }], remove: ["x-debug"] },
+      bodyMutation: { set: [{ path: "temperature", value: "0.2" }], remove: ["user"] },
+    });
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [openai])]));
+    const exchange = expectExchange(
+      await gateway.begin(ROUTE_KEY, request({ ...chat, user: "u1" })),
+    );
+    const { attempt } = exchange;
+    const body = JSON.parse(text(attempt.body));
+    expect(body).toEqual({ ...chat, model: "gpt-4o-2024-08-06", temperature: 0.2 });
+    expect(attempt.headers.set).toMatchObject({
+      ":path": "/v1/chat/completions",
+      "content-length": String(attempt.body.length),
+      "content-type": "application/json",
+      "x-ai-eg-model": "gpt-4o",
+      "x-ai-eg-backend": "default/openai",
+      "x-team": "blue",
+      authorization: "Bearer sk-openai",
+    });
+    expect(attempt.headers.remove).toEqual(
+      expect.arrayContaining(["x-debug", "x-api-key", "api-key", "x-goog-api-key"]),
+    );
+    expect(attempt.headers.remove).not.toContain("authorization");
+    expect(attempt.origin).toEqual({ hostname: "openai.example.com", port: 443, tls: true });
+  });
+
+  it("removes the client's own credentials for a backend without a policy", async () => {
+    const open = backend("vllm", { auth: undefined });
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [open])]));
+    const { attempt } = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(attempt.headers.remove).toContain("authorization");
+    expect(attempt.headers.set.authorization).toBeUndefined();
+  });
+
+  it("signs a Bedrock request with SigV4 over the translated body", async () => {
+    const bedrock = backend("bedrock", {
+      schema: { name: "AWSBedrock" },
+      endpoint: { hostname: "bedrock-runtime.us-east-1.amazonaws.com", port: 443, tls: true },
+      modelNameOverride: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+      auth: {
+        type: "AWSCredentials",
+        region: "us-east-1",
+        credentialsFile: { content: AWS_FILE, profile: "default" },
+      },
+    });
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [bedrock])]));
+    const { attempt } = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(attempt.path).toBe("/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
+    expect(attempt.headers.set[":path"]).toBe(attempt.path);
+    expect(attempt.headers.set.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/bedrock\/aws4_request, /,
+    );
+    expect(attempt.headers.set["x-amz-content-sha256"]).toBeDefined();
+    expect(JSON.parse(text(attempt.body))).toMatchObject({
+      messages: [{ role: "user", content: [{ text: "hi" }] }],
+    });
+  });
+
+  it("passes over a backend without credentials to the next one", async () => {
+    const broken = backend("broken", {
+      schema: { name: "AWSBedrock" },
+      auth: UNREACHABLE_TOKEN_ENDPOINT,
+    });
+    const { gateway } = setUp(
+      routeConfig([modelRule("gpt-4o", [broken, backend("spare", { priority: 1 })])]),
+    );
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(exchange.attempt.backend.id).toBe("default/spare");
+    expect(gateway.health.isCoolingDown("default/broken")).toBe(true);
+  });
+});
+
+describe("Exchange: the response", () => {
+  const completion = {
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 1,
+    model: "gpt-4o",
+    choices: [
+      { index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" },
+    ],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  };
+
+  it("translates a complete response, decodes gzip, and counts the route's costs", async () => {
+    const { gateway } = setUp(
+      routeConfig([modelRule("gpt-4o", [backend("openai")])], {
+        llmRequestCosts: [
+          { metadataKey: "llm_total_token", type: "TotalToken" },
+          { metadataKey: "weighted", type: "CEL", cel: "input_tokens + output_tokens * uint(3)" },
+        ],
+      }),
+    );
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    const headers = { "content-type": "application/json", "content-encoding": "gzip" };
+    expect(exchange.planResponse(200, headers)).toEqual({ kind: "buffer" });
+    const translated = exchange.translateBody(200, headers, gzipSync(json(completion)));
+    expect(JSON.parse(text(translated.body))).toEqual(completion);
+    expect(translated.headers.remove).toContain("content-encoding");
+    expect(translated.headers.set["content-length"]).toBe(String(translated.body.length));
+    expect(exchange.finish()).toMatchObject({
+      route: "default/route",
+      backend: "default/openai",
+      model: "gpt-4o",
+      status: 200,
+      usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
+      costs: { llm_total_token: 15, weighted: 25 },
+      fallbacks: [],
+    });
+  });
+
+  it("switches a stream to streaming, and translates it chunk by chunk", async () => {
+    const { gateway, clock } = setUp(routeConfig([modelRule("gpt-4o", [backend("openai")])]));
+    const exchange = expectExchange(
+      await gateway.begin(ROUTE_KEY, request({ ...chat, stream: true })),
+    );
+    const plan = exchange.planResponse(200, {
+      "content-type": "text/event-stream",
+      "content-length": "100",
+    });
+    expect(plan.kind).toBe("stream");
+    if (plan.kind === "stream") expect(plan.headers.remove).toContain("content-length");
+    clock.ms += 40;
+    const first = exchange.pushChunk(
+      new TextEncoder().encode('data: {"choices":[{"delta":{"content":"he"}}]}\n\n'),
+    );
+    expect(text(first)).toContain('"he"');
+    exchange.endStream();
+    expect(exchange.finish()).toMatchObject({ stream: true, timeToFirstTokenMs: 40 });
+  });
+
+  it("asks for a fallback on a 5xx or 429 while another backend is left, not after", async () => {
+    const { gateway } = setUp(
+      routeConfig([modelRule("gpt-4o", [backend("a"), backend("b", { priority: 1 })])]),
+    );
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(exchange.planResponse(429, {})).toEqual({ kind: "fallback" });
+    expect(gateway.health.isCoolingDown("default/a")).toBe(true);
+
+    const { gateway: single } = setUp(routeConfig([modelRule("gpt-4o", [backend("a")])]));
+    const alone = expectExchange(await single.begin(ROUTE_KEY, request(chat)));
+    expect(alone.planResponse(503, {})).toEqual({ kind: "buffer" });
+  });
+});
+
+describe("Exchange.fallBack: the gateway sends to the next backend itself", () => {
+  const upstream = new UpstreamClient();
+  afterAll(() => upstream.close());
+
+  it("returns the next backend's translated answer, and says which backends failed", async () => {
+    const server = await startFakeServer((received, response) =>
+      sendJSON(response, 200, {
+        id: "chatcmpl-2",
+        object: "chat.completion",
+        created: 2,
+        model: "gpt-4o",
+        choices: [
+          { index: 0, message: { role: "assistant", content: "from b" }, finish_reason: "stop" },
+        ],
+        usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      }),
+    );
+    try {
+      const port = Number(new URL(server.url).port);
+      const { gateway } = setUp(
+        routeConfig([
+          modelRule("gpt-4o", [
+            backend("a"),
+            backend("b", { priority: 1, endpoint: { hostname: "127.0.0.1", port, tls: false } }),
+          ]),
+        ]),
+      );
+      const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+      expect(exchange.planResponse(500, {})).toEqual({ kind: "fallback" });
+      const answer = await exchange.fallBack(upstream);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(text(answer.body)).choices[0].message.content).toBe("from b");
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0].url).toBe("/v1/chat/completions");
+      expect(server.requests[0].headers.authorization).toBe("Bearer sk-b");
+      expect(server.requests[0].headers["x-ai-eg-backend"]).toBe("default/b");
+      expect(exchange.finish()).toMatchObject({
+        backend: "default/b",
+        fallbacks: ["default/a"],
+        status: 200,
+        usage: { totalTokens: 5 },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers with the last failure when every backend fails", async () => {
+    const server = await startFakeServer((received, response) =>
+      sendJSON(response, 503, { error: { message: "overloaded", type: "server_error" } }),
+    );
+    try {
+      const port = Number(new URL(server.url).port);
+      const local = { hostname: "127.0.0.1", port, tls: false };
+      const { gateway } = setUp(
+        routeConfig([
+          modelRule("gpt-4o", [
+            backend("a"),
+            backend("b", { priority: 1, endpoint: local }),
+            backend("c", { priority: 2, endpoint: { hostname: "127.0.0.1", port: 9, tls: false } }),
+          ]),
+        ]),
+      );
+      const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+      exchange.planResponse(500, {});
+      const answer = await exchange.fallBack(upstream);
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(text(answer.body)).error.code).toBe("upstream_unavailable");
+      expect(exchange.finish().fallbacks).toEqual(["default/a", "default/b"]);
+    } finally {
+      await server.close();
+    }
+  });
+});
