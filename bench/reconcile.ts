@@ -25,7 +25,7 @@ import { availableParallelism } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { isHealthy, readState, up, down } from "../test/cluster/harness/cluster";
 import { KUBECONFIG } from "../test/cluster/harness/paths";
-import { CONFIG_LABEL } from "../builders/metadata";
+import { CONFIG_LABEL } from "../contract/route-config";
 import { RESOURCE_TYPES, type ResourceKind } from "../api/resource-types";
 import { DEFAULT_SETTINGS } from "../controller/settings";
 import { CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";

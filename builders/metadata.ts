@@ -7,8 +7,6 @@ export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "ai-gateway";
 /** Ties a generated object to its AIGatewayRoute (same namespace). */
 export const ROUTE_LABEL = "aigateway.envoyproxy.io/route";
-/** Ties a configuration shard entry's Secret to the controller. */
-export const CONFIG_LABEL = "aigateway.envoyproxy.io/config";
 
 /** The identity of a parent object, as its children refer to it. */
 export interface ParentIdentity {

@@ -8,12 +8,13 @@ import {
 import {
   BackendConfig,
   CONFIG_DATA_KEY,
+  CONFIG_LABEL,
   CONFIG_ROUTE_ANNOTATION,
   CONFIG_VERSION,
   configSecretName,
   RouteConfig,
 } from "../contract/route-config";
-import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "./metadata";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "./metadata";
 import type { ControllerSettings } from "../controller/settings";
 import { backendIdOf, ResolvedBackend, RouteInputs } from "../resolve/resolved";
 

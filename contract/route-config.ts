@@ -80,6 +80,12 @@ export type BackendConfig = z.infer<typeof BackendConfigSchema>;
 export type RuleConfig = z.infer<typeof RuleConfigSchema>;
 export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 
+/**
+ * The label of every route configuration Secret; its value is the Secret name prefix, so one label
+ * selector finds them all.
+ */
+export const CONFIG_LABEL = "aigateway.envoyproxy.io/config";
+
 /** The data key of the document in a route's configuration Secret. */
 export const CONFIG_DATA_KEY = "route.json";
 

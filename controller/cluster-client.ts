@@ -3,8 +3,7 @@
  * without an API server; `ApiClusterClient` is the real one.
  */
 import { API_VERSION, Status } from "../api/v1alpha1";
-import { CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
-import { CONFIG_LABEL } from "../builders/metadata";
+import { CONFIG_LABEL, CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
 import { RESOURCE_TYPES } from "../api/resource-types";
 import { errorMessage } from "../lib/error-message";
 import { KubeApi, KubeApiError, PATCH } from "../lib/kube-api";

@@ -16,7 +16,8 @@ import {
   isStored,
   ObjectMeta,
 } from "../api/v1alpha1";
-import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROUTE_LABEL } from "../builders/metadata";
+import { MANAGED_BY, MANAGED_BY_LABEL, ROUTE_LABEL } from "../builders/metadata";
+import { CONFIG_LABEL } from "../contract/route-config";
 import type { AppliedObjects } from "./applied-objects";
 import type { ChildKind } from "./cluster-client";
 import { ChildObject, ClusterState, keyOf } from "./cluster-state";

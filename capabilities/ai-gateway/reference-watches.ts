@@ -6,7 +6,8 @@
  */
 import { K8s, kind } from "pepr";
 import { WatchEvent } from "kubernetes-fluent-client";
-import { CONFIG_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metadata";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metadata";
+import { CONFIG_LABEL } from "../../contract/route-config";
 import { componentLogger } from "../../lib/logger";
 import type { Controller, Phase } from "../../controller/controller";
 import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
