@@ -1,4 +1,5 @@
-// Two projects: fast unit tests, and the cluster tests that run against a real local control plane.
+// Three projects: fast unit tests, the cluster tests that run against a real local control plane, and
+// the Go-backed checks (they need Go and a Go module proxy).
 const esmPackages = [
   "kubernetes-fluent-client",
   "@kubernetes/client-node",
@@ -27,7 +28,7 @@ module.exports = {
       ...shared,
       displayName: "unit",
       testMatch: ["<rootDir>/test/**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/cluster/"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/cluster/", "<rootDir>/test/go/"],
     },
     {
       ...shared,
@@ -36,6 +37,13 @@ module.exports = {
       globalSetup: "<rootDir>/test/cluster/support/global-setup.ts",
       globalTeardown: "<rootDir>/test/cluster/support/global-teardown.ts",
       testTimeout: 120_000,
+    },
+    {
+      ...shared,
+      displayName: "go",
+      testMatch: ["<rootDir>/test/go/**/*.test.ts"],
+      // The first run downloads Go modules and builds a tool.
+      testTimeout: 600_000,
     },
   ],
 };
