@@ -322,12 +322,29 @@ export function externalProcessorService(): ServiceDefinition<ExternalProcessorH
     const definition = loadSync(EXTERNAL_PROCESSOR_PROTO, LOADER_OPTIONS)[
       EXTERNAL_PROCESSOR_SERVICE
     ];
-    if (!definition || !("Process" in definition)) {
+    if (!isExternalProcessor(definition)) {
       throw new Error(`${EXTERNAL_PROCESSOR_SERVICE} is missing from ${PROTO_DIR}`);
     }
-    service = definition as unknown as ServiceDefinition<ExternalProcessorHandlers>;
+    service = definition;
   }
   return service;
+}
+
+/** Whether a loaded definition is the service, with `Process` streaming both ways. */
+function isExternalProcessor(
+  definition: unknown,
+): definition is ServiceDefinition<ExternalProcessorHandlers> {
+  if (typeof definition !== "object" || definition === null || !("Process" in definition))
+    return false;
+  const process = definition.Process;
+  return (
+    typeof process === "object" &&
+    process !== null &&
+    "requestStream" in process &&
+    "responseStream" in process &&
+    process.requestStream === true &&
+    process.responseStream === true
+  );
 }
 
 /** A header's value as Envoy sends it: `raw_value` when present, else `value`. */
