@@ -1,0 +1,317 @@
+/**
+ * One ext_proc stream, that is one HTTP request through Envoy: each ProcessingRequest is answered
+ * with exactly one ProcessingResponse of the same phase (or an immediate response), by driving the
+ * request pipeline. Envoy sends the phases in order and waits for each answer, so the state here is
+ * a simple sequence; a message out of sequence is a protocol error, answered with a gRPC error.
+ */
+import { routeKeyOfXdsRouteName } from "../contract/route-config";
+import type { HeaderMutation } from "../lib/header-mutation";
+import type { GatewayAnswer } from "../pipeline/answer";
+import { GatewayError } from "../pipeline/answer";
+import type { Exchange, RequestSummary, ResponsePlan } from "../pipeline/exchange";
+import type { Gateway } from "../pipeline/gateway";
+import { composeHeaderMutations } from "../pipeline/header-mutation";
+import type { AnsweredSummary } from "../pipeline/observer";
+import type { UpstreamClient } from "../pipeline/upstream-client";
+import { dynamicMetadata, headersOf, immediateResponse, protoHeaderMutation } from "./messages";
+import type { ProcessingRequest, ProcessingResponse } from "./protocol";
+
+/** The filter name Envoy keys request attributes by. */
+const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
+const ROUTE_NAME_ATTRIBUTE = "xds.route_name";
+
+/** The response header that names the backend that served. */
+export const SERVED_BY_HEADER = "x-ai-eg-backend";
+
+/** A message that breaks the protocol: answered with a gRPC error, never a crash. */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+}
+
+type Stage = "request_headers" | "request_body" | "response_headers" | "response_body" | "done";
+
+export interface ProcessorDeps {
+  gateway: Gateway;
+  upstream: UpstreamClient;
+  now: () => number;
+  /** Called once, when the request's answer is complete. */
+  finished: (summary: RequestSummary | AnsweredSummary) => void;
+}
+
+export class StreamProcessor {
+  private stage: Stage = "request_headers";
+  private routeKey = "";
+  private method = "";
+  private path = "";
+  private requestHeaders: Record<string, string> = {};
+  private readonly requestBody: Buffer[] = [];
+  private exchange?: Exchange;
+  private plan?: ResponsePlan;
+  private responseStatus = 0;
+  private responseHeaders: Record<string, string> = {};
+  private readonly responseBody: Buffer[] = [];
+  private readonly startedAt: number;
+  private readonly aborted = new AbortController();
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.startedAt = deps.now();
+  }
+
+  /** Envoy (or the client) went away: stop any fallback still under way. */
+  cancel(): void {
+    this.aborted.abort();
+  }
+
+  /** The answer to one message; undefined in observability mode, where none may be sent. */
+  async handle(message: ProcessingRequest): Promise<ProcessingResponse | undefined> {
+    const response = await this.answer(message);
+    return message.observability_mode ? undefined : response;
+  }
+
+  private async answer(message: ProcessingRequest): Promise<ProcessingResponse> {
+    if (message.request_headers) {
+      this.expect("request_headers", "request_headers");
+      return this.onRequestHeaders(message);
+    }
+    if (message.request_body) {
+      this.expect("request_body", "request_body");
+      return this.onRequestBody(message.request_body.body, message.request_body.end_of_stream);
+    }
+    if (message.response_headers) {
+      // A request answered by Envoy itself (a 404 of the catch-all rule) has no exchange.
+      if (this.stage === "request_body" && !this.exchange) this.stage = "response_headers";
+      this.expect("response_headers", "response_headers");
+      return this.onResponseHeaders(message);
+    }
+    if (message.response_body) {
+      this.expect("response_body", "response_body");
+      return this.onResponseBody(message.response_body.body, message.response_body.end_of_stream);
+    }
+    if (message.request_trailers) return { request_trailers: {} };
+    if (message.response_trailers) return { response_trailers: {} };
+    throw new ProtocolError("a ProcessingRequest without a phase this server knows");
+  }
+
+  private expect(stage: Stage, got: string): void {
+    if (this.stage !== stage) {
+      throw new ProtocolError(
+        `got ${got} while expecting ${this.stage.replace("done", "nothing more")}`,
+      );
+    }
+  }
+
+  private async onRequestHeaders(message: ProcessingRequest): Promise<ProcessingResponse> {
+    this.requestHeaders = headersOf(message.request_headers?.headers);
+    this.method = this.requestHeaders[":method"] ?? "";
+    this.path = this.requestHeaders[":path"] ?? "";
+    const routeName =
+      message.attributes?.[EXT_PROC_FILTER]?.fields?.[ROUTE_NAME_ATTRIBUTE]?.stringValue ?? "";
+    const route = routeKeyOfXdsRouteName(routeName);
+    if (!route) {
+      return this.answerWith(
+        new GatewayError(
+          503,
+          `the gateway cannot tell the route of this request (Envoy route name "${routeName}"): the EnvoyExtensionPolicy must send the xds.route_name attribute`,
+          "route_unknown",
+        ).toAnswer(),
+      );
+    }
+    this.routeKey = `${route.namespace}/${route.name}`;
+    const early = this.deps.gateway.answerHeaders(this.routeKey, this.method, this.path);
+    if (early) return this.answerWith(early);
+    if (message.request_headers?.end_of_stream) return this.begin(Buffer.alloc(0));
+    this.stage = "request_body";
+    return { request_headers: {} };
+  }
+
+  private async onRequestBody(
+    chunk: Buffer | undefined,
+    end: boolean | undefined,
+  ): Promise<ProcessingResponse> {
+    if (chunk) this.requestBody.push(chunk);
+    if (!end) {
+      return this.answerWith(
+        new GatewayError(
+          500,
+          "the ext_proc filter sent the request body in parts: its processingMode.request.body must be Buffered",
+          "ext_proc_misconfigured",
+        ).toAnswer(),
+      );
+    }
+    return this.begin(Buffer.concat(this.requestBody));
+  }
+
+  private async begin(body: Buffer): Promise<ProcessingResponse> {
+    const result = await this.deps.gateway.begin(this.routeKey, {
+      method: this.method,
+      path: this.path,
+      headers: this.requestHeaders,
+      body,
+    });
+    if (!("attempt" in result)) return this.answerWith(result);
+    this.exchange = result;
+    this.stage = "response_headers";
+    const { attempt } = result;
+    return {
+      request_body: {
+        response: {
+          header_mutation: protoHeaderMutation(attempt.headers),
+          body_mutation: { body: Buffer.from(attempt.body) },
+          // The generated HTTPRoute sends to the selected backend by a header set here.
+          clear_route_cache: true,
+        },
+      },
+    };
+  }
+
+  private async onResponseHeaders(message: ProcessingRequest): Promise<ProcessingResponse> {
+    const exchange = this.exchange;
+    if (!exchange) {
+      this.stage = "done";
+      return { response_headers: {} };
+    }
+    this.responseHeaders = headersOf(message.response_headers?.headers);
+    this.responseStatus = Number(this.responseHeaders[":status"] ?? 0);
+    this.plan = exchange.planResponse(this.responseStatus, this.responseHeaders);
+    const servedBy = () => ({
+      set: { [SERVED_BY_HEADER]: exchange.attempt.backend.id },
+      remove: [],
+    });
+    switch (this.plan.kind) {
+      case "fallback": {
+        const answer = await exchange.fallBack(this.deps.upstream, this.aborted.signal);
+        return this.answerWith(
+          { ...answer, headers: { ...answer.headers, ...servedBy().set } },
+          exchange.finish(),
+        );
+      }
+      case "stream":
+        this.stage = "response_body";
+        if (message.response_headers?.end_of_stream) return this.finishStreamWithoutBody();
+        return {
+          response_headers: {
+            response: {
+              header_mutation: protoHeaderMutation(
+                composeHeaderMutations(this.plan.headers, servedBy()),
+              ),
+            },
+          },
+          mode_override: { response_body_mode: "STREAMED" },
+        };
+      case "buffer": {
+        if (message.response_headers?.end_of_stream) {
+          const translated = exchange.translateBody(
+            this.responseStatus,
+            this.responseHeaders,
+            new Uint8Array(0),
+          );
+          return this.answerWith(
+            {
+              status: translated.status,
+              headers: { ...translated.headers.set, ...servedBy().set },
+              body: translated.body,
+            },
+            exchange.finish(),
+          );
+        }
+        this.stage = "response_body";
+        return {
+          response_headers: { response: { header_mutation: protoHeaderMutation(servedBy()) } },
+        };
+      }
+    }
+  }
+
+  private finishStreamWithoutBody(): ProcessingResponse {
+    this.exchange!.endStream();
+    this.stage = "done";
+    const summary = this.exchange!.finish();
+    this.deps.finished(summary);
+    return { response_headers: {}, dynamic_metadata: metadataOf(summary) };
+  }
+
+  private async onResponseBody(
+    chunk: Buffer | undefined,
+    end: boolean | undefined,
+  ): Promise<ProcessingResponse> {
+    const exchange = this.exchange!;
+    if (this.plan?.kind === "stream") {
+      let out = exchange.pushChunk(chunk ?? new Uint8Array(0));
+      if (!end) return { response_body: { response: { body_mutation: bodyMutation(out) } } };
+      out = Buffer.concat([out, exchange.endStream()]);
+      return this.finishWith({ response_body: { response: { body_mutation: bodyMutation(out) } } });
+    }
+    if (chunk) this.responseBody.push(chunk);
+    if (!end) {
+      throw new ProtocolError(
+        "the response body came in parts while buffered: the ext_proc filter's processingMode.response.body must be Buffered",
+      );
+    }
+    const translated = exchange.translateBody(
+      this.responseStatus,
+      this.responseHeaders,
+      Buffer.concat(this.responseBody),
+    );
+    const statusChange: HeaderMutation =
+      translated.status !== this.responseStatus
+        ? { set: { ":status": String(translated.status) }, remove: [] }
+        : { set: {}, remove: [] };
+    return this.finishWith({
+      response_body: {
+        response: {
+          header_mutation: protoHeaderMutation(
+            composeHeaderMutations(translated.headers, statusChange),
+          ),
+          body_mutation: { body: Buffer.from(translated.body) },
+        },
+      },
+    });
+  }
+
+  private finishWith(response: ProcessingResponse): ProcessingResponse {
+    this.stage = "done";
+    const summary = this.exchange!.finish();
+    this.deps.finished(summary);
+    return { ...response, dynamic_metadata: metadataOf(summary) };
+  }
+
+  /** Ends the request with the gateway's own answer. */
+  private answerWith(answer: GatewayAnswer, summary?: RequestSummary): ProcessingResponse {
+    this.stage = "done";
+    this.deps.finished(
+      summary ?? {
+        route: this.routeKey,
+        endpoint: this.path.split("?")[0],
+        status: answer.status,
+        durationMs: this.deps.now() - this.startedAt,
+        ...(answer.status >= 400 ? { errorType: errorCodeOf(answer) } : {}),
+      },
+    );
+    return {
+      immediate_response: immediateResponse(answer, summary ? "ai_gateway_fallback" : "ai_gateway"),
+      ...(summary ? { dynamic_metadata: metadataOf(summary) } : {}),
+    };
+  }
+}
+
+/** A streamed chunk's replacement: Envoy needs `clear_body` to send nothing for it. */
+const bodyMutation = (bytes: Uint8Array) =>
+  bytes.length > 0 ? { body: Buffer.from(bytes) } : { clear_body: true };
+
+/** What Envoy Gateway's rate limits and access logs read: the costs, and who served. */
+const metadataOf = (summary: RequestSummary) =>
+  dynamicMetadata({
+    ...summary.costs,
+    ai_service_backend_name: summary.backend,
+    model_name: summary.model,
+    route_name: summary.route,
+  });
+
+function errorCodeOf(answer: GatewayAnswer): string {
+  try {
+    const error = JSON.parse(Buffer.from(answer.body).toString("utf8"))?.error;
+    return String(error?.code ?? error?.type ?? answer.status);
+  } catch {
+    return String(answer.status);
+  }
+}
