@@ -7,6 +7,7 @@
 import type { RouteConfig, RuleConfig } from "../contract/route-config";
 import type { HeaderMutation } from "../lib/header-mutation";
 import { errorMessage } from "../lib/error-message";
+import { TranslationError } from "../translators/errors";
 import { NO_USAGE } from "../translators/shared/token-usage";
 import type { StreamTranslator, TokenUsage } from "../translators/types";
 import { GatewayAnswer, GatewayError } from "./answer";
@@ -43,6 +44,8 @@ export interface TranslatedBody {
 export interface RequestSummary {
   route: string;
   backend: string;
+  /** The API schema of the backend that served (`OpenAI`, `AWSBedrock`, ...). */
+  schema: string;
   /** The model the client asked for, and the one sent upstream. */
   model: string;
   upstreamModel: string;
@@ -223,10 +226,17 @@ export class Exchange {
       try {
         this.current = await prepareAttempt(backend, this.request, this.deps);
       } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
-        this.deps.health.recordFailure(backend.id);
-        last = error.toAnswer();
-        continue;
+        // No credentials, or a request this backend cannot take: the next one may serve.
+        if (error instanceof GatewayError) {
+          this.deps.health.recordFailure(backend.id);
+          last = error.toAnswer();
+          continue;
+        }
+        if (error instanceof TranslationError) {
+          last = { status: error.status, headers: JSON_TYPE, body: error.toBody() };
+          continue;
+        }
+        throw error;
       }
       let response: UpstreamResponse;
       const deadline = AbortSignal.timeout(Math.max(1, this.budgetLeft()));
@@ -272,6 +282,7 @@ export class Exchange {
     return {
       route: `${this.route.namespace}/${this.route.name}`,
       backend: this.current.backend.id,
+      schema: this.current.backend.schema.name,
       model: this.current.requestedModel,
       upstreamModel: this.current.upstreamModel,
       endpoint: this.request.endpoint,
@@ -310,6 +321,8 @@ export class Exchange {
     return this.startedAt + this.deps.fallbackBudgetMs - this.deps.now();
   }
 }
+
+const JSON_TYPE = { "content-type": "application/json" };
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (b.length === 0) return a;

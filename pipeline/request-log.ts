@@ -1,0 +1,48 @@
+/**
+ * One structured log line per request, at info: where it went and what it cost. Never a credential,
+ * a prompt or an answer: only names, numbers and error types.
+ */
+import type { Logger } from "winston";
+import { isServed, type AnsweredSummary, type RequestObserver } from "./observer";
+import type { RequestSummary } from "./exchange";
+
+export class RequestLog implements RequestObserver {
+  constructor(private readonly logger: Logger) {}
+
+  finished(summary: RequestSummary | AnsweredSummary, timing: { processingMs?: number }): void {
+    const processing =
+      timing.processingMs === undefined ? {} : { processingMs: round(timing.processingMs) };
+    if (!isServed(summary)) {
+      this.logger.info("request", {
+        route: summary.route,
+        endpoint: summary.endpoint,
+        status: summary.status,
+        durationMs: round(summary.durationMs),
+        ...(summary.errorType ? { errorType: summary.errorType } : {}),
+        ...processing,
+      });
+      return;
+    }
+    this.logger.info("request", {
+      route: summary.route,
+      endpoint: summary.endpoint,
+      backend: summary.backend,
+      model: summary.model,
+      ...(summary.upstreamModel !== summary.model ? { upstreamModel: summary.upstreamModel } : {}),
+      stream: summary.stream,
+      status: summary.status,
+      inputTokens: summary.usage.inputTokens,
+      outputTokens: summary.usage.outputTokens,
+      totalTokens: summary.usage.totalTokens,
+      durationMs: round(summary.durationMs),
+      ...(summary.timeToFirstTokenMs !== undefined
+        ? { timeToFirstTokenMs: round(summary.timeToFirstTokenMs) }
+        : {}),
+      ...(summary.fallbacks.length > 0 ? { fallbackFrom: summary.fallbacks } : {}),
+      ...(summary.errorType ? { errorType: summary.errorType } : {}),
+      ...processing,
+    });
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,0 +1,92 @@
+import { componentLogger } from "../../lib/logger";
+import type { RequestSummary } from "../../pipeline/exchange";
+import { GatewayMetrics } from "../../pipeline/metrics";
+import { RequestLog } from "../../pipeline/request-log";
+import { captureLogs } from "../auth/support/log-capture";
+
+const served: RequestSummary = {
+  route: "default/route",
+  backend: "default/bedrock",
+  schema: "AWSBedrock",
+  model: "claude",
+  upstreamModel: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+  endpoint: "/v1/chat/completions",
+  stream: true,
+  status: 200,
+  usage: {
+    inputTokens: 12,
+    outputTokens: 11,
+    totalTokens: 23,
+    cachedInputTokens: 4,
+    reasoningTokens: 0,
+  },
+  costs: { llm_total_token: 23 },
+  fallbacks: ["default/openai"],
+  durationMs: 1200,
+  timeToFirstTokenMs: 200,
+};
+
+describe("GatewayMetrics", () => {
+  it("records GenAI metrics by backend, model and operation, and the fallback", async () => {
+    const metrics = new GatewayMetrics();
+    metrics.finished(served, { processingMs: 0.8 });
+    metrics.finished(
+      {
+        route: "default/route",
+        endpoint: "/v1/chat/completions",
+        status: 404,
+        durationMs: 1,
+        errorType: "model_not_found",
+      },
+      { processingMs: 0.1 },
+    );
+    const text = await metrics.registry.metrics();
+    const labels =
+      'gen_ai_operation_name="chat",gen_ai_provider_name="aws.bedrock",gen_ai_request_model="claude",backend="default/bedrock",route="default/route",error_type=""';
+    expect(text).toContain(`gen_ai_server_request_duration_seconds_sum{${labels}} 1.2`);
+    expect(text).toContain(`gen_ai_server_time_to_first_token_seconds_sum{${labels}} 0.2`);
+    expect(text).toContain(`gen_ai_server_time_per_output_token_seconds_sum{${labels}} 0.1`);
+    expect(text).toContain(`gen_ai_client_token_usage_sum{${labels},gen_ai_token_type="input"} 12`);
+    expect(text).toContain(
+      `gen_ai_client_token_usage_sum{${labels},gen_ai_token_type="cached_input"} 4`,
+    );
+    expect(text).not.toContain('gen_ai_token_type="reasoning"');
+    expect(text).toContain(
+      'aigw_backend_fallbacks_total{route="default/route",backend="default/openai"} 1',
+    );
+    expect(text).toContain(
+      'aigw_requests_answered_total{route="default/route",status="404",error_type="model_not_found"} 1',
+    );
+    expect(text).toContain('aigw_extproc_processing_seconds_count{route="default/route"} 2');
+  });
+});
+
+describe("RequestLog", () => {
+  it("writes one line per request with where it went and what it cost", () => {
+    const logs = captureLogs();
+    try {
+      new RequestLog(componentLogger("extproc")).finished(served, { processingMs: 0.84 });
+    } finally {
+      logs.stop();
+    }
+    expect(logs.lines.map(line => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: "info",
+        message: "request",
+        component: "extproc",
+        route: "default/route",
+        backend: "default/bedrock",
+        model: "claude",
+        upstreamModel: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        status: 200,
+        inputTokens: 12,
+        outputTokens: 11,
+        totalTokens: 23,
+        durationMs: 1200,
+        timeToFirstTokenMs: 200,
+        fallbackFrom: ["default/openai"],
+        processingMs: 0.8,
+      }),
+    ]);
+  });
+});
