@@ -1,17 +1,20 @@
 /**
- * `ai-gateway translate -f FILE...`: prints, as YAML, every object the reconcilers would produce for
- * the given manifests. Invalid input gets the admission webhook's messages and exit code 1.
+ * The `ai-gateway` command. `translate -f FILE...` prints, as YAML, every object the controller would
+ * write for the given manifests (invalid input gets the admission webhook's messages and exit code
+ * 1); `extproc` runs the data plane.
  */
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { DEFAULT_SETTINGS } from "../controller/settings";
+import { EXTPROC_USAGE, extprocCommand } from "./extproc";
 import { ManifestError, parseManifests } from "./manifests";
 import { SourcedManifest, translate } from "./translate";
 import { errorMessage, systemErrorCode } from "../lib/error-message";
 
 const USAGE = `Usage: ai-gateway translate -f FILE [-f FILE...]
+       ai-gateway extproc [flags]     (see ai-gateway extproc --help)
 
-Prints the HTTPRoutes, Envoy Gateway filters, Backends, EnvoyExtensionPolicies and ext_proc
+translate prints the HTTPRoutes, Envoy Gateway filters, Backends, EnvoyExtensionPolicies and ext_proc
 configuration Secrets the controller would write for the AIGatewayRoutes, AIServiceBackends,
 BackendSecurityPolicies, Backends and Secrets in FILE ("-" reads standard input).`;
 
@@ -45,6 +48,13 @@ export async function main(args: string[], io: CliIO): Promise<number> {
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     io.stdout(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === "extproc") {
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout(`${EXTPROC_USAGE}\n`);
+      return 0;
+    }
+    return extprocCommand(rest, io);
   }
   if (command !== "translate") {
     io.stderr(`unknown command "${command}"\n\n${USAGE}\n`);

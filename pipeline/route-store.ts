@@ -6,6 +6,7 @@
  */
 import type { BackendAuthRegistry } from "../auth/registry";
 import { RouteConfig, RouteConfigSchema } from "../contract/route-config";
+import { errorMessage } from "../lib/error-message";
 import { formatZodIssues } from "./zod-issues";
 
 export const routeKeyOf = (route: { namespace: string; name: string }) =>
@@ -40,8 +41,10 @@ export class RouteStore {
       try {
         value = JSON.parse(document);
       } catch (error) {
+        // The parser's message may quote the text, and a document carries credentials.
+        const position = /position (\d+)/.exec(errorMessage(error))?.[1];
         throw new InvalidRouteConfig(
-          `${source}: not JSON: ${error instanceof Error ? error.message : String(error)}`,
+          `${source}: not JSON${position === undefined ? "" : ` (at position ${position})`}`,
         );
       }
     }

@@ -24,7 +24,8 @@ describe("RouteStore", () => {
   });
 
   it.each([
-    ["text that is not JSON", "{", /^route\.json: not JSON: /],
+    ["text that is not JSON", "{", /^route\.json: not JSON \(at position 1\)$/],
+    ["a credential that is not JSON", "sk-CANARY-key", /^route\.json: not JSON$/],
     [
       "a document of another version",
       JSON.stringify({ ...routeConfig([]), version: "aigw.config/v1" }),

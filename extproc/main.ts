@@ -1,0 +1,128 @@
+/**
+ * `ai-gateway extproc`: the data plane as it runs in its pod. Loads the routes (from the labelled
+ * configuration Secrets of its namespace, or from a folder), serves ext_proc and gRPC health on its
+ * port (and Unix socket), `/metrics` on another, and drains on SIGTERM.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "winston";
+import { BackendAuthRegistry } from "../auth/registry";
+import { componentLogger } from "../lib/logger";
+import { BackendHealth } from "../pipeline/backend-health";
+import { Gateway } from "../pipeline/gateway";
+import { GatewayMetrics, observeAll } from "../pipeline/metrics";
+import { RequestLog } from "../pipeline/request-log";
+import { RouteStore } from "../pipeline/route-store";
+import { UpstreamClient } from "../pipeline/upstream-client";
+import type { ConfigSource } from "./config-sources/config-source";
+import { DirectoryConfigSource } from "./config-sources/directory-source";
+import { kfcSecretWatch } from "./config-sources/kfc-secret-watch";
+import { SecretConfigSource, type SecretWatchFactory } from "./config-sources/secret-source";
+import { ExtProcServer } from "./server";
+import type { ExtProcSettings } from "./settings";
+
+export interface RunningExtProc {
+  /** The gRPC port bound (the one asked for, or the free one picked for port 0). */
+  grpcPort: number;
+  metricsPort: number;
+  routes: RouteStore;
+  /** Drains the open streams (up to the drain time), then stops everything. */
+  stop(): Promise<void>;
+}
+
+export interface ExtProcDeps {
+  logger?: Logger;
+  /** The Secret watch; kubernetes-fluent-client's unless a test gives another. */
+  secretWatch?: SecretWatchFactory;
+  /** Called when the configuration source can no longer follow changes: restart the process. */
+  onFatal?: (error: Error) => void;
+}
+
+export async function startExtProc(
+  settings: ExtProcSettings,
+  deps: ExtProcDeps = {},
+): Promise<RunningExtProc> {
+  const logger = deps.logger ?? componentLogger("extproc");
+  const auth = new BackendAuthRegistry();
+  const routes = new RouteStore(auth);
+  const metrics = new GatewayMetrics();
+  const gateway = new Gateway({
+    routes,
+    auth,
+    health: new BackendHealth({ coolDownMs: settings.coolDownSeconds * 1000 }),
+    fallbackBudgetMs: settings.fallbackBudgetSeconds * 1000,
+    onProblem: message => logger.warn(message),
+  });
+  const upstream = new UpstreamClient();
+  const server = new ExtProcServer({
+    gateway,
+    upstream,
+    logger,
+    observer: observeAll(new RequestLog(logger), metrics),
+  });
+  const addresses = [
+    ...(settings.socket && settings.port === 0 ? [] : [`${settings.host}:${settings.port}`]),
+    ...(settings.socket ? [`unix:${settings.socket}`] : []),
+  ];
+  const [grpcPort] = await server.listen(addresses);
+  const metricsServer = await serveMetrics(metrics, settings.metricsPort, settings.host);
+
+  const onFailure = (error: Error) => {
+    logger.error("the route configuration can no longer be followed", { error: error.message });
+    server.setServing(false);
+    deps.onFatal?.(error);
+  };
+  const source: ConfigSource = settings.configDir
+    ? new DirectoryConfigSource({ store: routes, dir: settings.configDir, onFailure, logger })
+    : new SecretConfigSource({
+        store: routes,
+        namespace: settings.namespace,
+        prefix: settings.configSecretPrefix,
+        watch: deps.secretWatch ?? kfcSecretWatch({ logger }),
+        onFailure,
+        logger,
+      });
+  await source.start();
+  server.setServing(true);
+  const metricsPort = (metricsServer.address() as AddressInfo).port;
+  logger.info("serving", {
+    grpc: addresses,
+    grpcPort,
+    metricsPort,
+    routes: routes.keys().length,
+    config: settings.configDir ?? `Secrets in ${settings.namespace}`,
+  });
+
+  return {
+    grpcPort,
+    metricsPort,
+    routes,
+    async stop() {
+      logger.info("draining", { seconds: settings.drainSeconds });
+      await server.shutdown(settings.drainSeconds * 1000);
+      await source.stop();
+      await upstream.close();
+      auth.close();
+      await new Promise(resolve => metricsServer.close(resolve));
+      logger.info("stopped");
+    },
+  };
+}
+
+/** `GET /metrics` in Prometheus' text format. */
+function serveMetrics(metrics: GatewayMetrics, port: number, host: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") {
+      response.writeHead(404).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      text => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

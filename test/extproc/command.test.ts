@@ -1,0 +1,141 @@
+/**
+ * `ai-gateway extproc` as the image starts it: a separate process that reads its routes from a
+ * folder, serves ext_proc and gRPC health on a Unix socket and `/metrics`, and drains on SIGTERM.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { credentials, loadPackageDefinition } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { backend, modelRule, routeConfig } from "../pipeline/fixtures";
+import { connect, requestHeaders } from "./support/envoy-client";
+
+const BIN = join(__dirname, "../../cli/bin.js");
+
+/** Waits for the JSON log line whose message is `message`. */
+function logLine(child: ChildProcess, message: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (const line of buffered.split("\n").slice(0, -1)) {
+        try {
+          const record = JSON.parse(line);
+          if (record.message === message) {
+            child.stderr?.off("data", onData);
+            resolve(record);
+          }
+        } catch {
+          // not a log line
+        }
+      }
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+    };
+    child.stderr?.on("data", onData);
+    child.once("exit", code =>
+      reject(new Error(`exited with ${code} before logging "${message}"`)),
+    );
+  });
+}
+
+function healthStatus(address: string, service: string): Promise<string> {
+  const definition = loadSync(require.resolve("grpc-health-check/proto/health/v1/health.proto"), {
+    keepCase: true,
+    enums: String,
+  });
+  const grpc = loadPackageDefinition(definition) as unknown as {
+    grpc: {
+      health: {
+        v1: {
+          Health: new (
+            address: string,
+            creds: unknown,
+          ) => {
+            Check(
+              request: object,
+              callback: (error: Error | null, response: { status: string }) => void,
+            ): void;
+            close(): void;
+          };
+        };
+      };
+    };
+  };
+  const client = new grpc.grpc.health.v1.Health(address, credentials.createInsecure());
+  return new Promise((resolve, reject) =>
+    client.Check({ service }, (error, response) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(response.status);
+    }),
+  );
+}
+
+describe("ai-gateway extproc", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aigw-extproc-"));
+  const socket = join(dir, "extproc.sock");
+  const routes = join(dir, "routes");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serves the routes of a folder on a Unix socket, reports health and metrics, drains on SIGTERM", async () => {
+    mkdirSync(routes);
+    writeFileSync(
+      join(routes, "route.json"),
+      JSON.stringify(routeConfig([modelRule("gpt-4o", [backend("openai")])])),
+    );
+    const child = spawn(process.execPath, [BIN, "extproc", "--config-dir", routes, "--port", "0"], {
+      env: {
+        ...process.env,
+        LOG_LEVEL: "info",
+        AIGW_EXTPROC_SOCKET: socket,
+        AIGW_METRICS_PORT: "0",
+        AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+        AIGW_DRAIN_SECONDS: "2",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      const serving = await logLine(child, "serving");
+      expect(serving).toMatchObject({ routes: 1, component: "extproc" });
+      const address = `unix:${socket}`;
+      expect(await healthStatus(address, "envoy.service.ext_proc.v3.ExternalProcessor")).toBe(
+        "SERVING",
+      );
+
+      const envoy = connect(address);
+      const stream = envoy.open();
+      const models = await stream.send(
+        requestHeaders("/v1/models", { method: "GET", endOfStream: true }),
+      );
+      expect(JSON.parse(models.immediate_response!.body!.toString()).data[0].id).toBe("gpt-4o");
+      stream.end();
+      envoy.close();
+
+      const metrics = await fetch(`http://127.0.0.1:${serving.metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain(
+        'aigw_requests_answered_total{route="default/route",status="200"',
+      );
+
+      const exited = new Promise<number | null>(resolve => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 30_000);
+
+  it("refuses bad settings with a message naming the flag, before starting anything", async () => {
+    const child = spawn(process.execPath, [BIN, "extproc", "--port", "http"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", chunk => (stderr += chunk));
+    const code = await new Promise<number | null>(resolve => child.once("exit", resolve));
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(
+      "error: --port: Invalid input: expected number, received NaN",
+    );
+  }, 30_000);
+});
