@@ -80,6 +80,7 @@ export class Exchange {
   private firstBytesAt?: number;
   private readonly failed: string[] = [];
   private errorType?: string;
+  private streamFailed = false;
 
   private constructor(
     readonly route: RouteConfig,
@@ -155,31 +156,75 @@ export class Exchange {
 
   /** Translated bytes for one chunk of a stream (possibly none yet). */
   pushChunk(chunk: Uint8Array): Uint8Array {
-    const out = this.streamTranslator!.push(chunk);
-    if (out.length > 0 && this.firstBytesAt === undefined) this.firstBytesAt = this.deps.now();
-    return out;
+    if (this.streamFailed) return EMPTY;
+    try {
+      const out = this.streamTranslator!.push(chunk);
+      if (out.length > 0 && this.firstBytesAt === undefined) this.firstBytesAt = this.deps.now();
+      return out;
+    } catch (error) {
+      return this.failStream(error);
+    }
   }
 
   /** The rest of a stream, once the upstream ended it. */
   endStream(): Uint8Array {
-    const out = this.streamTranslator!.end();
-    this.usage = this.streamTranslator!.usage();
-    return out;
+    if (this.streamFailed) return EMPTY;
+    try {
+      const out = this.streamTranslator!.end();
+      this.usage = this.streamTranslator!.usage();
+      return out;
+    } catch (error) {
+      return this.failStream(error);
+    }
+  }
+
+  /**
+   * A stream the translator cannot read (corrupt frames, garbage): its status is already sent, so
+   * the client learns it from an error event, and the rest of the upstream stream is dropped.
+   */
+  private failStream(error: unknown): Uint8Array {
+    this.streamFailed = true;
+    const failure = this.unreadable("stream", error);
+    this.errorType = failure.code ?? undefined;
+    this.responseStatus = failure.status;
+    const event = new TextDecoder().decode(failure.toAnswer().body);
+    return new TextEncoder().encode(`data: ${event}\n\ndata: [DONE]\n\n`);
+  }
+
+  private unreadable(what: string, error: unknown): GatewayError {
+    return new GatewayError(
+      502,
+      `backend ${this.current.backend.id} sent a ${what} the gateway cannot read: ${errorMessage(error)}`,
+      "bad_upstream_response",
+    );
   }
 
   /** Translates a complete upstream response (success or provider error). */
   translateBody(status: number, headers: Record<string, string>, body: Uint8Array): TranslatedBody {
     this.responseStatus = status;
-    let plain: Uint8Array;
     try {
-      plain = decodeBody(body, headers["content-encoding"]);
+      return this.translateReadable(status, headers, decodeBody(body, headers["content-encoding"]));
     } catch (error) {
-      throw new GatewayError(
-        502,
-        `backend ${this.current.backend.id} sent a body that does not decode: ${errorMessage(error)}`,
-        "bad_upstream_response",
-      );
+      const failure = this.unreadable("response", error);
+      const answer = failure.toAnswer();
+      this.responseStatus = failure.status;
+      this.errorType = failure.code ?? undefined;
+      return {
+        status: failure.status,
+        headers: composeHeaderMutations(
+          { set: answer.headers, remove: ["content-encoding"] },
+          contentLength(answer.body),
+        ),
+        body: answer.body,
+      };
     }
+  }
+
+  private translateReadable(
+    status: number,
+    headers: Record<string, string>,
+    plain: Uint8Array,
+  ): TranslatedBody {
     const removeEncoding = { set: {}, remove: ["content-encoding"] };
     if (status >= 200 && status < 300 && this.current.stream) {
       // A stream that came compressed is read whole and translated at once.
@@ -323,6 +368,7 @@ export class Exchange {
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
+const EMPTY = new Uint8Array(0);
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (b.length === 0) return a;

@@ -107,7 +107,7 @@ export class Gateway {
         "unsupported_path",
       );
     }
-    const body = parseBody(request.body);
+    const body = withUsageForCosts(parseBody(request.body), route.llmRequestCosts.length > 0);
     const model = body.model;
     const headers = { ...request.headers, [MODEL_HEADER]: model };
     const rule = matchRule(route, headers);
@@ -147,6 +147,17 @@ class AnsweredEarly extends GatewayError {
   override toAnswer(): GatewayAnswer {
     return this.answer;
   }
+}
+
+/**
+ * A stream reports its token usage only when asked (`stream_options.include_usage`); a route that
+ * charges tokens asks for it, so the client then gets the usage chunk too.
+ */
+function withUsageForCosts<T extends Record<string, unknown>>(body: T, chargesTokens: boolean): T {
+  if (!chargesTokens || body.stream !== true) return body;
+  const options = body.stream_options;
+  const current = typeof options === "object" && options !== null ? options : {};
+  return { ...body, stream_options: { ...current, include_usage: true } };
 }
 
 /** The request body as the OpenAI API takes it: a JSON object naming a model. */

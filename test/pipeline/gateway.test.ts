@@ -386,3 +386,19 @@ describe("Exchange.fallBack: the gateway sends to the next backend itself", () =
     }
   });
 });
+
+describe("Gateway: token usage for a route that charges tokens", () => {
+  it("asks a stream for its usage when the route has costs, and only then", async () => {
+    const costs = [{ metadataKey: "llm_total_token", type: "TotalToken" as const }];
+    const stream = { ...chat, stream: true };
+    const charged = setUp(
+      routeConfig([modelRule("gpt-4o", [backend("a")])], { llmRequestCosts: costs }),
+    );
+    const { attempt } = expectExchange(await charged.gateway.begin(ROUTE_KEY, request(stream)));
+    expect(JSON.parse(text(attempt.body)).stream_options).toEqual({ include_usage: true });
+
+    const free = setUp(routeConfig([modelRule("gpt-4o", [backend("a")])]));
+    const plain = expectExchange(await free.gateway.begin(ROUTE_KEY, request(stream)));
+    expect(JSON.parse(text(plain.attempt.body)).stream_options).toBeUndefined();
+  });
+});

@@ -25,7 +25,11 @@ export interface EnvoyStream {
 }
 
 export function connect(address: string) {
-  const client = new ExternalProcessorClient(address, credentials.createInsecure());
+  // Envoy sends and takes bodies as large as its buffer limits allow.
+  const client = new ExternalProcessorClient(address, credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+  });
   return {
     open(): EnvoyStream {
       const call = (
