@@ -68,10 +68,16 @@ export interface ProxiedRequest {
   /** The status the client got. */
   status?: number;
   /**
-   * Who answered, when not an upstream: `ext_proc` (an immediate response), `direct_response` (the
-   * catch-all 404), `upstream_timeout`, `upstream_reset`, `ext_proc_error`, `message_timeout`.
+   * Who answered the client, when not the upstream: `ext_proc` (an immediate response), `reset`
+   * (the response was cut), or the `%RESPONSE_CODE_DETAILS%` of Envoy's own local reply
+   * (`ext_proc_error_gRPC_error_<code>`, `ext_proc_error_per-message_timeout_exceeded`…).
    */
   localReply?: string;
+  /**
+   * What Envoy answered in the upstream's place, before the response phases: `direct_response`
+   * (the catch-all 404), `upstream_timeout` (504), `upstream_reset` (503).
+   */
+  envoyAnswer?: "direct_response" | "upstream_timeout" | "upstream_reset";
   /** The body mode the response went through. */
   responseBodyMode?: "BUFFERED" | "STREAMED" | "NONE";
   /** response_body messages sent (streamed mode: one per upstream chunk, plus the final one). */
@@ -637,7 +643,7 @@ export class EnvoyProxy {
   ): Promise<UpstreamAnswer> {
     const base = backendId !== undefined ? this.backends[backendId] : undefined;
     if (base === undefined) {
-      record.localReply = "direct_response";
+      record.envoyAnswer = "direct_response";
       return localAnswer(404, NOT_FOUND_MESSAGE);
     }
     record.backend = backendId;
@@ -665,10 +671,10 @@ export class EnvoyProxy {
       clearTimeout(timer);
       if (signal.aborted) throw error;
       if (timeout.signal.aborted) {
-        record.localReply = "upstream_timeout";
+        record.envoyAnswer = "upstream_timeout";
         return localAnswer(504, UPSTREAM_TIMEOUT_BODY);
       }
-      record.localReply = "upstream_reset";
+      record.envoyAnswer = "upstream_reset";
       return localAnswer(503, UPSTREAM_RESET_BODY);
     }
     const list: HeaderList = [];
@@ -677,6 +683,8 @@ export class EnvoyProxy {
       for (const one of [value].flat()) list.push([name, one]);
     }
     const upstreamBody = response.body;
+    // Read errors surface through the iteration; a body given up on must not throw elsewhere.
+    upstreamBody.on("error", () => {});
     // The route timeout covers the whole response; past the headers Envoy can only reset.
     const chunks = async function* (): AsyncGenerator<Buffer> {
       try {
