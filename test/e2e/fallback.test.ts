@@ -13,6 +13,7 @@ import {
   type FakeBehaviour,
   type FakeProvider,
 } from "../support/fake-providers";
+import { eventually } from "../auth/support/fake-server";
 import { backends, modelRule, routeConfig, startStack, type Stack } from "./support/stack";
 
 /** The proxy's route timeout: a hung backend is given up after this long. */
@@ -31,16 +32,19 @@ describe("fallback end to end", () => {
       startFakeProvider("openai"),
     ]);
     await stack.load(
-      routeConfig([
-        modelRule("claude", [
-          backends.bedrock("bedrock", bedrock, FAKE_AWS_CREDENTIALS),
-          { ...backends.openai("openai", openai, FAKE_API_KEY), priority: 1 },
-        ]),
-        modelRule("gpt-then-claude", [
-          backends.openai("openai", openai, FAKE_API_KEY),
-          { ...backends.bedrock("bedrock", bedrock, FAKE_AWS_CREDENTIALS), priority: 1 },
-        ]),
-      ], { llmRequestCosts: [{ metadataKey: "llm_total_token", type: "TotalToken" }] }),
+      routeConfig(
+        [
+          modelRule("claude", [
+            backends.bedrock("bedrock", bedrock, FAKE_AWS_CREDENTIALS),
+            { ...backends.openai("openai", openai, FAKE_API_KEY), priority: 1 },
+          ]),
+          modelRule("gpt-then-claude", [
+            backends.openai("openai", openai, FAKE_API_KEY),
+            { ...backends.bedrock("bedrock", bedrock, FAKE_AWS_CREDENTIALS), priority: 1 },
+          ]),
+        ],
+        { llmRequestCosts: [{ metadataKey: "llm_total_token", type: "TotalToken" }] },
+      ),
     );
     client = stack.client();
   });
@@ -66,9 +70,7 @@ describe("fallback end to end", () => {
   });
 
   const ask = (content: string, model = "claude") =>
-    client.chat.completions
-      .create({ model, messages: [{ role: "user", content }] })
-      .withResponse();
+    client.chat.completions.create({ model, messages: [{ role: "user", content }] }).withResponse();
 
   const failures: Array<{ name: string; behaviour: FakeBehaviour; envoy?: string }> = [
     { name: "a 500", behaviour: { status: 500 } },
@@ -158,7 +160,6 @@ describe("fallback end to end", () => {
   it("falls back to a Bedrock backend, signing the request the gateway sends itself", async () => {
     openai.setBehaviour({ status: 503 }, { times: 1 });
     const { data, response } = await ask("sign this", "gpt-then-claude");
-    console.log(bedrock.requests.at(-1)?.headers);
     expect(response.headers.get("x-ai-eg-backend")).toBe("default/bedrock");
     expect(data.choices[0].message.content).toBe(replyText("awsbedrock", "sign this"));
   });
@@ -175,5 +176,26 @@ describe("fallback end to end", () => {
     })();
     await expect(read).rejects.toThrow();
     expect(stack.proxy.last()).toMatchObject({ backend: "default/bedrock", localReply: "reset" });
+  });
+
+  it("gives up the upstream and the ext_proc stream when the client goes away", async () => {
+    bedrock.setBehaviour("hang", { times: 1 });
+    const before = { bedrock: bedrock.requests.length, openai: openai.requests.length };
+    const abort = new AbortController();
+    const asked = client.chat.completions.create(
+      { model: "claude", messages: [{ role: "user", content: "never mind" }] },
+      { signal: abort.signal },
+    );
+    await eventually(async () => (bedrock.requests.length > before.bedrock ? true : undefined));
+    const started = performance.now();
+    abort.abort();
+    await expect(asked).rejects.toThrow(OpenAI.APIUserAbortError);
+    const record = stack.proxy.last();
+    await record.done;
+    // Over before the route timeout would have fired, and nothing fell back to OpenAI.
+    expect(performance.now() - started).toBeLessThan(ROUTE_TIMEOUT_MS);
+    expect(record.status).toBeUndefined();
+    expect(record.envoyAnswer).toBeUndefined();
+    expect(openai.requests.length).toBe(before.openai);
   });
 });

@@ -3,7 +3,8 @@
  * the ext_proc server at each phase and sends the request where the server routed it, to a fake
  * provider that speaks the provider's own wire format and checks its credentials.
  */
-import type OpenAI from "openai";
+import OpenAI from "openai";
+import { NOT_FOUND_MESSAGE } from "../../builders/http-route";
 import {
   DEFAULT_EMBEDDING_DIMENSIONS,
   FAKE_API_KEY,
@@ -247,8 +248,33 @@ describe("the gateway end to end, per provider", () => {
     expect(stack.proxy.last().localReply).toBe("ext_proc");
   });
 
+  it("answers Envoy's own 404 when the HTTPRoute has no rule for the selected backend", async () => {
+    const saved = stack.proxy.backends;
+    stack.proxy.backends = {};
+    try {
+      const error = await client.chat.completions
+        .create({ model: "gpt-4o", messages: [{ role: "user", content: "anyone?" }] })
+        .then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+      // Envoy's text/plain direct response reaches the client in OpenAI's error shape.
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+        message: NOT_FOUND_MESSAGE,
+        type: "not_found_error",
+      });
+      expect(stack.proxy.last()).toMatchObject({
+        envoyAnswer: "direct_response",
+        responseBodyMode: "BUFFERED",
+        status: 404,
+      });
+    } finally {
+      stack.proxy.backends = saved;
+    }
+  });
+
   it("got each Vertex AI backend's token with its service-account key, once", () => {
     expect(google.grants).toEqual([{ ok: true }, { ok: true }]);
   });
-
 });

@@ -496,15 +496,12 @@ export class EnvoyProxy {
       }
 
       // The upstream answer, or Envoy's own (direct response, local replies).
-      upstream = await this.sendUpstream(
-        headers,
-        body,
-        routeBackend,
-        record,
-        aborted.signal,
-      );
+      upstream = await this.sendUpstream(headers, body, routeBackend, record, aborted.signal);
 
-      const responseHeaders = new Headers([[":status", String(upstream.status)], ...upstream.headers]);
+      const responseHeaders = new Headers([
+        [":status", String(upstream.status)],
+        ...upstream.headers,
+      ]);
       const noBody =
         upstream.status === 204 ||
         upstream.status === 304 ||
@@ -513,7 +510,10 @@ export class EnvoyProxy {
         { response_headers: { headers: responseHeaders.toProto(), end_of_stream: noBody } },
         "response_headers",
       );
-      responseHeaders.apply(onResponseHeaders?.response_headers?.response?.header_mutation, problems);
+      responseHeaders.apply(
+        onResponseHeaders?.response_headers?.response?.header_mutation,
+        problems,
+      );
       const override = onResponseHeaders?.mode_override?.response_body_mode;
       const mode =
         override === "STREAMED" || override === 1
