@@ -71,7 +71,8 @@ export class UpstreamClient {
     const response = await request(url, {
       method: "POST",
       dispatcher: this.agent,
-      headers: upstreamHeaders(clientHeaders, attempt),
+      // The Host Envoy's host rewrite sends, and the one SigV4 signed: the hostname, no port.
+      headers: { ...upstreamHeaders(clientHeaders, attempt), host: origin.hostname },
       body: attempt.body,
       signal,
     });

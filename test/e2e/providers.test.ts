@@ -1,0 +1,280 @@
+/**
+ * End to end, every provider: the official OpenAI SDK talks to the proxy playing Envoy, which asks
+ * the ext_proc server at each phase and sends the request where the server routed it, to a fake
+ * provider that speaks the provider's own wire format and checks its credentials.
+ */
+import OpenAI from "openai";
+import { NOT_FOUND_MESSAGE } from "../../builders/http-route";
+import {
+  DEFAULT_EMBEDDING_DIMENSIONS,
+  FAKE_API_KEY,
+  FAKE_AWS_CREDENTIALS,
+  FAKE_BEARER_TOKEN,
+  replyText,
+  startFakeProvider,
+  toolArguments,
+  type FakeProvider,
+  type FakeProviderKind,
+} from "../support/fake-providers";
+import { startGoogleTokenServer, type GoogleTokenServer } from "./support/google-token";
+import { backends, modelRule, routeConfig, startStack, type Stack } from "./support/stack";
+
+/** The models of the route, each served by one fake of a kind. */
+const MODELS: Array<{ model: string; kind: FakeProviderKind }> = [
+  { model: "gpt-4o", kind: "openai" },
+  { model: "azure-gpt", kind: "azureopenai" },
+  { model: "claude-bedrock", kind: "awsbedrock" },
+  { model: "gemini", kind: "gcpvertexai" },
+  { model: "claude-vertex", kind: "gcpanthropic" },
+  { model: "claude", kind: "anthropic" },
+];
+
+const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "The weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } } },
+  },
+};
+
+const COSTS = [
+  { metadataKey: "llm_input_token", type: "InputToken" as const },
+  { metadataKey: "llm_output_token", type: "OutputToken" as const },
+  { metadataKey: "llm_total_token", type: "TotalToken" as const },
+  { metadataKey: "weighted", type: "CEL" as const, cel: "input_tokens + output_tokens * 3u" },
+];
+
+describe("the gateway end to end, per provider", () => {
+  let stack: Stack;
+  let google: GoogleTokenServer;
+  let client: OpenAI;
+  const fakes = new Map<FakeProviderKind, FakeProvider>();
+
+  beforeAll(async () => {
+    [stack, google] = await Promise.all([
+      startStack(),
+      startGoogleTokenServer({ accessToken: FAKE_BEARER_TOKEN }),
+    ]);
+    await Promise.all(
+      MODELS.map(async ({ kind }) => fakes.set(kind, await startFakeProvider(kind))),
+    );
+    const fake = (kind: FakeProviderKind) => fakes.get(kind)!;
+    await stack.load(
+      routeConfig(
+        [
+          modelRule("gpt-4o", [backends.openai("openai", fake("openai"), FAKE_API_KEY)]),
+          modelRule("azure-gpt", [backends.azure("azure", fake("azureopenai"), FAKE_API_KEY)]),
+          modelRule("claude-bedrock", [
+            backends.bedrock("bedrock", fake("awsbedrock"), FAKE_AWS_CREDENTIALS),
+          ]),
+          modelRule("gemini", [backends.vertex("vertex", fake("gcpvertexai"), google)]),
+          modelRule("claude-vertex", [
+            backends.gcpAnthropic("gcp-anthropic", fake("gcpanthropic"), google),
+          ]),
+          modelRule("claude", [backends.anthropic("anthropic", fake("anthropic"), FAKE_API_KEY)]),
+          modelRule("text-embedding-3-small", [
+            backends.openai("openai", fake("openai"), FAKE_API_KEY),
+          ]),
+          modelRule("azure-embedding", [
+            backends.azure("azure", fake("azureopenai"), FAKE_API_KEY),
+          ]),
+        ],
+        { llmRequestCosts: COSTS },
+      ),
+    );
+    client = stack.client();
+  });
+
+  afterAll(async () => {
+    await stack.close();
+    await Promise.all([...fakes.values()].map(fake => fake.close()));
+    await google.close();
+  });
+
+  afterEach(async () => {
+    await stack.proxy.settled();
+    // Every message of every request went by the protocol, as Envoy would have taken it.
+    expect(stack.proxy.requests.flatMap(request => request.problems)).toEqual([]);
+    stack.proxy.requests.length = 0;
+    stack.finished.length = 0;
+  });
+
+  describe.each(MODELS)("$model on $kind", ({ model, kind }) => {
+    it("answers a chat completion, says who served, and charges its tokens", async () => {
+      const { data, response } = await client.chat.completions
+        .create({ model, messages: [{ role: "user", content: `hello ${kind}` }] })
+        .withResponse();
+      expect(data.choices[0].message.content).toBe(replyText(kind, `hello ${kind}`));
+      expect(data.choices[0].finish_reason).toBe("stop");
+      expect(response.status).toBe(200);
+      const usage = data.usage!;
+      expect(usage.total_tokens).toBeGreaterThan(0);
+
+      const record = stack.proxy.last();
+      expect(response.headers.get("x-ai-eg-backend")).toBe(record.backend);
+      expect(record.upstreamURL).toContain(fakes.get(kind)!.url);
+      expect(record.responseBodyMode).toBe("BUFFERED");
+      expect(record.localReply).toBeUndefined();
+      expect(record.metadata).toEqual({
+        llm_input_token: usage.prompt_tokens,
+        llm_output_token: usage.completion_tokens,
+        llm_total_token: usage.total_tokens,
+        weighted: usage.prompt_tokens + usage.completion_tokens * 3,
+        ai_service_backend_name: record.backend,
+        model_name: model,
+        route_name: "default/route",
+      });
+      expect(stack.finished).toEqual([
+        expect.objectContaining({ backend: record.backend, status: 200, fallbacks: [] }),
+      ]);
+    });
+
+    it("streams a chat completion, chunk by chunk, with usage at the end", async () => {
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: `stream it ${kind}` }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = "";
+      let usage: OpenAI.CompletionUsage | undefined;
+      let chunks = 0;
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        chunks++;
+        text += chunk.choices[0]?.delta?.content ?? "";
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(text).toBe(replyText(kind, `stream it ${kind}`));
+      expect(finish).toBe("stop");
+      expect(chunks).toBeGreaterThan(2);
+      expect(usage?.total_tokens).toBeGreaterThan(0);
+
+      const record = stack.proxy.last();
+      expect(record.responseBodyMode).toBe("STREAMED");
+      // One message per upstream write and a last empty one: the body really went in pieces.
+      expect(record.responseBodyMessages).toBeGreaterThan(3);
+      expect(record.metadata).toMatchObject({
+        llm_input_token: usage!.prompt_tokens,
+        llm_output_token: usage!.completion_tokens,
+        llm_total_token: usage!.total_tokens,
+      });
+    });
+
+    it("runs a tool call round: the call, then the tool's result back to the provider", async () => {
+      const question = `please call a tool for ${kind}`;
+      const first = await client.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: question }],
+        tools: [WEATHER_TOOL],
+      });
+      expect(first.choices[0].finish_reason).toBe("tool_calls");
+      const call = first.choices[0].message.tool_calls![0];
+      expect(call.type).toBe("function");
+      if (call.type !== "function") return;
+      expect(call.function.name).toBe("get_weather");
+      expect(JSON.parse(call.function.arguments)).toEqual(toolArguments(question));
+
+      const result = `sunny in ${kind} land`;
+      const second = await client.chat.completions.create({
+        model,
+        messages: [
+          { role: "user", content: question },
+          first.choices[0].message,
+          { role: "tool", tool_call_id: call.id, content: result },
+        ],
+        tools: [WEATHER_TOOL],
+      });
+      expect(second.choices[0].message.role).toBe("assistant");
+      // The provider got the result, and the call it answers, in its own format.
+      const sent = fakes.get(kind)!.requests.at(-1)!.rawBody.toString();
+      expect(sent).toContain(result);
+      expect(sent).toContain("get_weather");
+    });
+
+    it("streams a tool call", async () => {
+      const question = `call a tool, streaming, for ${kind}`;
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: question }],
+        tools: [WEATHER_TOOL],
+        stream: true,
+      });
+      let name = "";
+      let args = "";
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        for (const toolCall of chunk.choices[0]?.delta?.tool_calls ?? []) {
+          name += toolCall.function?.name ?? "";
+          args += toolCall.function?.arguments ?? "";
+        }
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(name).toBe("get_weather");
+      expect(JSON.parse(args)).toEqual(toolArguments(question));
+      expect(finish).toBe("tool_calls");
+    });
+  });
+
+  it.each([
+    { model: "text-embedding-3-small", kind: "openai" as const },
+    { model: "azure-embedding", kind: "azureopenai" as const },
+  ])("embeds with $kind", async ({ model, kind }) => {
+    const embeddings = await client.embeddings.create({ model, input: ["one", "two"] });
+    expect(embeddings.data.map(item => item.index)).toEqual([0, 1]);
+    for (const item of embeddings.data) {
+      expect(item.embedding).toHaveLength(DEFAULT_EMBEDDING_DIMENSIONS);
+      expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5);
+    }
+    expect(embeddings.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(fakes.get(kind)!.requests.at(-1)!.call?.operation).toBe("embeddings");
+    expect(stack.proxy.last().metadata).toMatchObject({
+      llm_input_token: embeddings.usage.prompt_tokens,
+      model_name: model,
+    });
+  });
+
+  it("lists the route's models, answered by the gateway itself", async () => {
+    const models = [];
+    for await (const entry of client.models.list()) models.push(entry);
+    expect(models.map(entry => entry.id)).toEqual([
+      ...MODELS.map(entry => entry.model),
+      "text-embedding-3-small",
+      "azure-embedding",
+    ]);
+    expect(models[0]).toMatchObject({ object: "model", owned_by: "E2E", created: 1735689600 });
+    expect(stack.proxy.last().localReply).toBe("ext_proc");
+  });
+
+  it("answers Envoy's own 404 when the HTTPRoute has no rule for the selected backend", async () => {
+    const saved = stack.proxy.backends;
+    stack.proxy.backends = {};
+    try {
+      const error = await client.chat.completions
+        .create({ model: "gpt-4o", messages: [{ role: "user", content: "anyone?" }] })
+        .then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+      // Envoy's text/plain direct response reaches the client in OpenAI's error shape.
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+        message: NOT_FOUND_MESSAGE,
+        type: "not_found_error",
+      });
+      expect(stack.proxy.last()).toMatchObject({
+        envoyAnswer: "direct_response",
+        responseBodyMode: "BUFFERED",
+        status: 404,
+      });
+    } finally {
+      stack.proxy.backends = saved;
+    }
+  });
+
+  it("got each Vertex AI backend's token with its service-account key, once", () => {
+    expect(google.grants).toEqual([{ ok: true }, { ok: true }]);
+  });
+});
