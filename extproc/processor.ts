@@ -20,6 +20,10 @@ import type { ProcessingRequest, ProcessingResponse } from "./protocol";
 const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
 const ROUTE_NAME_ATTRIBUTE = "xds.route_name";
 
+const CANCELLED = "cancelled";
+/** What proxies log for a request whose client went away before the answer. */
+const CLIENT_CLOSED_REQUEST = 499;
+
 /** The response header that names the backend that served. */
 export const SERVED_BY_HEADER = "x-ai-eg-backend";
 
@@ -57,9 +61,26 @@ export class StreamProcessor {
     this.startedAt = deps.now();
   }
 
-  /** Envoy (or the client) went away: stop any fallback still under way. */
-  cancel(): void {
+  /**
+   * The stream ended or was cancelled: Envoy (or the client) went away. Stops any fallback still
+   * under way, and reports a request that did not get to its end, so every request has its log
+   * line and metrics.
+   */
+  close(errorType: string = CANCELLED): void {
     this.aborted.abort();
+    if (this.stage === "done") return;
+    this.stage = "done";
+    if (this.exchange) {
+      this.deps.finished({ ...this.exchange.finish(), errorType });
+      return;
+    }
+    this.deps.finished({
+      route: this.routeKey,
+      endpoint: this.path.split("?")[0],
+      status: errorType === CANCELLED ? CLIENT_CLOSED_REQUEST : 500,
+      durationMs: this.deps.now() - this.startedAt,
+      errorType,
+    });
   }
 
   /** The answer to one message; undefined in observability mode, where none may be sent. */

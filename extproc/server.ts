@@ -119,17 +119,19 @@ export class ExtProcServer {
           if (response) call.write(response);
         } catch (error) {
           failed = true;
+          processor.close(error instanceof ProtocolError ? "protocol_error" : "internal_error");
           this.fail(call, error);
         }
       });
     });
     call.on("end", () => {
       void chain.then(() => {
+        processor.close();
         if (!failed) call.end();
       });
     });
-    call.on("cancelled", () => processor.cancel());
-    call.on("error", () => processor.cancel());
+    call.on("cancelled", () => processor.close());
+    call.on("error", () => processor.close());
   }
 
   /** Ends a stream with a gRPC error: Envoy then fails the request (the filter does not fail open). */

@@ -257,6 +257,23 @@ describe("the ext_proc server", () => {
     const next = envoy.open();
     expect((await next.send(requestHeaders(CHAT))).response).toBe("request_headers");
     next.end();
+    await next.closed;
+    expect(finished).toEqual([
+      expect.objectContaining({ status: 500, errorType: "protocol_error" }),
+      // Envoy ended the second stream before its body: a request that never got to its end.
+      expect.objectContaining({ route: "default/route", status: 499, errorType: "cancelled" }),
+    ]);
+  });
+
+  it("reports a request whose stream ends before its answer, with what it knew", async () => {
+    const stream = envoy.open();
+    await stream.send(requestHeaders(CHAT));
+    await stream.send(requestBody(chat));
+    stream.end();
+    await stream.closed;
+    expect(finished).toEqual([
+      expect.objectContaining({ backend: expect.any(String), errorType: "cancelled" }),
+    ]);
   });
 
   it("never answers in observability mode", async () => {
