@@ -3,8 +3,9 @@
  * configuration Secrets of its namespace, or from a folder), serves ext_proc and gRPC health on its
  * port (and Unix socket), `/metrics` on another, and drains on SIGTERM.
  */
+import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import type { Logger } from "winston";
 import { BackendAuthRegistry } from "../auth/registry";
 import { componentLogger } from "../lib/logger";
@@ -22,7 +23,7 @@ import { ExtProcServer } from "./server";
 import type { ExtProcSettings } from "./settings";
 
 export interface RunningExtProc {
-  /** The gRPC port bound (the one asked for, or the free one picked for port 0). */
+  /** The gRPC TCP port bound (the one asked for, or the free one picked for port 0); 0 when only a Unix socket. */
   grpcPort: number;
   metricsPort: number;
   routes: RouteStore;
@@ -60,11 +61,11 @@ export async function startExtProc(
     logger,
     observer: observeAll(new RequestLog(logger), metrics),
   });
-  const addresses = [
-    ...(settings.socket && settings.port === 0 ? [] : [`${settings.host}:${settings.port}`]),
-    ...(settings.socket ? [`unix:${settings.socket}`] : []),
-  ];
-  const [grpcPort] = await server.listen(addresses);
+  const tcp = settings.socket && settings.port === 0 ? [] : [`${settings.host}:${settings.port}`];
+  if (settings.socket) await removeStaleSocket(settings.socket);
+  const addresses = [...tcp, ...(settings.socket ? [`unix:${settings.socket}`] : [])];
+  const ports = await server.listen(addresses);
+  const grpcPort = tcp.length > 0 ? ports[0] : 0;
   const metricsServer = await serveMetrics(metrics, settings.metricsPort, settings.host);
 
   const onFailure = (error: Error) => {
@@ -107,6 +108,22 @@ export async function startExtProc(
       logger.info("stopped");
     },
   };
+}
+
+/**
+ * A socket file left by a server that did not stop cleanly would refuse the new one; one that a
+ * live server answers on is left alone (and the listen fails, as it should).
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  const answered = await new Promise<boolean>(resolve => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (!answered) rmSync(path, { force: true });
 }
 
 /** `GET /metrics` in Prometheus' text format. */

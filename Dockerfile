@@ -1,0 +1,23 @@
+# The ext_proc server (the data plane). The bundle holds the server and every library it uses, so
+# the image has no node_modules; the .proto files it loads at run time sit beside it.
+#
+#   docker build -t <registry>/ai-gateway-extproc:<version> .
+#   AIGW_EXTPROC_IMAGE=<registry>/ai-gateway-extproc:<version> npm run build   # manifests naming it
+
+FROM node:20-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build:extproc
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/dist/extproc/ /app/
+# The image's own non-root user; the server writes nothing to disk, so the root filesystem can be
+# read-only.
+USER node
+EXPOSE 1063 1064
+HEALTHCHECK --interval=10s --timeout=5s CMD ["node", "/app/server.js", "healthcheck"]
+ENTRYPOINT ["node", "--enable-source-maps", "/app/server.js"]

@@ -1,0 +1,194 @@
+/**
+ * The objects that install the data plane beside the Pepr module: its namespace (Pod Security
+ * `restricted`), a ServiceAccount that may read only its namespace's Secrets, a Deployment of two
+ * replicas with gRPC health probes and a restricted security context, a PodDisruptionBudget, the
+ * Service Envoy Gateway's generated Backends point at, and the Role that lets the controller write
+ * the configuration Secrets in this namespace and nowhere else. Pure: the build writes them.
+ */
+import { DEFAULT_SETTINGS } from "../controller/settings";
+
+export interface ExtProcInstall {
+  /** The image to run, e.g. `registry.example/ai-gateway-extproc:0.1.0`. */
+  image: string;
+  /** The version label of every object. */
+  version: string;
+  /** Default: the namespace the controller writes the configuration Secrets to. */
+  namespace?: string;
+  replicas?: number;
+  /** The Pepr module's ServiceAccount, which writes the configuration Secrets here. */
+  controllerServiceAccount?: { namespace: string; name: string };
+}
+
+export const EXTPROC_NAME = "ai-gateway-extproc";
+const GRPC_PORT = 1063;
+const METRICS_PORT = 1064;
+/** Longer than the server's drain (15 s by default), so Kubernetes never kills a draining pod. */
+const TERMINATION_GRACE_SECONDS = 30;
+const DRAIN_SECONDS = 15;
+
+export function buildExtProcManifests(install: ExtProcInstall): object[] {
+  const namespace = install.namespace ?? DEFAULT_SETTINGS.extProcNamespace;
+  const controller = install.controllerServiceAccount ?? {
+    namespace: "pepr-system",
+    name: "pepr-ai-gateway",
+  };
+  const labels = {
+    "app.kubernetes.io/name": EXTPROC_NAME,
+    "app.kubernetes.io/part-of": "ai-gateway",
+    "app.kubernetes.io/version": install.version,
+  };
+  const selector = { "app.kubernetes.io/name": EXTPROC_NAME };
+  const metadata = (name: string) => ({ name, namespace, labels });
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: namespace,
+        labels: {
+          ...labels,
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          // Also for the Deployment: a template that would break the policy warns when applied.
+          "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/warn-version": "latest",
+        },
+      },
+    },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(EXTPROC_NAME) },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: metadata(EXTPROC_NAME),
+      // The route documents are the labelled Secrets of this namespace; nothing else is read.
+      rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] }],
+    },
+    roleBinding(metadata(EXTPROC_NAME), EXTPROC_NAME, { namespace, name: EXTPROC_NAME }),
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: metadata("ai-gateway-controller"),
+      // The controller writes the configuration Secrets here, and Secrets in no other namespace.
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["secrets"],
+          verbs: ["get", "list", "watch", "create", "patch", "delete"],
+        },
+      ],
+    },
+    roleBinding(metadata("ai-gateway-controller"), "ai-gateway-controller", controller),
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: metadata(EXTPROC_NAME),
+      spec: {
+        replicas: install.replicas ?? 2,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: EXTPROC_NAME,
+            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+              },
+              {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+              },
+            ],
+            containers: [
+              {
+                name: "extproc",
+                image: install.image,
+                args: [],
+                env: [
+                  { name: "AIGW_EXTPROC_NAMESPACE", value: namespace },
+                  { name: "AIGW_CONFIG_SECRET_PREFIX", value: DEFAULT_SETTINGS.configSecretPrefix },
+                  { name: "AIGW_DRAIN_SECONDS", value: String(DRAIN_SECONDS) },
+                  { name: "LOG_LEVEL", value: "info" },
+                ],
+                ports: [
+                  { name: "grpc", containerPort: GRPC_PORT, protocol: "TCP" },
+                  { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+                ],
+                readinessProbe: {
+                  grpc: { port: GRPC_PORT },
+                  periodSeconds: 5,
+                  failureThreshold: 2,
+                },
+                livenessProbe: {
+                  grpc: { port: GRPC_PORT },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  // Not SERVING while it drains or before its routes load: only a hung server dies.
+                  failureThreshold: 6,
+                },
+                resources: {
+                  requests: { cpu: "250m", memory: "256Mi" },
+                  limits: { cpu: "2", memory: "1Gi" },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: metadata(EXTPROC_NAME),
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: metadata(EXTPROC_NAME),
+      spec: {
+        selector,
+        ports: [
+          {
+            name: "grpc",
+            port: GRPC_PORT,
+            targetPort: "grpc",
+            protocol: "TCP",
+            appProtocol: "kubernetes.io/h2c",
+          },
+          { name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
+        ],
+      },
+    },
+  ];
+}
+
+function roleBinding(
+  metadata: { name: string; namespace: string; labels: Record<string, string> },
+  role: string,
+  subject: { namespace: string; name: string },
+) {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata,
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
+    subjects: [{ kind: "ServiceAccount", ...subject }],
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Builds what the ext_proc image runs and what installs it:
+ * - `dist/extproc/server.js`: the server and every library it uses in one file, so the image needs
+ *   no node_modules, with the .proto files it loads at run time beside it in `proto/`;
+ * - `dist/ai-gateway-extproc.yaml`: its namespace, RBAC, Deployment, PodDisruptionBudget and Service.
+ *   The image reference is `AIGW_EXTPROC_IMAGE` (default `ai-gateway-extproc:<version>`).
+ *
+ *   npm run build:extproc      (`npm run build` runs it after the Pepr module's build)
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { build, type Plugin } from "esbuild";
+import { stringify } from "yaml";
+import { buildExtProcManifests } from "../deploy/extproc-manifests";
+import { PROTO_DIR } from "../extproc/protocol";
+
+const ROOT = join(__dirname, "..");
+const OUT = join(ROOT, "dist/extproc");
+const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+
+/**
+ * grpc-health-check loads its .proto from its own package folder (`__dirname/../../proto`); in
+ * one bundle that folder is gone, so it reads the copy beside the bundle instead.
+ */
+const healthProtoBesideBundle: Plugin = {
+  name: "health-proto-beside-bundle",
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/ }, args => {
+      const source = readFileSync(args.path, "utf8");
+      const patched = source.replaceAll("`${__dirname}/../../proto`", "`${__dirname}/proto`");
+      if (patched === source)
+        throw new Error(`${args.path}: its proto folder is no longer where this build expects it`);
+      return { contents: patched, loader: "js" };
+    });
+  },
+};
+
+async function main(): Promise<void> {
+  rmSync(OUT, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(ROOT, "extproc/entry.ts")],
+    outfile: join(OUT, "server.js"),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    legalComments: "external",
+    // kubernetes-fluent-client takes a kind from its class's name: bundling must not rename it.
+    keepNames: true,
+    logLevel: "warning",
+    plugins: [healthProtoBesideBundle],
+  });
+  cpSync(PROTO_DIR, join(OUT, "proto"), { recursive: true });
+  const healthProto = dirname(require.resolve("grpc-health-check/proto/health/v1/health.proto"));
+  mkdirSync(join(OUT, "proto/health/v1"), { recursive: true });
+  cpSync(healthProto, join(OUT, "proto/health/v1"), { recursive: true });
+
+  const image = process.env.AIGW_EXTPROC_IMAGE ?? `ai-gateway-extproc:${version}`;
+  const manifests = buildExtProcManifests({ image, version });
+  writeFileSync(
+    join(ROOT, "dist/ai-gateway-extproc.yaml"),
+    manifests.map(object => stringify(object, { lineWidth: 0 })).join("---\n"),
+  );
+  process.stdout.write(
+    `built dist/extproc/server.js and dist/ai-gateway-extproc.yaml (image ${image})\n`,
+  );
+}
+
+main().catch(error => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,171 @@
+/**
+ * Installing the data plane as the README says: the built manifests are accepted as they are, their
+ * Pod passes Pod Security `restricted`, each service account may do what it needs and nothing else,
+ * and the bundle the image runs, with the server's own service account, serves a route from the
+ * configuration Secret the controller wrote.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+import { connect, requestHeaders } from "../extproc/support/envoy-client";
+import { applyYaml, kubectl, kubectlOk, testNamespace } from "./support/kubectl";
+
+const ROOT = join(__dirname, "../..");
+const MANIFESTS = join(ROOT, "dist/ai-gateway-extproc.yaml");
+const BUNDLE = join(ROOT, "dist/extproc/server.js");
+const SYSTEM = "ai-gateway-system";
+const SERVER = `system:serviceaccount:${SYSTEM}:ai-gateway-extproc`;
+const CONTROLLER = "system:serviceaccount:pepr-system:pepr-ai-gateway";
+
+const canI = (as: string, verb: string, resource: string, namespace: string) =>
+  kubectl(["auth", "can-i", verb, resource, "-n", namespace, `--as=${as}`]).stdout.trim();
+
+/** A kubeconfig for a service account's token, against the test cluster's API server. */
+function serviceAccountKubeconfig(file: string, namespace: string, name: string): void {
+  const admin = parse(readFileSync(process.env.KUBECONFIG!, "utf8"));
+  const token = kubectlOk(["create", "token", name, "-n", namespace]).trim();
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: admin.clusters,
+      users: [{ name, user: { token } }],
+      contexts: [{ name, context: { cluster: admin.clusters[0].name, user: name } }],
+      "current-context": name,
+    }),
+  );
+}
+
+/** Resolves with the first JSON log line whose message is `message`. */
+function logLine(child: ChildProcess, message: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.startsWith("{")) continue;
+        const record = JSON.parse(line);
+        if (record.message === message) resolve(record);
+      }
+    });
+    child.once("exit", code => reject(new Error(`the server exited with ${code}`)));
+  });
+}
+
+describe("installing the data plane", () => {
+  const work = mkdtempSync(join(tmpdir(), "aigw-install-"));
+  const namespace = testNamespace("install");
+  afterAll(() => {
+    namespace.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  beforeAll(() => {
+    execFileSync("npm", ["run", "build:extproc"], { cwd: ROOT, stdio: "ignore" });
+  });
+
+  it("applies the built manifests as they are, without a Pod Security warning", () => {
+    const result = kubectl(["apply", "--server-side", "-f", MANIFESTS]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it("runs a Pod of its Deployment under Pod Security restricted", () => {
+    const deployment = parseAllDocuments(readFileSync(MANIFESTS, "utf8"))
+      .map(document => document.toJS())
+      .find(object => object.kind === "Deployment");
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "extproc-restricted-check", namespace: SYSTEM },
+      spec: deployment.spec.template.spec,
+    };
+    const result = kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(pod));
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  it.each([
+    [SERVER, "get", "secrets", SYSTEM, "yes"],
+    [SERVER, "watch", "secrets", SYSTEM, "yes"],
+    [SERVER, "list", "secrets", SYSTEM, "yes"],
+    [SERVER, "create", "secrets", SYSTEM, "no"],
+    [SERVER, "delete", "secrets", SYSTEM, "no"],
+    [SERVER, "get", "secrets", "default", "no"],
+    [SERVER, "list", "configmaps", SYSTEM, "no"],
+    [SERVER, "get", "aigatewayroutes.aigateway.envoyproxy.io", "default", "no"],
+    [CONTROLLER, "create", "secrets", SYSTEM, "yes"],
+    [CONTROLLER, "patch", "secrets", SYSTEM, "yes"],
+    [CONTROLLER, "delete", "secrets", SYSTEM, "yes"],
+  ])("%s may %s %s in %s: %s", (as, verb, resource, ns, answer) => {
+    expect(canI(as, verb, resource, ns)).toBe(answer);
+  });
+
+  it("serves, with its own service account, a route from the Secret the controller wrote", async () => {
+    const ns = namespace.name;
+    const example = readFileSync(join(ROOT, "examples/single-provider.yaml"), "utf8").replaceAll(
+      "namespace: default",
+      `namespace: ${ns}`,
+    );
+    expect(applyYaml(example, ns).stderr).not.toContain("denied");
+    const kubeconfig = join(work, "kubeconfig");
+    serviceAccountKubeconfig(kubeconfig, SYSTEM, "ai-gateway-extproc");
+    const socket = join(work, "extproc.sock");
+    // As the image's entry point starts it.
+    const server = spawn(process.execPath, [BUNDLE], {
+      env: {
+        PATH: process.env.PATH,
+        KUBECONFIG: kubeconfig,
+        AIGW_EXTPROC_SOCKET: socket,
+        AIGW_EXTPROC_PORT: "0",
+        AIGW_METRICS_PORT: "0",
+        AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+        AIGW_DRAIN_SECONDS: "1",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      const serving = await logLine(server, "serving");
+      const health = spawn(process.execPath, [BUNDLE, "healthcheck", "--socket", socket]);
+      expect(await new Promise(resolve => health.once("exit", resolve))).toBe(0);
+
+      const envoy = connect(`unix:${socket}`);
+      let ids: string[] = [];
+      const deadline = Date.now() + 30_000;
+      while (!ids.includes("gpt-4o-mini") && Date.now() < deadline) {
+        const stream = envoy.open();
+        const answer = await stream.send(
+          requestHeaders("/v1/models", {
+            method: "GET",
+            endOfStream: true,
+            routeName: `httproute/${ns}/openai/rule/0/match/0/*`,
+          }),
+        );
+        stream.end();
+        if (answer.immediate_response?.status?.code === "OK") {
+          ids = JSON.parse(answer.immediate_response.body!.toString()).data.map(
+            (m: { id: string }) => m.id,
+          );
+        } else {
+          await new Promise(resolve => setTimeout(resolve, 250));
+        }
+      }
+      envoy.close();
+      expect(ids).toEqual(["gpt-4o-mini"]);
+
+      const metrics = await fetch(`http://127.0.0.1:${serving.metricsPort}/metrics`);
+      expect(await metrics.text()).toContain("aigw_requests_answered_total");
+
+      const exited = new Promise(resolve => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      server.kill("SIGKILL");
+    }
+  }, 60_000);
+});
