@@ -36,14 +36,14 @@ module.exports = {
       testMatch: ["<rootDir>/test/cluster/**/*.test.ts"],
       globalSetup: "<rootDir>/test/cluster/support/global-setup.ts",
       globalTeardown: "<rootDir>/test/cluster/support/global-teardown.ts",
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ["<rootDir>/test/support/long-timeout.ts"],
     },
     {
       ...shared,
       displayName: "go",
       testMatch: ["<rootDir>/test/go/**/*.test.ts"],
       // The first run downloads Go modules and builds a tool.
-      testTimeout: 600_000,
+      setupFilesAfterEnv: ["<rootDir>/test/support/long-timeout.ts"],
     },
   ],
 };

@@ -2,6 +2,7 @@
  * The writes the reconcilers make, behind one small interface so the reconcile logic can be tested
  * without an API server; `ApiClusterClient` is the real one.
  */
+import type { SecretObject } from "../api/external-kinds";
 import { API_VERSION, Status } from "../api/v1alpha1";
 import { CONFIG_LABEL, CONFIG_ROUTE_ANNOTATION } from "../contract/route-config";
 import { RESOURCE_TYPES } from "../api/resource-types";
@@ -41,6 +42,8 @@ export interface ClusterClient {
   recordEvent(event: EventRecord): Promise<void>;
   /** Every object of one of the AI Gateway kinds, cluster-wide. */
   listAll<T>(kind: ParentKind): Promise<T[]>;
+  /** A user's Secret that a policy names; undefined when it does not exist. */
+  readSecret(namespace: string, name: string): Promise<SecretObject | undefined>;
 }
 
 /** The field manager of everything the controller applies. */
@@ -137,6 +140,12 @@ export class ApiClusterClient implements ClusterClient {
 
   async listAll<T>(kind: ParentKind): Promise<T[]> {
     return describing(`list ${kind}`, async () => (await this.api()).list<T>(RESOURCE_TYPES[kind]));
+  }
+
+  async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    return describing(`read Secret ${namespace}/${name}`, async () =>
+      (await this.api()).get<SecretObject>({ ...RESOURCE_TYPES.Secret, namespace, name }),
+    );
   }
 
   async recordEvent(event: EventRecord): Promise<void> {

@@ -17,6 +17,7 @@ import type {
   Stored,
 } from "../api/v1alpha1";
 import type { ClusterView } from "../resolve/cluster-view";
+import type { SecretCache, SecretRef } from "./secret-cache";
 import { backendIdOf, distinctBackendIds, RouteObject } from "../resolve/resolved";
 import { secretUses } from "../api/v1alpha1/backend-security-policy.validate";
 import { ROUTE_LABEL } from "../builders/metadata";
@@ -38,10 +39,12 @@ export interface ChildRef {
 }
 
 export class ClusterState implements ClusterView {
+  /** The Secrets policies name, read on demand: see `secretsOfPolicies`. */
+  constructor(readonly secrets: SecretCache) {}
+
   readonly routes = new Map<string, Stored<AIGatewayRoute>>();
   readonly backends = new Map<string, AIServiceBackend>();
   readonly policies = new Map<string, BackendSecurityPolicy>();
-  readonly secrets = new Map<string, SecretObject>();
   readonly gatewayBackends = new Map<string, GatewayBackendObject>();
   readonly httpRoutes = new Map<string, HTTPRouteObject>();
   readonly extensionPolicies = new Map<string, EnvoyExtensionPolicyObject>();
@@ -51,11 +54,11 @@ export class ClusterState implements ClusterView {
   private readonly childrenByRoute = new Map<string, Set<string>>();
 
   reset(): void {
+    this.secrets.clear();
     for (const map of [
       this.routes,
       this.backends,
       this.policies,
-      this.secrets,
       this.gatewayBackends,
       this.httpRoutes,
       this.extensionPolicies,
@@ -114,8 +117,8 @@ export class ClusterState implements ClusterView {
   gatewayBackend(namespace: string, name: string) {
     return this.gatewayBackends.get(`${namespace}/${name}`);
   }
-  secret(namespace: string, name: string) {
-    return this.secrets.get(`${namespace}/${name}`);
+  secret(namespace: string, name: string): SecretObject | undefined {
+    return this.secrets.get(namespace, name);
   }
   policiesTargeting(namespace: string, name: string): BackendSecurityPolicy[] {
     return [...this.policies.values()].filter(
@@ -127,6 +130,26 @@ export class ClusterState implements ClusterView {
   /** Keys of the routes that use the AIServiceBackend `id` (`namespace/name`). */
   routesUsing(id: string): string[] {
     return [...(this.routesByBackend.get(id) ?? [])];
+  }
+
+  /** The Secrets `policies` read (each in its policy's namespace). */
+  secretsOfPolicies(policies: readonly BackendSecurityPolicy[]): SecretRef[] {
+    return policies.flatMap(policy =>
+      secretUses(policy.spec).map(use => ({
+        namespace: policy.metadata?.namespace ?? "",
+        name: use.ref.name,
+      })),
+    );
+  }
+
+  /** The Secrets a route's backends' policies read. */
+  secretsOfRoute(route: RouteObject): SecretRef[] {
+    return this.secretsOfPolicies(
+      distinctBackendIds(route).flatMap(id => {
+        const [namespace, name] = id.split("/");
+        return this.policiesTargeting(namespace, name);
+      }),
+    );
   }
 
   /** Keys of the AIServiceBackends a policy targets. */

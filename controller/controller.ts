@@ -14,6 +14,7 @@ import { BackendReconciler } from "./reconcile-backend";
 import { PolicyReconciler } from "./reconcile-policy";
 import { RouteReconciler } from "./reconcile-route";
 import type { ControllerSettings } from "./settings";
+import { SecretCache } from "./secret-cache";
 import { StatusWriter } from "./status-writer";
 import { WaitingGrace } from "./waiting-grace";
 import { WatchEvents } from "./watch-events";
@@ -44,7 +45,7 @@ export interface ControllerOptions {
 }
 
 export class Controller {
-  readonly state = new ClusterState();
+  readonly state: ClusterState;
   readonly queue: WorkQueue;
   /** The watch-event handlers: feed each every event of its kind. */
   readonly events: WatchEvents;
@@ -59,6 +60,9 @@ export class Controller {
     options: ControllerOptions = {},
   ) {
     const now = options.now ?? (() => new Date());
+    this.state = new ClusterState(
+      new SecretCache((namespace, name) => client.readSecret(namespace, name)),
+    );
     this.queue = new WorkQueue(
       item => this.handle(item),
       options.queue ?? DEFAULT_QUEUE_OPTIONS,
@@ -114,12 +118,15 @@ export class Controller {
   }
 
   /**
-   * Re-queues every object: the safety net for watch events that were never delivered. A
+   * Re-queues every object and reads the policies' Secrets again: the safety net for watch events
+   * that were never delivered. A
    * configuration Secret whose route is gone (deleted while the controller was down) is removed
    * once two resyncs in a row found it so: never on the first, which may come before the route
    * watch has listed everything.
    */
   resync(): void {
+    // Secrets are read again too: a lost watch event must not keep a rotated key out for long.
+    this.state.secrets.clear();
     for (const key of this.state.routes.keys()) this.queue.add(`route:${key}`);
     for (const key of this.state.backends.keys()) this.queue.add(`backend:${key}`);
     for (const key of this.state.policies.keys()) this.queue.add(`policy:${key}`);

@@ -14,6 +14,7 @@ export class PolicyReconciler {
   async reconcile(key: string): Promise<void> {
     const policy = this.state.policies.get(key);
     if (!policy) return;
+    await this.state.secrets.load(this.state.secretsOfPolicies([policy]));
     const resolved = resolveCredentials(this.state, policy.metadata?.namespace ?? "", policy.spec);
     await this.statuses.write(
       "BackendSecurityPolicy",

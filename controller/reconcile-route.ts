@@ -42,6 +42,7 @@ export class RouteReconciler {
     const route = state.routes.get(key);
     // The children go with their owner; the configuration lives elsewhere and must be removed.
     if (!route) return configSecrets.removeIfGone(key);
+    await state.secrets.load(state.secretsOfRoute(route));
     const inputs = resolveRoute(state, route);
     const children: GeneratedObject[] = buildRouteChildren(inputs, settings);
     try {

@@ -7,7 +7,6 @@ import type {
   GatewayBackendObject,
   HTTPRouteFilterObject,
   HTTPRouteObject,
-  SecretObject,
 } from "../api/external-kinds";
 import {
   AIGatewayRoute,
@@ -18,6 +17,7 @@ import {
 } from "../api/v1alpha1";
 import { MANAGED_BY, MANAGED_BY_LABEL, ROUTE_LABEL } from "../builders/metadata";
 import { CONFIG_LABEL } from "../contract/route-config";
+import type { ObjectMetadata } from "../lib/metadata-watch";
 import type { AppliedObjects } from "./applied-objects";
 import type { ChildKind } from "./cluster-client";
 import { ChildObject, ClusterState, keyOf } from "./cluster-state";
@@ -138,17 +138,19 @@ export class WatchEvents {
     queue.add(`policy:${key}`);
   }
 
-  onSecret(secret: SecretObject, phase: Phase): void {
+  /**
+   * A Secret was created, changed or deleted (its metadata: the watch never carries data). Only a
+   * Secret a policy names matters: it is read again by the reconciles it re-queues.
+   */
+  onSecret(secret: ObjectMetadata, _phase: Phase): void {
     const { state, queue } = this.parts;
-    dropUnreadFields(secret);
     if (secret.metadata?.labels?.[CONFIG_LABEL]) return;
-    const key = keyOf(secret);
-    if (phase === "DELETED") state.secrets.delete(key);
-    else state.secrets.set(key, secret);
-    for (const policyKey of state.policiesUsingSecret(
-      secret.metadata?.namespace ?? "",
-      secret.metadata?.name ?? "",
-    )) {
+    const namespace = secret.metadata?.namespace ?? "";
+    const name = secret.metadata?.name ?? "";
+    const policies = state.policiesUsingSecret(namespace, name);
+    if (policies.length === 0) return;
+    state.secrets.forget(namespace, name);
+    for (const policyKey of policies) {
       queue.add(`policy:${policyKey}`);
       const policy = state.policies.get(policyKey);
       if (policy) this.requeueRoutesOfBackends(state.backendsTargetedBy(policy));

@@ -92,6 +92,14 @@ export interface ListOptions {
 
 const METADATA_ONLY =
   "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+const METADATA_ONLY_WATCH =
+  "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
+/** One event of a watch, as the API server streams it. */
+export interface WatchEventLine<T> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: T;
+}
 
 export class KubeApi {
   private headers: Record<string, string> = {};
@@ -149,6 +157,63 @@ export class KubeApi {
       ...(metadataOnly && { accept: METADATA_ONLY }),
     });
     return list.items ?? [];
+  }
+
+  /** One LIST of metadata only, with the resourceVersion a watch continues from. */
+  async listMetadata<T>(
+    path: ResourcePath,
+    options: Omit<ListOptions, "metadataOnly"> = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const list = await this.call<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
+      "GET",
+      path,
+      { query: { ...options }, accept: METADATA_ONLY },
+    );
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "" };
+  }
+
+  /**
+   * Watches metadata only (no data, spec or status reaches this process) from `resourceVersion`,
+   * calling `onEvent` per event until the API server ends the stream (after `timeoutSeconds`) or
+   * `signal` aborts. Rejects with a `KubeApiError` when the watch cannot start.
+   */
+  async watchMetadata<T>(
+    path: ResourcePath,
+    options: { resourceVersion: string; labelSelector?: string; timeoutSeconds: number },
+    onEvent: (event: WatchEventLine<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const query = new URLSearchParams({
+      watch: "1",
+      allowWatchBookmarks: "true",
+      resourceVersion: options.resourceVersion,
+      timeoutSeconds: String(options.timeoutSeconds),
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    });
+    const response = await request(`${this.server}${resourceUrlPath(path)}?${query}`, {
+      method: "GET",
+      dispatcher: this.agent,
+      headers: { accept: METADATA_ONLY_WATCH, ...(await this.authHeaders()) },
+      signal,
+    });
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      const text = await response.body.text();
+      throw new KubeApiError(
+        response.statusCode,
+        "",
+        text.slice(0, 200) || `HTTP ${response.statusCode}`,
+      );
+    }
+    let buffered = "";
+    for await (const chunk of response.body) {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line) onEvent(JSON.parse(line));
+      }
+    }
   }
 
   async call<T>(method: string, path: ResourcePath, options: CallOptions = {}): Promise<T> {

@@ -2,13 +2,17 @@
  * Watches of the objects the AI Gateway kinds refer to (Secrets, Envoy Gateway Backends) and of the
  * objects generated for routes (whose status Envoy Gateway writes). One kfc watch per kind, each
  * seeing every phase, feeds the controller; Pepr bindings would need two watches (and two object
- * caches) per kind for the same.
+ * caches) per kind for the same. Secrets are watched by their metadata only: the controller reads
+ * the few that policies name when it needs them, and never holds the rest of the cluster's.
  */
-import { K8s, kind } from "pepr";
+import { K8s } from "pepr";
 import { WatchEvent } from "kubernetes-fluent-client";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metadata";
 import { CONFIG_LABEL } from "../../contract/route-config";
+import { RESOURCE_TYPES } from "../../api/resource-types";
 import { componentLogger } from "../../lib/logger";
+import { MetadataWatch } from "../../lib/metadata-watch";
+import { kubeApi } from "./api-connection";
 import type { Controller, Phase } from "../../controller/controller";
 import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
 import { errorMessage } from "../../lib/error-message";
@@ -24,12 +28,6 @@ const isPhase = (phase: string): phase is Phase =>
  */
 export async function watchReferences(controller: Controller): Promise<void> {
   const watchers = [
-    // Not our own configuration shards: each route change rewrites one, up to 1 MiB.
-    K8s(kind.Secret)
-      .WithLabel(`!${CONFIG_LABEL}`)
-      .Watch((secret, phase) => {
-        if (isPhase(phase)) controller.events.onSecret(secret, phase);
-      }),
     K8s(Backend).Watch((backend, phase) => {
       if (isPhase(phase)) controller.events.onGatewayBackend(backend, phase);
     }),
@@ -49,6 +47,14 @@ export async function watchReferences(controller: Controller): Promise<void> {
         if (isPhase(phase)) controller.events.onHttpRouteFilter(filter, phase);
       }),
   ];
+  // Not our own configuration Secrets: each route change rewrites one.
+  const secrets = new MetadataWatch(kubeApi, RESOURCE_TYPES.Secret, {
+    labelSelector: `!${CONFIG_LABEL}`,
+    onEvent: (secret, phase) => controller.events.onSecret(secret, phase),
+    onRetry: (error, attempt) =>
+      log.warn("the Secret metadata watch failed; it retries", { error, attempt }),
+  });
+  await secrets.start();
   for (const watcher of watchers) {
     watcher.events.on(WatchEvent.GIVE_UP, error => {
       log.error("a watch gave up; exiting so the controller restarts with a fresh list", {

@@ -90,6 +90,39 @@ describe("installing the data plane", () => {
     expect(result.code).toBe(0);
   });
 
+  it("applies the module's RBAC as Pepr builds it from package.json", () => {
+    const { rbac } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).pepr;
+    const objects = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "pepr-system" } },
+      {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: "pepr-ai-gateway", namespace: "pepr-system" },
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "pepr-ai-gateway" },
+        rules: rbac,
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: "pepr-ai-gateway" },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "pepr-ai-gateway",
+        },
+        subjects: [{ kind: "ServiceAccount", name: "pepr-ai-gateway", namespace: "pepr-system" }],
+      },
+    ];
+    kubectlOk(
+      ["apply", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+    );
+  });
+
   it.each([
     [SERVER, "get", "secrets", SYSTEM, "yes"],
     [SERVER, "watch", "secrets", SYSTEM, "yes"],
@@ -102,6 +135,13 @@ describe("installing the data plane", () => {
     [CONTROLLER, "create", "secrets", SYSTEM, "yes"],
     [CONTROLLER, "patch", "secrets", SYSTEM, "yes"],
     [CONTROLLER, "delete", "secrets", SYSTEM, "yes"],
+    // It reads the Secrets policies name, wherever they are, and watches their metadata...
+    [CONTROLLER, "get", "secrets", "default", "yes"],
+    [CONTROLLER, "watch", "secrets", "default", "yes"],
+    // ...but writes none of the users' Secrets.
+    [CONTROLLER, "create", "secrets", "default", "no"],
+    [CONTROLLER, "patch", "secrets", "default", "no"],
+    [CONTROLLER, "delete", "secrets", "default", "no"],
   ])("%s may %s %s in %s: %s", (as, verb, resource, ns, answer) => {
     expect(canI(as, verb, resource, ns)).toBe(answer);
   });

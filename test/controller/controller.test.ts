@@ -9,6 +9,7 @@ import {
   NS,
   policy,
   route,
+  putSecret,
   secret,
 } from "./fixtures";
 
@@ -31,8 +32,8 @@ function setup() {
 }
 
 /** Every object of the example, the route last: everything it needs is known when it is reconciled. */
-const sendAllInReverse = (controller: Controller) =>
-  allEvents()
+const sendAllInReverse = (controller: Controller, client: RecordingClusterClient) =>
+  allEvents(client)
     .reverse()
     .forEach(([, send]) => send(controller));
 
@@ -59,7 +60,7 @@ describe("Controller", () => {
     "accepts everything whatever the apply order (%s)",
     async (_name, order) => {
       const { client, controller } = setup();
-      const events = allEvents();
+      const events = allEvents(client);
       for (const index of order as number[]) {
         events[index][1](controller);
         await controller.queue.idle();
@@ -90,7 +91,7 @@ describe("Controller", () => {
 
   it("generates the HTTPRoute, filters, ext_proc Backend and EnvoyExtensionPolicy, owned by the route", async () => {
     const { client, controller } = setup();
-    allEvents().forEach(([, send]) => send(controller));
+    allEvents(client).forEach(([, send]) => send(controller));
     await controller.queue.idle();
     expect([...client.objects.keys()].sort()).toEqual([
       "Backend/default/ai-eg-extproc-openai-route",
@@ -116,7 +117,7 @@ describe("Controller", () => {
 
   it("says which Secret is missing, and accepts once it appears", async () => {
     const { client, controller } = setup();
-    allEvents()
+    allEvents(client)
       .slice(0, 6)
       .forEach(([, send]) => send(controller));
     envoyGatewayAccepts(controller);
@@ -133,7 +134,7 @@ describe("Controller", () => {
         'AIServiceBackend "default/openai-backend": BackendSecurityPolicy "openai-backend-auth": Secret "openai-secret" not found in namespace "default"',
     });
 
-    controller.events.onSecret(secret("openai-secret", { apiKey: "sk-test-123" }), "ADDED");
+    putSecret(client, controller, secret("openai-secret", { apiKey: "sk-test-123" }));
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
     expect(client.acceptedOf("BackendSecurityPolicy", NS, "openai-backend-auth")?.status).toBe(
@@ -144,7 +145,7 @@ describe("Controller", () => {
   it("names a Secret key that is missing", async () => {
     const { client, controller } = setup();
     controller.events.onPolicy(policy(), "ADDED");
-    controller.events.onSecret(secret("openai-secret", { apikey: "wrong case" }), "ADDED");
+    putSecret(client, controller, secret("openai-secret", { apikey: "wrong case" }));
     await controller.queue.idle();
     expect(client.acceptedOf("BackendSecurityPolicy", NS, "openai-backend-auth")).toMatchObject({
       status: "False",
@@ -185,7 +186,7 @@ describe("Controller", () => {
 
   it("is not Accepted until Envoy Gateway accepts the generated objects, and says what it reported", async () => {
     const { client, controller } = setup();
-    allEvents().forEach(([, send]) => send(controller));
+    allEvents(client).forEach(([, send]) => send(controller));
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")).toMatchObject({
       status: "False",
@@ -211,7 +212,7 @@ describe("Controller", () => {
 
   it("writes status only when it changes, with lastTransitionTime moving only on a flip", async () => {
     const { client, controller } = setup();
-    allEvents().forEach(([, send]) => send(controller));
+    allEvents(client).forEach(([, send]) => send(controller));
     await controller.queue.idle();
     const waiting = client.acceptedOf("AIGatewayRoute", NS, "openai-route")!;
 
@@ -268,7 +269,7 @@ describe("Controller", () => {
   it("retries a reconcile that failed", async () => {
     const { client, controller } = setup();
     client.failNext = 3;
-    allEvents().forEach(([, send]) => send(controller));
+    allEvents(client).forEach(([, send]) => send(controller));
     envoyGatewayAccepts(controller);
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.status).toBe("True");
@@ -276,7 +277,7 @@ describe("Controller", () => {
 
   it("removes the route's configuration when the route is deleted, and drops credentials with the policy", async () => {
     const { client, controller } = setup();
-    allEvents().forEach(([, send]) => send(controller));
+    allEvents(client).forEach(([, send]) => send(controller));
     await controller.queue.idle();
     expect(routeDocument(client).rules[0].backends[0].auth).toBeDefined();
 
@@ -324,7 +325,7 @@ describe("Controller", () => {
 
   it("re-reconciles routes when an Envoy Gateway Backend appears", async () => {
     const { client, controller } = setup();
-    allEvents()
+    allEvents(client)
       .filter(([name]) => name !== "groq Backend")
       .forEach(([, send]) => send(controller));
     envoyGatewayAccepts(controller);
@@ -338,8 +339,8 @@ describe("Controller", () => {
   it("puts Secret values only into the ext_proc configuration", async () => {
     const { client, controller } = setup();
     const canary = "sk-canary-7f3a9c";
-    allEvents().forEach(([, send]) => send(controller));
-    controller.events.onSecret(secret("openai-secret", { apiKey: canary }), "MODIFIED");
+    allEvents(client).forEach(([, send]) => send(controller));
+    putSecret(client, controller, secret("openai-secret", { apiKey: canary }), "MODIFIED");
     await controller.queue.idle();
     expect(JSON.stringify([...client.configEntries().values()])).toContain(canary);
     const everythingElse = JSON.stringify({
@@ -357,7 +358,7 @@ describe("Controller across restarts and bursts", () => {
   async function acceptedController() {
     const { client, controller } = setup();
     await controller.start();
-    allEvents().forEach(([, send]) => send(controller));
+    allEvents(client).forEach(([, send]) => send(controller));
     envoyGatewayAccepts(controller);
     await controller.queue.idle();
     return client;
@@ -425,7 +426,7 @@ describe("Controller across restarts and bursts", () => {
     ];
     const controller = await restarted(client, { paused: true });
     // The reference watches list what the routes refer to, in whatever order, then it resumes.
-    allEvents()
+    allEvents(client)
       .filter(([name]) => /Backend$|Secret/.test(name) && !/AIServiceBackend/.test(name))
       .reverse()
       .forEach(([, send]) => send(controller));
@@ -439,7 +440,7 @@ describe("Controller across restarts and bursts", () => {
 
   it("writes each route's configuration to a Secret of its own, and only when it changes", async () => {
     const { client, controller } = setup();
-    allEvents()
+    allEvents(client)
       .filter(([name]) => name !== "route")
       .forEach(([, send]) => send(controller));
     for (let i = 0; i < 20; i++) {
@@ -461,7 +462,7 @@ describe("Controller across restarts and bursts", () => {
 
   it("sends no event for a new route that waits for Envoy Gateway and comes up Accepted", async () => {
     const { client, controller } = setup();
-    sendAllInReverse(controller);
+    sendAllInReverse(controller, client);
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.reason).toBe(
       "WaitingForEnvoyGateway",
@@ -481,7 +482,7 @@ describe("Controller status timing", () => {
       ...FAST,
       waitingGraceMs: 60_000,
     });
-    sendAllInReverse(controller);
+    sendAllInReverse(controller, client);
     // The children are applied; the status waits for Envoy Gateway's report.
     await until(() => client.objects.has(`HTTPRoute/${NS}/openai-route`));
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")).toBeUndefined();
@@ -495,7 +496,7 @@ describe("Controller status timing", () => {
   it("says it waits for Envoy Gateway once the grace is over", async () => {
     const client = new RecordingClusterClient();
     const controller = new Controller(client, DEFAULT_SETTINGS, { ...FAST, waitingGraceMs: 30 });
-    sendAllInReverse(controller);
+    sendAllInReverse(controller, client);
     await controller.queue.idle();
     expect(client.acceptedOf("AIGatewayRoute", NS, "openai-route")?.reason).toBe(
       "WaitingForEnvoyGateway",
@@ -512,6 +513,52 @@ describe("Controller memory", () => {
     controller.queue.stop();
     expect((controller.state.routes.get(`${NS}/openai-route`)!.metadata as any).managedFields).toBe(
       undefined,
+    );
+  });
+});
+
+describe("Controller and the users' Secrets", () => {
+  it("reads only the Secrets a policy names, and holds nothing of the others", async () => {
+    const { client, controller } = setup();
+    for (let i = 0; i < 50; i++) {
+      putSecret(client, controller, secret(`unrelated-${i}`, { token: "x" }));
+    }
+    allEvents(client).forEach(([, send]) => send(controller));
+    await controller.queue.idle();
+    expect(controller.state.secrets.size).toBe(1);
+    expect(new Set(client.secretReads)).toEqual(new Set([`${NS}/openai-secret`]));
+    expect(client.acceptedOf("BackendSecurityPolicy", NS, "openai-backend-auth")?.status).toBe(
+      "True",
+    );
+  });
+
+  it("reads a named Secret again when the watch says it changed, and on resync", async () => {
+    const { client, controller } = setup();
+    allEvents(client).forEach(([, send]) => send(controller));
+    await controller.queue.idle();
+    const reads = client.secretReads.length;
+
+    putSecret(client, controller, secret("openai-secret", { apiKey: "sk-rotated" }), "MODIFIED");
+    await controller.queue.idle();
+    expect(client.secretReads.length).toBe(reads + 1);
+    expect(JSON.stringify([...client.configEntries().values()])).toContain("sk-rotated");
+
+    // An event that never came: the resync reads the Secret anyway.
+    client.secrets.set(`${NS}/openai-secret`, secret("openai-secret", { apiKey: "sk-missed" }));
+    controller.resync();
+    await controller.queue.idle();
+    expect(JSON.stringify([...client.configEntries().values()])).toContain("sk-missed");
+  });
+
+  it("says SecretNotFound once a named Secret is deleted", async () => {
+    const { client, controller } = setup();
+    allEvents(client).forEach(([, send]) => send(controller));
+    await controller.queue.idle();
+    client.secrets.delete(`${NS}/openai-secret`);
+    controller.events.onSecret({ metadata: { name: "openai-secret", namespace: NS } }, "DELETED");
+    await controller.queue.idle();
+    expect(client.acceptedOf("BackendSecurityPolicy", NS, "openai-backend-auth")?.reason).toBe(
+      "SecretNotFound",
     );
   });
 });

@@ -1,3 +1,4 @@
+import type { SecretObject } from "../../api/external-kinds";
 import type { Status } from "../../api/v1alpha1";
 import type {
   ChildKind,
@@ -53,6 +54,16 @@ export class RecordingClusterClient implements ClusterClient {
   }
 
   async ensureNamespace(): Promise<void> {}
+
+  /** The users' Secrets "in the cluster", by `namespace/name`. */
+  readonly secrets = new Map<string, SecretObject>();
+  /** Every Secret read (`namespace/name`), in order. */
+  readonly secretReads: string[] = [];
+
+  async readSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    this.secretReads.push(`${namespace}/${name}`);
+    return structuredClone(this.secrets.get(`${namespace}/${name}`));
+  }
 
   async configuredRoutes(namespace: string, prefix: string): Promise<string[]> {
     return [...this.objects.values()]

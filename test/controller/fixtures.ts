@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- fixtures are plain manifests */
 import type { Controller } from "../../controller/controller";
+import type { RecordingClusterClient } from "./fake-cluster-client";
 
 export const NS = "default";
 const meta = (name: string, generation = 1) => ({
@@ -88,8 +89,24 @@ export function envoyGatewayAccepts(
   );
 }
 
+/**
+ * A Secret written to the cluster: the fake API server holds it, and the controller's metadata
+ * watch reports it (without its data, as the real watch does).
+ */
+export function putSecret(
+  client: RecordingClusterClient,
+  controller: Controller,
+  object: { metadata: { name: string; namespace: string }; data: Record<string, string> },
+  phase: "ADDED" | "MODIFIED" = "ADDED",
+): void {
+  client.secrets.set(`${object.metadata.namespace}/${object.metadata.name}`, object);
+  controller.events.onSecret({ metadata: object.metadata }, phase);
+}
+
 /** Every object of the single-provider-with-fallback example, by the handler that takes it. */
-export function allEvents(): Array<[string, (c: Controller) => void]> {
+export function allEvents(
+  client: RecordingClusterClient,
+): Array<[string, (c: Controller) => void]> {
   return [
     ["route", c => c.events.onRoute(route(), "ADDED")],
     ["openai AIServiceBackend", c => c.events.onBackend(aiBackend("openai-backend"), "ADDED")],
@@ -103,6 +120,6 @@ export function allEvents(): Array<[string, (c: Controller) => void]> {
       c => c.events.onGatewayBackend(gatewayBackend("groq-backend", "api.groq.com"), "ADDED"),
     ],
     ["policy", c => c.events.onPolicy(policy(), "ADDED")],
-    ["Secret", c => c.events.onSecret(secret("openai-secret", { apiKey: "sk-test-123" }), "ADDED")],
+    ["Secret", c => putSecret(client, c, secret("openai-secret", { apiKey: "sk-test-123" }))],
   ];
 }
