@@ -145,6 +145,7 @@ export const RouteRuleSchema = z.strictObject({
 export const LLM_REQUEST_COST_TYPES = [
   "InputToken",
   "CachedInputToken",
+  "CacheCreationInputToken",
   "OutputToken",
   "TotalToken",
   "CEL",
@@ -156,6 +157,7 @@ export const COST_CEL_VARIABLES = {
   backend: "string",
   input_tokens: "uint",
   cached_input_tokens: "uint",
+  cache_creation_input_tokens: "uint",
   output_tokens: "uint",
   total_tokens: "uint",
 } as const;
@@ -171,7 +173,9 @@ export const LLMRequestCostSchema = z
       ),
     type: z
       .enum(LLM_REQUEST_COST_TYPES)
-      .describe("What to count: InputToken, CachedInputToken, OutputToken, TotalToken, or CEL."),
+      .describe(
+        "What to count: InputToken, CachedInputToken (prompt-cache reads), CacheCreationInputToken (prompt-cache writes), OutputToken, TotalToken, or CEL.",
+      ),
     cel: z
       .string()
       .min(1)

@@ -36,6 +36,24 @@ describe("the reference documentation's examples", () => {
   );
 });
 
+describe("costs", () => {
+  it("approves prompt-cache write costs, by type and through CEL", async () => {
+    const route = changed(validRoute(), r => {
+      Object.assign(r.spec, {
+        llmRequestCosts: [
+          { metadataKey: "llm_cache_write_token", type: "CacheCreationInputToken" },
+          {
+            metadataKey: "weighted",
+            type: "CEL",
+            cel: "input_tokens + cache_creation_input_tokens / 4u + output_tokens * 4u",
+          },
+        ],
+      });
+    });
+    expect(await validate(route, cluster)).toEqual({ violations: [], warnings: [] });
+  });
+});
+
 describe("references to objects that do not exist yet", () => {
   it("approves a route and names each missing backend and Gateway", async () => {
     expect(await validate(validRoute(), [])).toEqual({

@@ -384,6 +384,22 @@ const badInputs: Array<[string, any, string, any[]?]> = [
     "spec.llmRequestCosts[0].cel: fails when every token count is 0: division by zero",
   ],
   [
+    "a cost type this API version does not have",
+    changed(validRoute(), r => {
+      (r.spec as any).llmRequestCosts = [{ metadataKey: "cost", type: "ReasoningToken" }];
+    }),
+    'spec.llmRequestCosts[0].type: Unsupported value: "ReasoningToken": supported values: "InputToken", "CachedInputToken", "CacheCreationInputToken", "OutputToken", "TotalToken", "CEL"',
+  ],
+  [
+    "a cache-write cost spelt as OpenAI's usage field",
+    changed(validRoute(), r => {
+      (r.spec as any).llmRequestCosts = [
+        { metadataKey: "cost", type: "CEL", cel: "cache_write_input_tokens * 2u" },
+      ];
+    }),
+    "spec.llmRequestCosts[0].cel: does not compile: Unknown variable: cache_write_input_tokens",
+  ],
+  [
     "two costs with one metadata key",
     changed(validRoute(), r => {
       (r.spec as any).llmRequestCosts = [

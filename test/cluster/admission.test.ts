@@ -71,6 +71,17 @@ spec:
     expect(result.stderr).toContain("spec.rules: Too many: 16: must have at most 15 items");
   });
 
+  it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
+    const result = applyYaml(
+      `${route("claude-sonnet-4-5")}  llmRequestCosts:
+  - {metadataKey: llm_cache_write_token, type: CacheCreationInputToken}
+  - {metadataKey: weighted, type: CEL, cel: "input_tokens + cache_creation_input_tokens / 4u"}
+`,
+      namespace.name,
+    );
+    expect(result.code).toBe(0);
+  });
+
   it("accepts a route whose backend does not exist yet, with a warning naming it", () => {
     const result = applyYaml(route("gpt-4o"), namespace.name);
     expect(result.code).toBe(0);
