@@ -13,6 +13,7 @@ import {
   objectName,
   kindObjectSchema,
   sectionName,
+  withCelRules,
 } from "./shared";
 
 /** The header the ext_proc server sets from the request body's `model`; rules match on it. */
@@ -104,16 +105,15 @@ export const HTTPRouteTimeoutsSchema = z
   });
 
 export const RouteRuleSchema = z.strictObject({
-  name: sectionName(
-    `A name for the rule, unique within the route; "${RESERVED_RULE_NAME}" is reserved.`,
-  )
-    .meta(
-      celRules({
-        rule: `self != '${RESERVED_RULE_NAME}'`,
-        message: `rule name ${RESERVED_RULE_NAME} is reserved`,
-      }),
-    )
-    .optional(),
+  name: withCelRules(
+    sectionName(
+      `A name for the rule, unique within the route; "${RESERVED_RULE_NAME}" is reserved.`,
+    ),
+    {
+      rule: `self != '${RESERVED_RULE_NAME}'`,
+      message: `rule name ${RESERVED_RULE_NAME} is reserved`,
+    },
+  ).optional(),
   matches: z
     .array(RouteMatchSchema)
     .max(128)

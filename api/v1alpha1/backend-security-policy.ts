@@ -5,6 +5,7 @@ import {
   groupName,
   kindName,
   kindObjectSchema,
+  matching,
   SecretObjectReferenceSchema,
 } from "./shared";
 
@@ -41,12 +42,11 @@ const secretRefHolder = (description: string) =>
     .describe(description);
 
 const url = (description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(2048)
-    .regex(/^https?:\/\/[^\s]+$/, { error: "must be an http(s) URL" })
-    .describe(description);
+  matching(
+    z.string().min(1).max(2048),
+    /^https?:\/\/[^\s]+$/,
+    "must be an http(s) URL without spaces, such as https://issuer.example.com",
+  ).describe(description);
 
 export const OIDCSchema = z
   .strictObject({

@@ -186,7 +186,7 @@ const badInputs: Array<[string, any, string, any[]?]> = [
       token.oidc.provider.issuer = "issuer.example.com";
       (p.spec.awsCredentials as any).oidcExchangeToken = token;
     }),
-    'spec.awsCredentials.oidcExchangeToken.oidc.provider.issuer: Invalid value: "issuer.example.com": must be an http(s) URL',
+    'spec.awsCredentials.oidcExchangeToken.oidc.provider.issuer: Invalid value: "issuer.example.com": must be an http(s) URL without spaces, such as https://issuer.example.com',
   ],
   [
     "Azure credentials without a tenant",
@@ -300,6 +300,30 @@ const badInputs: Array<[string, any, string, any[]?]> = [
       });
     }),
     "spec.rules[0].matches[0].headers: each header may be matched only once per match (names are case-insensitive)",
+  ],
+  [
+    "a header name with a space",
+    changed(validRoute(), r => (r.spec.rules[0].matches[0].headers[0].name = "x model")),
+    'spec.rules[0].matches[0].headers[0].name: Invalid value: "x model": must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~), such as x-ai-eg-model',
+  ],
+  [
+    "a header name with its colon",
+    changed(validRoute(), r => {
+      (r.spec.rules[0].backendRefs[0] as any).headerMutation = {
+        set: [{ name: "x-team:", value: "a" }],
+      };
+    }),
+    'spec.rules[0].backendRefs[0].headerMutation.set[0].name: Invalid value: "x-team:": must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~), such as x-ai-eg-model',
+  ],
+  [
+    "a backend namespace with an underscore",
+    changed(validRoute(), r => ((r.spec.rules[0].backendRefs[0] as any).namespace = "team_a")),
+    'spec.rules[0].backendRefs[0].namespace: Invalid value: "team_a": must be a lowercase RFC 1123 label (a-z, 0-9 and "-"), such as team-a',
+  ],
+  [
+    "a parent kind with a dot",
+    changed(validRoute(), r => (r.spec.parentRefs[0].kind = "Gateway.v1")),
+    'spec.parentRefs[0].kind: Invalid value: "Gateway.v1": must be a kind such as Backend (a letter, then letters, digits and "-")',
   ],
   [
     "a negative weight",

@@ -71,6 +71,64 @@ spec:
     expect(result.stderr).toContain("spec.rules: Too many: 16: must have at most 15 items");
   });
 
+  describe("formats the CRD checks, with a sentence instead of the raw regex", () => {
+    it("names a Gateway in capitals and says what a name may hold", () => {
+      const result = applyYaml(
+        route("gpt-4o").replace("{name: my-gateway}", "{name: My-Gateway}"),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        'spec.parentRefs[0].name: Invalid value: "My-Gateway": must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".")',
+      );
+      expect(result.stderr).not.toContain("should match");
+    });
+
+    it("says a timeout in words is not a duration", () => {
+      const result = applyYaml(
+        `${route("gpt-4o")}    timeouts: {request: "10 seconds"}\n`,
+        namespace.name,
+      );
+      expect(result.stderr).toContain(
+        'spec.rules[0].timeouts.request: Invalid value: "10 seconds": must be a duration such as 60s, 1m30s or 500ms',
+      );
+    });
+
+    it("says an OIDC issuer needs its scheme", () => {
+      const result = applyYaml(
+        `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: issuer}
+spec:
+  type: AWSCredentials
+  awsCredentials:
+    region: us-east-1
+    oidcExchangeToken:
+      awsRoleArn: arn:aws:iam::123456789012:role/r
+      oidc:
+        provider: {issuer: issuer.example.com}
+        clientID: c
+        clientSecret: {name: s}
+`,
+        namespace.name,
+      );
+      expect(result.stderr).toContain(
+        'spec.awsCredentials.oidcExchangeToken.oidc.provider.issuer: Invalid value: "issuer.example.com": must be an http(s) URL without spaces, such as https://issuer.example.com',
+      );
+    });
+
+    it("leaves header names to the webhook, whose message names the header", () => {
+      const result = applyYaml(
+        route("gpt-4o").replace("name: x-ai-eg-model", 'name: "x model"'),
+        namespace.name,
+      );
+      expect(result.stderr).toContain(
+        `${WEBHOOK}: spec.rules[0].matches[0].headers[0].name: Invalid value: "x model": must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~), such as x-ai-eg-model`,
+      );
+    });
+  });
+
   it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
     const result = applyYaml(
       `${route("claude-sonnet-4-5")}  llmRequestCosts:
