@@ -19,6 +19,12 @@ import {
 /** The header the ext_proc server sets from the request body's `model`; rules match on it. */
 export const MODEL_HEADER = "x-ai-eg-model";
 
+/**
+ * The distinct AIServiceBackends one route can use: its HTTPRoute gets one rule per backend, an
+ * HTTPRoute holds at most 16 rules, and one is the catch-all.
+ */
+export const MAX_DISTINCT_BACKENDS = 15;
+
 /** The rule name the generated HTTPRoute uses for its catch-all; users cannot take it. */
 export const RESERVED_RULE_NAME = "route-not-found";
 

@@ -54,6 +54,42 @@ describe("costs", () => {
   });
 });
 
+describe("what can never route", () => {
+  it("approves a rule whose backends all have weight 0, with a warning saying why and the fix", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules[0].backendRefs = [
+        { name: "openai-backend", weight: 0 },
+        { name: "groq-backend", weight: 0, priority: 1 },
+      ] as never;
+    });
+    expect(await validate(route, cluster)).toEqual({
+      violations: [],
+      warnings: [
+        "spec.rules[0].backendRefs: every backend has weight 0, so requests this rule matches can never be routed and fail with 503; give at least one backend a weight above 0, or remove the rule",
+      ],
+    });
+  });
+
+  it("does not warn about one drained backend next to a weighted one, or a rule without backends", async () => {
+    const route = changed(validRoute(), r => {
+      (r.spec.rules[0].backendRefs[0] as { weight?: number }).weight = 0;
+      r.spec.rules.push({ name: "empty" } as never);
+    });
+    expect((await validate(route, cluster)).warnings).toEqual([]);
+  });
+
+  it("counts backends by namespace and name: fifteen distinct ones are allowed", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules = Array.from({ length: 15 }, (_, i) => ({
+        name: `r${i}`,
+        // Every rule but the first also falls back to the first one's backend.
+        backendRefs: i === 0 ? [{ name: "b0" }] : [{ name: `b${i}` }, { name: "b0", priority: 1 }],
+      })) as never;
+    });
+    expect((await validate(route, [])).violations).toEqual([]);
+  });
+});
+
 describe("references to objects that do not exist yet", () => {
   it("approves a route and names each missing backend and Gateway", async () => {
     expect(await validate(validRoute(), [])).toEqual({

@@ -266,6 +266,16 @@ const badInputs: Array<[string, any, string, any[]?]> = [
     "spec.rules: Too many: must have at most 15 items",
   ],
   [
+    "sixteen distinct backends over the rules",
+    changed(validRoute(), r => {
+      (r.spec as any).rules = Array.from({ length: 8 }, (_, i) => ({
+        name: `r${i}`,
+        backendRefs: [{ name: `primary-${i}` }, { name: `fallback-${i}`, priority: 1 }],
+      }));
+    }),
+    "spec.rules: the route uses 16 distinct AIServiceBackends, but a route can use at most 15 (its HTTPRoute holds one rule per backend, plus the catch-all): split the rules over two AIGatewayRoutes",
+  ],
+  [
     "no rules",
     changed(validRoute(), r => ((r.spec as any).rules = [])),
     "spec.rules: Required value: must have at least 1 item",

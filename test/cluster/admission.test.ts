@@ -129,6 +129,33 @@ spec:
     });
   });
 
+  it("denies sixteen distinct backends at admission, naming the count and the fix", () => {
+    const rules = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `  - name: r${i}\n    backendRefs: [{name: primary-${i}}, {name: fallback-${i}, priority: 1}]`,
+    ).join("\n");
+    const result = applyYaml(
+      `apiVersion: aigateway.envoyproxy.io/v1alpha1\nkind: AIGatewayRoute\nmetadata: {name: wide}\nspec:\n  rules:\n${rules}\n`,
+      namespace.name,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `${WEBHOOK}: spec.rules: the route uses 16 distinct AIServiceBackends, but a route can use at most 15 (its HTTPRoute holds one rule per backend, plus the catch-all): split the rules over two AIGatewayRoutes`,
+    );
+  });
+
+  it("accepts a rule whose backends all have weight 0, warning that it can never route", () => {
+    const result = applyYaml(
+      route("gpt-4o").replace("[{name: missing-backend}]", "[{name: missing-backend, weight: 0}]"),
+      namespace.name,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "Warning: spec.rules[0].backendRefs: every backend has weight 0, so requests this rule matches can never be routed and fail with 503; give at least one backend a weight above 0, or remove the rule",
+    );
+  });
+
   it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
     const result = applyYaml(
       `${route("claude-sonnet-4-5")}  llmRequestCosts:
