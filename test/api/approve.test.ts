@@ -1,6 +1,6 @@
 import { ResourceValidator, ValidatedKind } from "../../api/validate";
 import { Manifest, ManifestSet } from "../../resolve/manifest-set";
-import { changed, validBackend, validPolicy, validRoute } from "./examples";
+import { awsPolicy, changed, validBackend, validPolicy, validRoute } from "./examples";
 
 const validator = new ResourceValidator();
 
@@ -51,6 +51,17 @@ describe("costs", () => {
       });
     });
     expect(await validate(route, cluster)).toEqual({ violations: [], warnings: [] });
+  });
+});
+
+describe("credentials from the pod's own identity", () => {
+  it("approves an AWS policy with only a region: the data plane's AWS SDK default chain", async () => {
+    const policy = changed(
+      awsPolicy(),
+      p => delete (p.spec.awsCredentials as { credentialsFile?: unknown }).credentialsFile,
+    );
+    const bedrock = changed(validBackend(), b => (b.metadata.name = "bedrock"));
+    expect(await validate(policy, [bedrock])).toEqual({ violations: [], warnings: [] });
   });
 });
 

@@ -155,12 +155,7 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         awsRoleArn: "arn:aws:iam::123456789012:role/r",
       };
     }),
-    "spec.awsCredentials: exactly one of credentialsFile or oidcExchangeToken must be set",
-  ],
-  [
-    "AWS with neither a credentials file nor OIDC",
-    changed(awsPolicy(), p => delete (p.spec.awsCredentials as any).credentialsFile),
-    "spec.awsCredentials: exactly one of credentialsFile or oidcExchangeToken must be set",
+    "spec.awsCredentials: at most one of credentialsFile or oidcExchangeToken may be set; set neither to sign with the data plane pod's own AWS identity (IRSA, EKS Pod Identity or the instance role)",
   ],
   [
     "an AWS region without its number",

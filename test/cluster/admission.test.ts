@@ -156,6 +156,38 @@ spec:
     );
   });
 
+  describe("AWS credentials from the pod's own identity", () => {
+    const awsPolicy = (credentials: string) => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: bedrock-auth}
+spec:
+  type: AWSCredentials
+  awsCredentials:
+    region: us-east-1
+${credentials}`;
+
+    it("accepts a policy with only a region, as the reference does", () => {
+      const result = applyYaml(awsPolicy(""), namespace.name);
+      expect(result.code).toBe(0);
+    });
+
+    it("refuses a credentials file and OIDC together, saying how to use the pod's identity", () => {
+      const result = applyYaml(
+        awsPolicy(`    credentialsFile: {secretRef: {name: aws}}
+    oidcExchangeToken:
+      awsRoleArn: arn:aws:iam::123456789012:role/r
+      oidc: {provider: {issuer: "https://issuer.example.com"}, clientID: c, clientSecret: {name: s}}
+`),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.awsCredentials: Invalid value: at most one of credentialsFile or oidcExchangeToken may be set; set neither to sign with the data plane pod's own AWS identity (IRSA, EKS Pod Identity or the instance role)",
+      );
+    });
+  });
+
   it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
     const result = applyYaml(
       `${route("claude-sonnet-4-5")}  llmRequestCosts:
