@@ -3,17 +3,21 @@
  * the TypeScript types share one source. Pure: the generator script writes the result to disk.
  */
 import { z } from "zod";
-import { GROUP, KindDefinition, StatusSchema, VERSION } from "./v1alpha1";
+import { CelRule, GROUP, KindDefinition, patternRule, StatusSchema, VERSION } from "./v1alpha1";
 
 /** An OpenAPI v3 schema node as it appears in a CRD. */
 export type JSONSchemaNode = { [key: string]: unknown };
 
 const INT_BOUNDS = new Set([9007199254740991, -9007199254740991, 2147483647, -2147483648]);
 
+const hasCelRule = (node: JSONSchemaNode, rule: string): boolean =>
+  ((node["x-kubernetes-validations"] as CelRule[] | undefined) ?? []).some(r => r.rule === rule);
+
 /**
  * Turns zod's JSON Schema output into a structural CRD schema: no `$schema`, no
  * `additionalProperties: false` (unknown fields are pruned or rejected by the API server), no
- * implementation limits of JavaScript numbers, and no regex for `date-time` (the format is checked).
+ * implementation limits of JavaScript numbers, no regex for `date-time` (the format is checked), and
+ * no `pattern` where a CEL rule with a message checks it.
  */
 export function toStructuralSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toStructuralSchema);
@@ -24,6 +28,10 @@ export function toStructuralSchema(node: unknown): unknown {
     if (key === "additionalProperties" && value === false) continue;
     if ((key === "minimum" || key === "maximum") && INT_BOUNDS.has(value as number)) continue;
     if (key === "pattern" && (node as JSONSchemaNode).format === "date-time") continue;
+    // A pattern that a CEL rule stands for (`matching` in v1alpha1/shared.ts): the rule's message
+    // tells the user the fix, where the API server would print the raw regex.
+    if (key === "pattern" && hasCelRule(node as JSONSchemaNode, patternRule(value as string)))
+      continue;
     if (
       key === "x-kubernetes-validations" ||
       key === "enum" ||

@@ -33,12 +33,15 @@ export interface ValidationContext {
 type KindChecks = {
   rules(spec: never, context: ValidationContext): Violation[];
   crossObject?(spec: never, context: ValidationContext): Promise<Violation[]>;
+  /** What is legal but cannot work as written: approved, with a warning. */
+  warnings?(spec: never): string[];
   missing(spec: never, context: ValidationContext): Promise<string[]>;
 };
 
 const CHECKS: Record<ValidatedKind, KindChecks> = {
   AIGatewayRoute: {
     rules: (spec: AIGatewayRouteSpec, { namespace }) => route.ruleViolations(spec, namespace),
+    warnings: (spec: AIGatewayRouteSpec) => route.unroutableRules(spec),
     missing: (spec: AIGatewayRouteSpec, { namespace, lookup }) =>
       route.missingReferences(spec, namespace, lookup),
   },
@@ -87,13 +90,17 @@ export class ResourceValidator {
     if (ruleViolations.length) return { violations: ruleViolations, warnings: [] };
     const crossObject = (await checks.crossObject?.(spec, context)) ?? [];
     if (crossObject.length) return { violations: crossObject, warnings: [] };
+    const warnings = checks.warnings?.(spec) ?? [];
     try {
-      return { violations: [], warnings: await checks.missing(spec, context) };
+      return { violations: [], warnings: [...warnings, ...(await checks.missing(spec, context))] };
     } catch (error) {
       // Missing references only ever warn, so failing to look them up must not reject the object.
       return {
         violations: [],
-        warnings: [`could not check the objects this ${kind} refers to: ${errorMessage(error)}`],
+        warnings: [
+          ...warnings,
+          `could not check the objects this ${kind} refers to: ${errorMessage(error)}`,
+        ],
       };
     }
   }

@@ -1,13 +1,14 @@
 /**
  * AWS Bedrock: SigV4 (service `bedrock`) over the final translated request, with credentials from
- * the Secret's shared-credentials file or from an OIDC token exchanged through STS
- * AssumeRoleWithWebIdentity (the schema requires exactly one: the pod's ambient identity is never
- * used).
+ * the Secret's shared-credentials file, from an OIDC token exchanged through STS
+ * AssumeRoleWithWebIdentity, or, when the policy names neither, from the data plane pod's own
+ * identity through the AWS SDK's default chain (`aws-default-chain.ts`).
  */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { parse as parseIni } from "ini";
+import { fetchDefaultChainCredentials } from "./aws-default-chain";
 import { systemClock } from "./clock";
 import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
@@ -162,9 +163,12 @@ export function createAWSAuth(config: AWSConfig, options: BackendAuthOptions = {
       config.credentialsFile.profile,
     );
     credentials = () => Promise.resolve(fixed);
-  } else if (config.oidcExchangeToken) {
-    const tokens = new TokenCache(() => assumeRoleWithOIDC(config, () => clock.now()), {
-      name: "AWS STS credentials",
+  } else {
+    const fetch = config.oidcExchangeToken
+      ? () => assumeRoleWithOIDC(config, () => clock.now())
+      : () => fetchDefaultChainCredentials(config.region);
+    const tokens = new TokenCache(fetch, {
+      name: config.oidcExchangeToken ? "AWS STS credentials" : "AWS default chain credentials",
       clock,
       logger: options.logger,
       refreshAheadMs: options.refreshAheadMs,
@@ -172,13 +176,6 @@ export function createAWSAuth(config: AWSConfig, options: BackendAuthOptions = {
     });
     cache = tokens;
     credentials = () => tokens.get();
-  } else {
-    // The schema rejects this; kept so a config that skipped it cannot fall back to ambient AWS
-    // credentials.
-    throw new AuthError(
-      "INVALID_CONFIG",
-      "AWSCredentials: set exactly one of credentialsFile or oidcExchangeToken",
-    );
   }
   const signer = createSigV4Signer({ credentials, region: config.region });
   const defaultHost = defaultBedrockHost(config.region);

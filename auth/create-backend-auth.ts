@@ -10,7 +10,7 @@ import type { BackendAuth, BackendAuthOptions } from "./types";
 
 /**
  * The authenticator for one backend. Validates `config` against `BackendAuthConfigSchema` first
- * (exactly one credential source per type, as the CRD requires). Throws an `AuthError`
+ * (one credential source per type, as the CRD requires; AWS may name none: the pod's identity). Throws an `AuthError`
  * (`INVALID_CONFIG`, naming the field and never a value, or `CREDENTIALS_FILE_INVALID`) when the
  * configuration cannot work; never fetches a token itself: call `warm()` to fetch ahead of the
  * first request, and `close()` when the backend goes away.

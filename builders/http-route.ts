@@ -1,5 +1,5 @@
 /** The Gateway API HTTPRoute (and its Envoy Gateway filters) generated for an AIGatewayRoute. */
-import { ENVOY_GATEWAY_GROUP, RESERVED_RULE_NAME } from "../api/v1alpha1";
+import { ENVOY_GATEWAY_GROUP, MAX_DISTINCT_BACKENDS, RESERVED_RULE_NAME } from "../api/v1alpha1";
 import { SELECTED_BACKEND_HEADER } from "../contract/route-config";
 import { longerDuration } from "./durations";
 import { childMetadata, childName, routeParent } from "./metadata";
@@ -7,9 +7,6 @@ import { backendIdOf, distinctBackendIds, RouteInputs, RouteObject } from "../re
 
 /** A route's request timeout when its rule gives none: model responses are slow. */
 export const DEFAULT_REQUEST_TIMEOUT = "60s";
-
-/** An HTTPRoute holds at most 16 rules, and one is the catch-all. */
-export const MAX_DISTINCT_BACKENDS = 15;
 
 export const NOT_FOUND_MESSAGE =
   "No matching route found. It is likely because the model specified in your request is not configured in the Gateway.";

@@ -10,9 +10,10 @@
  * Every field that carries a credential is built with `secretString()`, which records it in
  * `secretFields`, so a config can be redacted by walking it against the schema.
  *
- * The cross-field rules of the CRD (`has(a) != has(b)`: exactly one credential source) are repeated
- * here, because the data plane must not guess: with neither source an SDK would silently fall back
- * to the pod's own identity, and with both one of them would silently be ignored.
+ * The cross-field rules of the CRD (one credential source) are repeated here, because the data
+ * plane must not guess: with both sources one would silently be ignored, and with neither an SDK
+ * would silently fall back to the pod's own identity. AWS is the one type where neither is a mode
+ * of its own, as in the reference: the pod's identity through the AWS SDK's default chain.
  */
 import { z } from "zod";
 import * as api from "../api/v1alpha1";
@@ -38,6 +39,21 @@ function exactlyOneOf<K extends string>(a: K, b: K) {
     ctx.addIssue({
       code: "custom",
       message: `set exactly one of ${a} or ${b} (${set === 0 ? "neither is" : "both are"} set)`,
+      path: [],
+    });
+  };
+}
+
+/**
+ * The CRD rule `!(has(self.a) && has(self.b))`: at most one of two credential sources. Neither is a
+ * mode of its own (the pod's identity); both would leave one silently ignored.
+ */
+function atMostOneOf<K extends string>(a: K, b: K) {
+  return (value: Partial<Record<K, unknown>>, ctx: z.RefinementCtx) => {
+    if (value[a] === undefined || value[b] === undefined) return;
+    ctx.addIssue({
+      code: "custom",
+      message: `set at most one of ${a} or ${b} (both are set)`,
       path: [],
     });
   };
@@ -101,7 +117,10 @@ const AWSCredentialsSchema = z
       "The STS endpoint for AssumeRoleWithWebIdentity (default: the regional AWS endpoint).",
     ).optional(),
   })
-  .superRefine(exactlyOneOf("credentialsFile", "oidcExchangeToken"));
+  .describe(
+    "With neither credentialsFile nor oidcExchangeToken, the data plane signs with its pod's own identity (the AWS SDK's default chain).",
+  )
+  .superRefine(atMostOneOf("credentialsFile", "oidcExchangeToken"));
 
 const azureSpec = api.AzureCredentialsSchema.shape;
 

@@ -47,6 +47,9 @@ export function computeCosts(
       case "CachedInputToken":
         values[cost.metadataKey] = usage.cachedInputTokens;
         break;
+      case "CacheCreationInputToken":
+        values[cost.metadataKey] = usage.cacheCreationInputTokens;
+        break;
       case "OutputToken":
         values[cost.metadataKey] = usage.outputTokens;
         break;
@@ -65,6 +68,7 @@ export function computeCosts(
             backend,
             inputTokens: usage.inputTokens,
             cachedInputTokens: usage.cachedInputTokens,
+            cacheCreationInputTokens: usage.cacheCreationInputTokens,
             outputTokens: usage.outputTokens,
             totalTokens: usage.totalTokens,
           });

@@ -64,7 +64,7 @@ export class GatewayMetrics implements RequestObserver {
   });
   private readonly tokens = new Histogram({
     name: "gen_ai_client_token_usage",
-    help: "Tokens per request, by type (input, cached_input, output, reasoning).",
+    help: "Tokens per request, by type (input, cached_input, cache_creation_input, output, reasoning).",
     labelNames: [...LABELS, "gen_ai_token_type"],
     buckets: TOKEN_BUCKETS,
     registers: [this.registry],
@@ -114,6 +114,7 @@ export class GatewayMetrics implements RequestObserver {
     for (const [type, count] of [
       ["input", usage.inputTokens],
       ["cached_input", usage.cachedInputTokens],
+      ["cache_creation_input", usage.cacheCreationInputTokens],
       ["output", usage.outputTokens],
       ["reasoning", usage.reasoningTokens],
     ] as const) {

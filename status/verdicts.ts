@@ -1,7 +1,7 @@
 /** The Accepted verdict of each kind, from resolved references: pure, so tests and the CLI share it. */
 import type { Verdict } from "./conditions";
 import { envoyGatewayProblem, GeneratedObjectStatuses } from "./envoy-gateway-status";
-import { MAX_DISTINCT_BACKENDS } from "../builders/http-route";
+import { MAX_DISTINCT_BACKENDS } from "../api/v1alpha1";
 import { distinctBackendIds, Problem, RouteInputs } from "../resolve/resolved";
 
 const accepted = (message: string): Verdict => ({ accepted: true, reason: "Accepted", message });

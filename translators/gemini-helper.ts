@@ -296,6 +296,8 @@ export function usageFromGemini(metadata: GeminiUsageMetadata | undefined): Toke
     outputTokens,
     totalTokens: inputTokens + outputTokens,
     cachedInputTokens: metadata?.cachedContentTokenCount ?? 0,
+    // Gemini's context caches are created through their own API, never by a generate call.
+    cacheCreationInputTokens: 0,
     reasoningTokens,
   };
 }

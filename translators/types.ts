@@ -49,12 +49,21 @@ export interface UpstreamRequest {
   stream: boolean;
 }
 
-/** Token usage as OpenAI counts it: input includes cached input. */
+/**
+ * Token usage as OpenAI counts it: input includes cached input, both the cache reads
+ * (`cachedInputTokens`) and the cache writes (`cacheCreationInputTokens`).
+ */
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
   cachedInputTokens: number;
+  /**
+   * Input tokens written to the provider's prompt cache, which some providers bill above plain
+   * input (Anthropic `cache_creation_input_tokens`, Bedrock `cacheWriteInputTokens`). 0 where the
+   * provider does not report them (OpenAI caches implicitly and bills no writes).
+   */
+  cacheCreationInputTokens: number;
   reasoningTokens: number;
 }
 

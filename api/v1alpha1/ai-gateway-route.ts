@@ -13,10 +13,17 @@ import {
   objectName,
   kindObjectSchema,
   sectionName,
+  withCelRules,
 } from "./shared";
 
 /** The header the ext_proc server sets from the request body's `model`; rules match on it. */
 export const MODEL_HEADER = "x-ai-eg-model";
+
+/**
+ * The distinct AIServiceBackends one route can use: its HTTPRoute gets one rule per backend, an
+ * HTTPRoute holds at most 16 rules, and one is the catch-all.
+ */
+export const MAX_DISTINCT_BACKENDS = 15;
 
 /** The rule name the generated HTTPRoute uses for its catch-all; users cannot take it. */
 export const RESERVED_RULE_NAME = "route-not-found";
@@ -104,16 +111,15 @@ export const HTTPRouteTimeoutsSchema = z
   });
 
 export const RouteRuleSchema = z.strictObject({
-  name: sectionName(
-    `A name for the rule, unique within the route; "${RESERVED_RULE_NAME}" is reserved.`,
-  )
-    .meta(
-      celRules({
-        rule: `self != '${RESERVED_RULE_NAME}'`,
-        message: `rule name ${RESERVED_RULE_NAME} is reserved`,
-      }),
-    )
-    .optional(),
+  name: withCelRules(
+    sectionName(
+      `A name for the rule, unique within the route; "${RESERVED_RULE_NAME}" is reserved.`,
+    ),
+    {
+      rule: `self != '${RESERVED_RULE_NAME}'`,
+      message: `rule name ${RESERVED_RULE_NAME} is reserved`,
+    },
+  ).optional(),
   matches: z
     .array(RouteMatchSchema)
     .max(128)
@@ -145,6 +151,7 @@ export const RouteRuleSchema = z.strictObject({
 export const LLM_REQUEST_COST_TYPES = [
   "InputToken",
   "CachedInputToken",
+  "CacheCreationInputToken",
   "OutputToken",
   "TotalToken",
   "CEL",
@@ -156,6 +163,7 @@ export const COST_CEL_VARIABLES = {
   backend: "string",
   input_tokens: "uint",
   cached_input_tokens: "uint",
+  cache_creation_input_tokens: "uint",
   output_tokens: "uint",
   total_tokens: "uint",
 } as const;
@@ -171,7 +179,9 @@ export const LLMRequestCostSchema = z
       ),
     type: z
       .enum(LLM_REQUEST_COST_TYPES)
-      .describe("What to count: InputToken, CachedInputToken, OutputToken, TotalToken, or CEL."),
+      .describe(
+        "What to count: InputToken, CachedInputToken (prompt-cache reads), CacheCreationInputToken (prompt-cache writes), OutputToken, TotalToken, or CEL.",
+      ),
     cel: z
       .string()
       .min(1)

@@ -2,7 +2,7 @@
 import type { ReferenceLookup } from "../validation/lookup";
 import { bodyMutationViolations, headerMutationViolations } from "../validation/shared-rules";
 import type { Violation } from "../validation/violation";
-import { AIGatewayRouteSpec, LLMRequestCost } from "./ai-gateway-route";
+import { AIGatewayRouteSpec, LLMRequestCost, MAX_DISTINCT_BACKENDS } from "./ai-gateway-route";
 import { CostExpression } from "./cost-expression";
 import { errorMessage } from "../../lib/error-message";
 
@@ -46,6 +46,39 @@ export function duplicateBackendRefs(spec: AIGatewayRouteSpec, namespace: string
     });
   });
   return violations;
+}
+
+/**
+ * The generated HTTPRoute has one rule per distinct backend and room for 15; the limit is known at
+ * admission, so say it then rather than in a status after the route is stored.
+ */
+export function tooManyBackends(spec: AIGatewayRouteSpec, namespace: string): Violation[] {
+  const distinct = new Set(
+    spec.rules.flatMap(rule =>
+      (rule.backendRefs ?? []).map(ref => `${ref.namespace ?? namespace}/${ref.name}`),
+    ),
+  );
+  if (distinct.size <= MAX_DISTINCT_BACKENDS) return [];
+  return [
+    {
+      path: "spec.rules",
+      message: `the route uses ${distinct.size} distinct AIServiceBackends, but a route can use at most ${MAX_DISTINCT_BACKENDS} (its HTTPRoute holds one rule per backend, plus the catch-all): split the rules over two AIGatewayRoutes`,
+    },
+  ];
+}
+
+/**
+ * A rule whose backends all have weight 0 matches requests and sends them nowhere (they fail with
+ * 503). Legal, perhaps meant to drain traffic, so a warning rather than a refusal.
+ */
+export function unroutableRules(spec: AIGatewayRouteSpec): string[] {
+  return spec.rules.flatMap((rule, r) => {
+    const refs = rule.backendRefs ?? [];
+    if (refs.length === 0 || refs.some(ref => ref.weight > 0)) return [];
+    return [
+      `spec.rules[${r}].backendRefs: every backend has weight 0, so requests this rule matches can never be routed and fail with 503; give at least one backend a weight above 0, or remove the rule`,
+    ];
+  });
 }
 
 /** Body and header mutations on the route's backend references. */
@@ -101,6 +134,7 @@ export function ruleViolations(spec: AIGatewayRouteSpec, namespace: string): Vio
   return [
     ...invalidHeaderRegexes(spec),
     ...duplicateBackendRefs(spec, namespace),
+    ...tooManyBackends(spec, namespace),
     ...invalidRouteMutations(spec),
     ...headersMatchedTwice(spec),
     ...invalidCostExpressions(spec),

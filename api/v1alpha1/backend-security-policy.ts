@@ -5,6 +5,7 @@ import {
   groupName,
   kindName,
   kindObjectSchema,
+  matching,
   SecretObjectReferenceSchema,
 } from "./shared";
 
@@ -41,12 +42,11 @@ const secretRefHolder = (description: string) =>
     .describe(description);
 
 const url = (description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(2048)
-    .regex(/^https?:\/\/[^\s]+$/, { error: "must be an http(s) URL" })
-    .describe(description);
+  matching(
+    z.string().min(1).max(2048),
+    /^https?:\/\/[^\s]+$/,
+    "must be an http(s) URL without spaces, such as https://issuer.example.com",
+  ).describe(description);
 
 export const OIDCSchema = z
   .strictObject({
@@ -115,10 +115,12 @@ export const AWSCredentialsSchema = z
       .optional(),
   })
   .meta({
-    description: "Signs requests with AWS Signature Version 4.",
+    description:
+      "Signs requests with AWS Signature Version 4. With neither credentialsFile nor oidcExchangeToken, the data plane signs with its pod's own AWS identity through the AWS SDK's default chain: IRSA, EKS Pod Identity or the instance role.",
     ...celRules({
-      rule: "has(self.credentialsFile) != has(self.oidcExchangeToken)",
-      message: "exactly one of credentialsFile or oidcExchangeToken must be set",
+      rule: "!(has(self.credentialsFile) && has(self.oidcExchangeToken))",
+      message:
+        "at most one of credentialsFile or oidcExchangeToken may be set; set neither to sign with the data plane pod's own AWS identity (IRSA, EKS Pod Identity or the instance role)",
     }),
   });
 

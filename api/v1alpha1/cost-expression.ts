@@ -12,6 +12,8 @@ export interface CostInputs {
   backend: string;
   inputTokens: number;
   cachedInputTokens: number;
+  /** Input tokens written to the provider's prompt cache (Anthropic, Bedrock); 0 elsewhere. */
+  cacheCreationInputTokens: number;
   outputTokens: number;
   totalTokens: number;
 }
@@ -36,6 +38,7 @@ function variablesOf(inputs: CostInputs): Record<string, unknown> {
     backend: inputs.backend,
     input_tokens: toUint(inputs.inputTokens),
     cached_input_tokens: toUint(inputs.cachedInputTokens),
+    cache_creation_input_tokens: toUint(inputs.cacheCreationInputTokens),
     output_tokens: toUint(inputs.outputTokens),
     total_tokens: toUint(inputs.totalTokens),
   };
@@ -76,6 +79,7 @@ export class CostExpression {
           backend: "",
           inputTokens: 0,
           cachedInputTokens: 0,
+          cacheCreationInputTokens: 0,
           outputTokens: 0,
           totalTokens: 0,
         }) < 0

@@ -52,6 +52,11 @@ function messageOf(issue: z.core.$ZodIssue): string {
         return `Invalid value: ${quoted(issue.input)}: ${explained ? issue.message : `must match the pattern ${"pattern" in issue ? issue.pattern : ""}`}`;
       }
       return `Invalid value: ${quoted(issue.input)}: must be a valid ${issue.format}`;
+    case "custom":
+      // The schemas' refinements state what a valid value looks like, like their patterns do.
+      return issue.input === undefined
+        ? issue.message
+        : `Invalid value: ${quoted(issue.input)}: ${issue.message}`;
     case "unrecognized_keys":
       return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map(quoted).join(", ")}`;
     default:

@@ -13,7 +13,8 @@ type ValidateActionResponse = ReturnType<PeprValidateRequest<a.GenericKind>["App
 
 /**
  * A Pepr `Validate` action for `kind`: denies with every violation (field path and what is
- * allowed), approves with warnings for references to objects that do not exist yet.
+ * allowed), approves with warnings for references to objects that do not exist yet and for rules
+ * that can never route.
  */
 export function admissionValidator<T extends a.GenericKind>(
   kind: ValidatedKind,

@@ -1,6 +1,6 @@
 import { ResourceValidator, ValidatedKind } from "../../api/validate";
 import { Manifest, ManifestSet } from "../../resolve/manifest-set";
-import { changed, validBackend, validPolicy, validRoute } from "./examples";
+import { awsPolicy, changed, validBackend, validPolicy, validRoute } from "./examples";
 
 const validator = new ResourceValidator();
 
@@ -34,6 +34,71 @@ describe("the reference documentation's examples", () => {
       expect(await validate(object, cluster)).toEqual({ violations: [], warnings: [] });
     },
   );
+});
+
+describe("costs", () => {
+  it("approves prompt-cache write costs, by type and through CEL", async () => {
+    const route = changed(validRoute(), r => {
+      Object.assign(r.spec, {
+        llmRequestCosts: [
+          { metadataKey: "llm_cache_write_token", type: "CacheCreationInputToken" },
+          {
+            metadataKey: "weighted",
+            type: "CEL",
+            cel: "input_tokens + cache_creation_input_tokens / 4u + output_tokens * 4u",
+          },
+        ],
+      });
+    });
+    expect(await validate(route, cluster)).toEqual({ violations: [], warnings: [] });
+  });
+});
+
+describe("credentials from the pod's own identity", () => {
+  it("approves an AWS policy with only a region: the data plane's AWS SDK default chain", async () => {
+    const policy = changed(
+      awsPolicy(),
+      p => delete (p.spec.awsCredentials as { credentialsFile?: unknown }).credentialsFile,
+    );
+    const bedrock = changed(validBackend(), b => (b.metadata.name = "bedrock"));
+    expect(await validate(policy, [bedrock])).toEqual({ violations: [], warnings: [] });
+  });
+});
+
+describe("what can never route", () => {
+  it("approves a rule whose backends all have weight 0, with a warning saying why and the fix", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules[0].backendRefs = [
+        { name: "openai-backend", weight: 0 },
+        { name: "groq-backend", weight: 0, priority: 1 },
+      ] as never;
+    });
+    expect(await validate(route, cluster)).toEqual({
+      violations: [],
+      warnings: [
+        "spec.rules[0].backendRefs: every backend has weight 0, so requests this rule matches can never be routed and fail with 503; give at least one backend a weight above 0, or remove the rule",
+      ],
+    });
+  });
+
+  it("does not warn about one drained backend next to a weighted one, or a rule without backends", async () => {
+    const route = changed(validRoute(), r => {
+      (r.spec.rules[0].backendRefs[0] as { weight?: number }).weight = 0;
+      r.spec.rules.push({ name: "empty" } as never);
+    });
+    expect((await validate(route, cluster)).warnings).toEqual([]);
+  });
+
+  it("counts backends by namespace and name: fifteen distinct ones are allowed", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules = Array.from({ length: 15 }, (_, i) => ({
+        name: `r${i}`,
+        // Every rule but the first also falls back to the first one's backend.
+        backendRefs: i === 0 ? [{ name: "b0" }] : [{ name: `b${i}` }, { name: "b0", priority: 1 }],
+      })) as never;
+    });
+    expect((await validate(route, [])).violations).toEqual([]);
+  });
 });
 
 describe("references to objects that do not exist yet", () => {

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { Environment } from "@marcbachmann/cel-js";
 import { JSONSchemaNode } from "../../api/crd";
+import type { CelRule } from "../../api/v1alpha1";
 import { renderCustomResourceDefinitions } from "../../crds/render";
 
 const crdDir = join(__dirname, "../../crds");
@@ -44,6 +46,28 @@ describe("crds/", () => {
         for (const forbidden of ["anyOf", "oneOf", "allOf", "$ref", "additionalProperties"]) {
           expect({ path, [forbidden]: node[forbidden] }).toEqual({ path, [forbidden]: undefined });
         }
+      }
+    });
+
+    it("has no raw pattern: kubectl would print the regex, a CEL rule prints its message", () => {
+      const patterned = [...nodes(root, "")].filter(([, node]) => node.pattern !== undefined);
+      expect(patterned.map(([path]) => path)).toEqual([]);
+    });
+
+    it("has pattern rules that compile as CEL and tell the fix", () => {
+      const cel = new Environment({ unlistedVariablesAreDyn: true });
+      const patternRules = [...nodes(root, "")].flatMap(([path, node]) =>
+        ((node["x-kubernetes-validations"] as CelRule[] | undefined) ?? [])
+          .filter(rule => rule.rule.startsWith("self.matches("))
+          .map(rule => ({ path, rule })),
+      );
+      expect(patternRules.length).toBeGreaterThan(0);
+      for (const { path, rule } of patternRules) {
+        expect({ path, type: typeof cel.evaluate(rule.rule, { self: "a" }) }).toEqual({
+          path,
+          type: "boolean",
+        });
+        expect(rule.message).toMatch(/^must be /);
       }
     });
 

@@ -155,12 +155,7 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         awsRoleArn: "arn:aws:iam::123456789012:role/r",
       };
     }),
-    "spec.awsCredentials: exactly one of credentialsFile or oidcExchangeToken must be set",
-  ],
-  [
-    "AWS with neither a credentials file nor OIDC",
-    changed(awsPolicy(), p => delete (p.spec.awsCredentials as any).credentialsFile),
-    "spec.awsCredentials: exactly one of credentialsFile or oidcExchangeToken must be set",
+    "spec.awsCredentials: at most one of credentialsFile or oidcExchangeToken may be set; set neither to sign with the data plane pod's own AWS identity (IRSA, EKS Pod Identity or the instance role)",
   ],
   [
     "an AWS region without its number",
@@ -186,7 +181,7 @@ const badInputs: Array<[string, any, string, any[]?]> = [
       token.oidc.provider.issuer = "issuer.example.com";
       (p.spec.awsCredentials as any).oidcExchangeToken = token;
     }),
-    'spec.awsCredentials.oidcExchangeToken.oidc.provider.issuer: Invalid value: "issuer.example.com": must be an http(s) URL',
+    'spec.awsCredentials.oidcExchangeToken.oidc.provider.issuer: Invalid value: "issuer.example.com": must be an http(s) URL without spaces, such as https://issuer.example.com',
   ],
   [
     "Azure credentials without a tenant",
@@ -266,6 +261,16 @@ const badInputs: Array<[string, any, string, any[]?]> = [
     "spec.rules: Too many: must have at most 15 items",
   ],
   [
+    "sixteen distinct backends over the rules",
+    changed(validRoute(), r => {
+      (r.spec as any).rules = Array.from({ length: 8 }, (_, i) => ({
+        name: `r${i}`,
+        backendRefs: [{ name: `primary-${i}` }, { name: `fallback-${i}`, priority: 1 }],
+      }));
+    }),
+    "spec.rules: the route uses 16 distinct AIServiceBackends, but a route can use at most 15 (its HTTPRoute holds one rule per backend, plus the catch-all): split the rules over two AIGatewayRoutes",
+  ],
+  [
     "no rules",
     changed(validRoute(), r => ((r.spec as any).rules = [])),
     "spec.rules: Required value: must have at least 1 item",
@@ -300,6 +305,30 @@ const badInputs: Array<[string, any, string, any[]?]> = [
       });
     }),
     "spec.rules[0].matches[0].headers: each header may be matched only once per match (names are case-insensitive)",
+  ],
+  [
+    "a header name with a space",
+    changed(validRoute(), r => (r.spec.rules[0].matches[0].headers[0].name = "x model")),
+    'spec.rules[0].matches[0].headers[0].name: Invalid value: "x model": must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~), such as x-ai-eg-model',
+  ],
+  [
+    "a header name with its colon",
+    changed(validRoute(), r => {
+      (r.spec.rules[0].backendRefs[0] as any).headerMutation = {
+        set: [{ name: "x-team:", value: "a" }],
+      };
+    }),
+    'spec.rules[0].backendRefs[0].headerMutation.set[0].name: Invalid value: "x-team:": must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~), such as x-ai-eg-model',
+  ],
+  [
+    "a backend namespace with an underscore",
+    changed(validRoute(), r => ((r.spec.rules[0].backendRefs[0] as any).namespace = "team_a")),
+    'spec.rules[0].backendRefs[0].namespace: Invalid value: "team_a": must be a lowercase RFC 1123 label (a-z, 0-9 and "-"), such as team-a',
+  ],
+  [
+    "a parent kind with a dot",
+    changed(validRoute(), r => (r.spec.parentRefs[0].kind = "Gateway.v1")),
+    'spec.parentRefs[0].kind: Invalid value: "Gateway.v1": must be a kind such as Backend (a letter, then letters, digits and "-")',
   ],
   [
     "a negative weight",
@@ -382,6 +411,22 @@ const badInputs: Array<[string, any, string, any[]?]> = [
       ];
     }),
     "spec.llmRequestCosts[0].cel: fails when every token count is 0: division by zero",
+  ],
+  [
+    "a cost type this API version does not have",
+    changed(validRoute(), r => {
+      (r.spec as any).llmRequestCosts = [{ metadataKey: "cost", type: "ReasoningToken" }];
+    }),
+    'spec.llmRequestCosts[0].type: Unsupported value: "ReasoningToken": supported values: "InputToken", "CachedInputToken", "CacheCreationInputToken", "OutputToken", "TotalToken", "CEL"',
+  ],
+  [
+    "a cache-write cost spelt as OpenAI's usage field",
+    changed(validRoute(), r => {
+      (r.spec as any).llmRequestCosts = [
+        { metadataKey: "cost", type: "CEL", cel: "cache_write_input_tokens * 2u" },
+      ];
+    }),
+    "spec.llmRequestCosts[0].cel: does not compile: Unknown variable: cache_write_input_tokens",
   ],
   [
     "two costs with one metadata key",

@@ -388,18 +388,23 @@ describe("AWS handler details", () => {
     expect(result.headers.set.authorization).toContain("/20240501/eu-west-3/bedrock/aws4_request");
   });
 
-  it("without a file or OIDC, creation fails: the AWS SDK default chain is never used", () => {
+  it("without a file or OIDC, signs with the pod's own identity: here its environment variables", async () => {
     const saved = { ...process.env };
-    // Ambient credentials the default chain would have picked up silently.
+    // The first link of the AWS SDK's default chain.
     process.env.AWS_ACCESS_KEY_ID = ACCESS_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = SECRET_KEY;
     try {
-      expect(() => createBackendAuth({ type: "AWSCredentials", region: "us-east-1" })).toThrow(
-        new AuthError(
-          "INVALID_CONFIG",
-          "AWSCredentials: set exactly one of credentialsFile or oidcExchangeToken (neither is set)",
-        ),
-      );
+      const auth = createBackendAuth({ type: "AWSCredentials", region: "us-east-1" });
+      await auth.warm();
+      expect(auth.ready()).toBe(true);
+      const result = await auth.authenticate({
+        method: "POST",
+        path: "/model/m/converse",
+        headers: { "content-type": "application/json" },
+        body: new TextEncoder().encode("{}"),
+      });
+      expect(result.headers.set.authorization).toContain(`Credential=${ACCESS_KEY}/`);
+      auth.close();
     } finally {
       process.env = saved;
     }

@@ -37,13 +37,22 @@ describe("BackendAuthConfigSchema", () => {
     workloadIdentityProviderName: "prov",
     oidcExchangeToken: oidc,
   };
+  it("AWSCredentials takes at most one source: neither means the pod's own identity", () => {
+    const parse = (extra: object) =>
+      BackendAuthConfigSchema.safeParse({ type: "AWSCredentials", region: "us-east-1", ...extra });
+    const file = { credentialsFile: { content: "[default]" } };
+    const exchange = { oidcExchangeToken: { ...oidc, awsRoleArn: "arn:aws:iam::1:role/r" } };
+    expect([parse({}), parse(file), parse(exchange)].map(result => result.success)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(parse({ ...file, ...exchange }).error?.issues.map(issue => issue.message)).toEqual([
+      "set at most one of credentialsFile or oidcExchangeToken (both are set)",
+    ]);
+  });
+
   it.each([
-    [
-      "AWSCredentials",
-      { region: "us-east-1" },
-      { credentialsFile: { content: "[default]" } },
-      { oidcExchangeToken: { ...oidc, awsRoleArn: "arn:aws:iam::1:role/r" } },
-    ],
     [
       "AzureCredentials",
       { clientID: "c", tenantID: "t" },
@@ -144,9 +153,17 @@ describe("parseBackendAuthConfig and createBackendAuth validation", () => {
       "AzureCredentials: set exactly one of clientSecret or oidcExchangeToken (both are set)",
     ],
     [
-      "AWS with neither source (no silent fall-back to the pod's identity)",
-      { type: "AWSCredentials", region: "us-east-1" },
-      "AWSCredentials: set exactly one of credentialsFile or oidcExchangeToken (neither is set)",
+      "AWS with both sources (one would be silently ignored)",
+      {
+        type: "AWSCredentials",
+        region: "us-east-1",
+        credentialsFile: { content: SECRET },
+        oidcExchangeToken: {
+          oidc: { issuer: "https://i", clientID: "c", clientSecret: SECRET },
+          awsRoleArn: "arn:aws:iam::1:role/r",
+        },
+      },
+      "AWSCredentials: set at most one of credentialsFile or oidcExchangeToken (both are set)",
     ],
     [
       "GCP with both sources",

@@ -71,6 +71,134 @@ spec:
     expect(result.stderr).toContain("spec.rules: Too many: 16: must have at most 15 items");
   });
 
+  describe("formats the CRD checks, with a sentence instead of the raw regex", () => {
+    it("names a Gateway in capitals and says what a name may hold", () => {
+      const result = applyYaml(
+        route("gpt-4o").replace("{name: my-gateway}", "{name: My-Gateway}"),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        'spec.parentRefs[0].name: Invalid value: "My-Gateway": must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".")',
+      );
+      expect(result.stderr).not.toContain("should match");
+    });
+
+    it("says a timeout in words is not a duration", () => {
+      const result = applyYaml(
+        `${route("gpt-4o")}    timeouts: {request: "10 seconds"}\n`,
+        namespace.name,
+      );
+      expect(result.stderr).toContain(
+        'spec.rules[0].timeouts.request: Invalid value: "10 seconds": must be a duration such as 60s, 1m30s or 500ms',
+      );
+    });
+
+    it("says an OIDC issuer needs its scheme", () => {
+      const result = applyYaml(
+        `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: issuer}
+spec:
+  type: AWSCredentials
+  awsCredentials:
+    region: us-east-1
+    oidcExchangeToken:
+      awsRoleArn: arn:aws:iam::123456789012:role/r
+      oidc:
+        provider: {issuer: issuer.example.com}
+        clientID: c
+        clientSecret: {name: s}
+`,
+        namespace.name,
+      );
+      expect(result.stderr).toContain(
+        'spec.awsCredentials.oidcExchangeToken.oidc.provider.issuer: Invalid value: "issuer.example.com": must be an http(s) URL without spaces, such as https://issuer.example.com',
+      );
+    });
+
+    it("leaves header names to the webhook, whose message names the header", () => {
+      const result = applyYaml(
+        route("gpt-4o").replace("name: x-ai-eg-model", 'name: "x model"'),
+        namespace.name,
+      );
+      expect(result.stderr).toContain(
+        `${WEBHOOK}: spec.rules[0].matches[0].headers[0].name: Invalid value: "x model": must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~), such as x-ai-eg-model`,
+      );
+    });
+  });
+
+  it("denies sixteen distinct backends at admission, naming the count and the fix", () => {
+    const rules = Array.from(
+      { length: 8 },
+      (_, i) =>
+        `  - name: r${i}\n    backendRefs: [{name: primary-${i}}, {name: fallback-${i}, priority: 1}]`,
+    ).join("\n");
+    const result = applyYaml(
+      `apiVersion: aigateway.envoyproxy.io/v1alpha1\nkind: AIGatewayRoute\nmetadata: {name: wide}\nspec:\n  rules:\n${rules}\n`,
+      namespace.name,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `${WEBHOOK}: spec.rules: the route uses 16 distinct AIServiceBackends, but a route can use at most 15 (its HTTPRoute holds one rule per backend, plus the catch-all): split the rules over two AIGatewayRoutes`,
+    );
+  });
+
+  it("accepts a rule whose backends all have weight 0, warning that it can never route", () => {
+    const result = applyYaml(
+      route("gpt-4o").replace("[{name: missing-backend}]", "[{name: missing-backend, weight: 0}]"),
+      namespace.name,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "Warning: spec.rules[0].backendRefs: every backend has weight 0, so requests this rule matches can never be routed and fail with 503; give at least one backend a weight above 0, or remove the rule",
+    );
+  });
+
+  describe("AWS credentials from the pod's own identity", () => {
+    const awsPolicy = (credentials: string) => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: bedrock-auth}
+spec:
+  type: AWSCredentials
+  awsCredentials:
+    region: us-east-1
+${credentials}`;
+
+    it("accepts a policy with only a region, as the reference does", () => {
+      const result = applyYaml(awsPolicy(""), namespace.name);
+      expect(result.code).toBe(0);
+    });
+
+    it("refuses a credentials file and OIDC together, saying how to use the pod's identity", () => {
+      const result = applyYaml(
+        awsPolicy(`    credentialsFile: {secretRef: {name: aws}}
+    oidcExchangeToken:
+      awsRoleArn: arn:aws:iam::123456789012:role/r
+      oidc: {provider: {issuer: "https://issuer.example.com"}, clientID: c, clientSecret: {name: s}}
+`),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.awsCredentials: Invalid value: at most one of credentialsFile or oidcExchangeToken may be set; set neither to sign with the data plane pod's own AWS identity (IRSA, EKS Pod Identity or the instance role)",
+      );
+    });
+  });
+
+  it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
+    const result = applyYaml(
+      `${route("claude-sonnet-4-5")}  llmRequestCosts:
+  - {metadataKey: llm_cache_write_token, type: CacheCreationInputToken}
+  - {metadataKey: weighted, type: CEL, cel: "input_tokens + cache_creation_input_tokens / 4u"}
+`,
+      namespace.name,
+    );
+    expect(result.code).toBe(0);
+  });
+
   it("accepts a route whose backend does not exist yet, with a warning naming it", () => {
     const result = applyYaml(route("gpt-4o"), namespace.name);
     expect(result.code).toBe(0);

@@ -18,6 +18,7 @@ const served: RequestSummary = {
     outputTokens: 11,
     totalTokens: 23,
     cachedInputTokens: 4,
+    cacheCreationInputTokens: 2,
     reasoningTokens: 0,
   },
   costs: { llm_total_token: 23 },
@@ -49,6 +50,9 @@ describe("GatewayMetrics", () => {
     expect(text).toContain(`gen_ai_client_token_usage_sum{${labels},gen_ai_token_type="input"} 12`);
     expect(text).toContain(
       `gen_ai_client_token_usage_sum{${labels},gen_ai_token_type="cached_input"} 4`,
+    );
+    expect(text).toContain(
+      `gen_ai_client_token_usage_sum{${labels},gen_ai_token_type="cache_creation_input"} 2`,
     );
     expect(text).not.toContain('gen_ai_token_type="reasoning"');
     expect(text).toContain(

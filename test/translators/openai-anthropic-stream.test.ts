@@ -92,6 +92,29 @@ describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
       outputTokens: 9,
       totalTokens: 24,
       cachedInputTokens: 3,
+      cacheCreationInputTokens: 0,
+      reasoningTokens: 0,
+    });
+  });
+
+  it("counts prompt-cache writes from message_start in the input and on their own", () => {
+    const [start, ...rest] = streamEvents;
+    if (start.type !== "message_start") throw new Error("fixture must start with message_start");
+    const withWrites = {
+      ...start,
+      message: {
+        ...start.message,
+        usage: { ...start.message.usage, cache_creation_input_tokens: 5 },
+      },
+    };
+    const stream = startStream(factory, backend, { ...request, stream_options: undefined });
+    feed(stream, [bytesOf(anthropicSse([withWrites, ...rest]))]);
+    expect(stream.usage()).toEqual({
+      inputTokens: 20,
+      outputTokens: 9,
+      totalTokens: 29,
+      cachedInputTokens: 3,
+      cacheCreationInputTokens: 5,
       reasoningTokens: 0,
     });
   });

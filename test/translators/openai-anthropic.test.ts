@@ -129,6 +129,7 @@ describe("OpenAI → Anthropic: response", () => {
       outputTokens: 5,
       totalTokens: 21,
       cachedInputTokens: 4,
+      cacheCreationInputTokens: 2,
       reasoningTokens: 0,
     });
   });

@@ -125,6 +125,7 @@ describe("OpenAI → AWS Bedrock ConverseStream", () => {
       outputTokens: 9,
       totalTokens: 28,
       cachedInputTokens: 3,
+      cacheCreationInputTokens: 4,
       reasoningTokens: 0,
     });
   });

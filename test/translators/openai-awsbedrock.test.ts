@@ -161,6 +161,7 @@ describe("OpenAI → AWS Bedrock Converse: response", () => {
       outputTokens: 5,
       totalTokens: 21,
       cachedInputTokens: 4,
+      cacheCreationInputTokens: 2,
       reasoningTokens: 0,
     });
   });

@@ -76,6 +76,7 @@ describe("OpenAI → GCP Vertex AI (Gemini): streaming", () => {
       outputTokens: 8,
       totalTokens: 12,
       cachedInputTokens: 1,
+      cacheCreationInputTokens: 0,
       reasoningTokens: 2,
     });
   });

@@ -120,6 +120,7 @@ describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
       outputTokens: 8,
       totalTokens: 18,
       cachedInputTokens: 4,
+      cacheCreationInputTokens: 0,
       reasoningTokens: 3,
     });
   });

@@ -91,6 +91,7 @@ describe("OpenAI-speaking backends", () => {
       outputTokens: 5,
       totalTokens: 15,
       cachedInputTokens: 4,
+      cacheCreationInputTokens: 0,
       reasoningTokens: 2,
     });
   });

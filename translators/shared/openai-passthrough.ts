@@ -39,6 +39,8 @@ export function usageFromOpenAI(usage: OpenAIUsage | null | undefined): TokenUsa
     outputTokens,
     totalTokens: usage.total_tokens ?? inputTokens + outputTokens,
     cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    // OpenAI-compatible usage reports no cache writes.
+    cacheCreationInputTokens: 0,
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
   };
 }

@@ -10,6 +10,7 @@ export const NO_USAGE: TokenUsage = {
   outputTokens: 0,
   totalTokens: 0,
   cachedInputTokens: 0,
+  cacheCreationInputTokens: 0,
   reasoningTokens: 0,
 };
 
@@ -30,11 +31,15 @@ export function usageWithCachedInput(counts: {
     outputTokens: counts.output,
     totalTokens: inputTokens + counts.output,
     cachedInputTokens: counts.cacheRead,
+    cacheCreationInputTokens: counts.cacheWrite,
     reasoningTokens: 0,
   };
 }
 
-/** Our usage counts in the OpenAI `usage` object shape. */
+/**
+ * Our usage counts in the OpenAI `usage` object shape. OpenAI's object has no field for cache writes,
+ * so they appear only inside `prompt_tokens`, as OpenAI counts them.
+ */
 export function openAIUsage(usage: TokenUsage) {
   return {
     prompt_tokens: usage.inputTokens,
