@@ -57,9 +57,13 @@ export class StreamProcessor {
     this.startedAt = deps.now();
   }
 
-  /** Envoy (or the client) went away: stop any fallback still under way. */
+  /**
+   * Envoy (or the client) went away: stop any fallback still under way. grpc-js reports every
+   * stream as cancelled once it has closed, finished ones included; a finished request has nothing
+   * to stop, and an abort costs a DOMException with its stack trace, on every request.
+   */
   cancel(): void {
-    this.aborted.abort();
+    if (this.stage !== "done") this.aborted.abort();
   }
 
   /** The answer to one message; undefined in observability mode, where none may be sent. */
