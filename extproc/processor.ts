@@ -67,8 +67,10 @@ export class StreamProcessor {
    * line and metrics.
    */
   close(errorType: string = CANCELLED): void {
-    this.aborted.abort();
+    // grpc-js reports every stream as cancelled once it has closed, finished ones included: a
+    // finished request has nothing to stop, and an abort costs a DOMException with its stack.
     if (this.stage === "done") return;
+    this.aborted.abort();
     this.stage = "done";
     if (this.exchange) {
       this.deps.finished({ ...this.exchange.finish(), errorType });

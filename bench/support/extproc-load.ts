@@ -1,0 +1,157 @@
+/**
+ * The loads the ext_proc benchmark puts on a server: closed-loop saturation, an open-loop fixed rate,
+ * and many streams held open mid-request. Every finished sequence goes to a check.
+ */
+import type { EnvoyDriver, SequenceResult } from "./envoy-driver";
+import type { ServerProcess } from "./server-process";
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Checks one finished request. */
+export type Check = (result: SequenceResult) => void;
+
+export interface Saturation {
+  requestsPerSecond: number;
+  /** Server CPU time per request, µs (user + system, all threads). */
+  serverCpuUsPerRequest: number;
+  /** Share of one core the server and the driver used, 0–1. */
+  serverCpuShare: number;
+  driverCpuShare: number;
+}
+
+/**
+ * `concurrency` streams back to back for `warmupMs + measureMs`; what counts is the requests that
+ * finish in the last `measureMs`, and the server's CPU time over the same window.
+ */
+export async function saturate(
+  driver: EnvoyDriver,
+  messages: readonly Buffer[],
+  server: ServerProcess,
+  check: Check,
+  options: { concurrency: number; warmupMs: number; measureMs: number },
+): Promise<Saturation> {
+  let finished = 0;
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      check(await driver.run(messages));
+      finished++;
+    }
+  };
+  const workers = Array.from({ length: options.concurrency }, worker);
+  await sleep(options.warmupMs);
+  const start = {
+    at: performance.now(),
+    finished,
+    server: server.cpuSeconds(),
+    driver: process.cpuUsage(),
+  };
+  await sleep(options.measureMs);
+  const seconds = (performance.now() - start.at) / 1000;
+  const requests = finished - start.finished;
+  const serverSeconds = server.cpuSeconds() - start.server;
+  const driverCpu = process.cpuUsage(start.driver);
+  running = false;
+  await Promise.all(workers);
+  return {
+    requestsPerSecond: requests / seconds,
+    serverCpuUsPerRequest: (serverSeconds * 1e6) / requests,
+    serverCpuShare: serverSeconds / seconds,
+    driverCpuShare: (driverCpu.user + driverCpu.system) / 1e6 / seconds,
+  };
+}
+
+export interface OpenLoop {
+  /** From sending request_headers to the last answer, per request, ms. */
+  latenciesMs: number[];
+  /** How late each request started against its schedule, ms. */
+  lateMs: number[];
+}
+
+/**
+ * One request every `1000 / rate` ms, whether or not the earlier ones have finished (open loop);
+ * the latencies of those scheduled after `warmupMs`.
+ */
+export async function openLoop(
+  driver: EnvoyDriver,
+  messages: readonly Buffer[],
+  check: Check,
+  options: { rate: number; warmupMs: number; measureMs: number },
+): Promise<OpenLoop> {
+  const interval = 1000 / options.rate;
+  const total = Math.floor(((options.warmupMs + options.measureMs) * options.rate) / 1000);
+  const warmup = Math.floor((options.warmupMs * options.rate) / 1000);
+  const latenciesMs: number[] = [];
+  const lateMs: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now() + 5;
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    // Timers fire late by up to a millisecond: sleep by timer until close, then by turns of the loop.
+    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+      await (wait > 1.5 ? sleep(wait - 1) : new Promise(resolve => setImmediate(resolve)));
+    }
+    const measured = i >= warmup;
+    inFlight.push(
+      driver.run(messages).then(result => {
+        check(result);
+        if (measured) {
+          latenciesMs.push(result.lastAt - result.sentAt);
+          lateMs.push(result.sentAt - due);
+        }
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  return { latenciesMs, lateMs };
+}
+
+export interface HeldOpen {
+  /** VmRSS before the streams opened, and with all of them open, MB. */
+  idleMB: number;
+  openMB: number;
+}
+
+/**
+ * Opens `streams` requests that each get the answers to their first `after` messages and then wait
+ * (as requests waiting for their upstream do), reads the server's RSS, then lets them finish.
+ */
+export async function holdOpen(
+  driver: EnvoyDriver,
+  messages: readonly Buffer[],
+  server: ServerProcess,
+  check: Check,
+  options: { streams: number; after: number },
+): Promise<HeldOpen> {
+  const idleMB = server.rssMB();
+  let released = false;
+  let release: () => void = () => {};
+  const until = new Promise<void>(resolve => (release = resolve));
+  // Every stream arrives: at the hold, or at its end when it failed before getting there.
+  let arrived = 0;
+  let allArrived: () => void = () => {};
+  const everyoneWaits = new Promise<void>(resolve => (allArrived = resolve));
+  const arrive = () => {
+    if (++arrived === options.streams) allArrived();
+  };
+  const runs = Array.from({ length: options.streams }, () =>
+    driver.run(messages, { after: options.after, until, reached: arrive }).then(result => {
+      if (!released) arrive();
+      check(result);
+    }),
+  );
+  await everyoneWaits;
+  await sleep(300);
+  const openMB = server.rssMB();
+  released = true;
+  release();
+  await Promise.all(runs);
+  return { idleMB, openMB };
+}
+
+/** The `q` quantile (0–1) of `values`, nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
