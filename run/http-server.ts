@@ -94,6 +94,38 @@ class Overhead {
   }
 }
 
+/**
+ * Ends an attempt when its time is up or the client goes away. One controller and one timer per
+ * attempt, cleared when it ends: `AbortSignal.timeout` and `AbortSignal.any` keep theirs until
+ * garbage collection, which shows in the tail latency under load.
+ */
+class AttemptDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClientGone = () => this.controller.abort();
+  timedOut = false;
+
+  constructor(
+    private readonly clientGone: AbortSignal,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeoutMs);
+    clientGone.addEventListener("abort", this.onClientGone, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.clientGone.removeEventListener("abort", this.onClientGone);
+  }
+}
+
 /** Lower-case names, repeated headers joined with ", " (as the pipeline takes them). */
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
@@ -270,10 +302,8 @@ export class GatewayHttpServer {
     let failure: GatewayAnswer | undefined;
     for (;;) {
       const attempt = exchange.attempt;
-      const signal = AbortSignal.any([
-        clientGone,
-        AbortSignal.timeout(this.options.attemptTimeoutMs),
-      ]);
+      const deadline = new AttemptDeadline(clientGone, this.options.attemptTimeoutMs);
+      const { signal } = deadline;
       let upstream: UpstreamResponse | undefined;
       let plan: ReturnType<Exchange["planResponse"]> | undefined;
       try {
@@ -304,7 +334,9 @@ export class GatewayHttpServer {
           response.destroy();
           return { ...exchange.finish(), errorType: "upstream_reset" };
         }
-        failure = exchange.attemptFailed(signal.aborted ? timedOut(this.options) : error);
+        failure = exchange.attemptFailed(deadline.timedOut ? timedOut(this.options) : error);
+      } finally {
+        deadline.clear();
       }
       const next = await overhead.timeAsync(() => exchange.advance());
       if (!("attempt" in next)) {
