@@ -1,22 +1,24 @@
 /**
  * The `ai-gateway` command. `translate -f FILE...` prints, as YAML, every object the controller would
  * write for the given manifests (invalid input gets the admission webhook's messages and exit code
- * 1); `extproc` runs the data plane.
+ * 1); `run` serves them as a local OpenAI-compatible gateway; `extproc` runs the data plane.
  */
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { DEFAULT_SETTINGS } from "../controller/settings";
 import { EXTPROC_USAGE, extprocCommand } from "./extproc";
-import { ManifestError, parseManifests } from "./manifests";
+import { ManifestError, readManifests } from "./manifests";
+import { RUN_USAGE, runCommand } from "./run";
 import { SourcedManifest, translate } from "./translate";
-import { errorMessage, systemErrorCode } from "../lib/error-message";
 
-const USAGE = `Usage: ai-gateway translate -f FILE [-f FILE...]
+const USAGE = `Usage: ai-gateway translate -f FILE_OR_DIR [-f FILE_OR_DIR...]
+       ai-gateway run [-f FILE_OR_DIR]... [flags]   (see ai-gateway run --help)
        ai-gateway extproc [flags]     (see ai-gateway extproc --help)
 
 translate prints the HTTPRoutes, Envoy Gateway filters, Backends, EnvoyExtensionPolicies and ext_proc
 configuration Secrets the controller would write for the AIGatewayRoutes, AIServiceBackends,
-BackendSecurityPolicies, Backends and Secrets in FILE ("-" reads standard input).`;
+BackendSecurityPolicies, Backends and Secrets in FILE_OR_DIR (a folder's .yaml, .yml and .json files;
+"-" reads standard input). run serves them on this machine as an OpenAI-compatible API.`;
 
 export interface CliIO {
   stdout(text: string): void;
@@ -56,23 +58,20 @@ export async function main(args: string[], io: CliIO): Promise<number> {
     }
     return extprocCommand(rest, io);
   }
+  if (command === "run") {
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout(`${RUN_USAGE}\n`);
+      return 0;
+    }
+    return runCommand(rest, io);
+  }
   if (command !== "translate") {
     io.stderr(`unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
   let inputs: SourcedManifest[];
   try {
-    inputs = filesFrom(rest).flatMap(file => {
-      let text: string;
-      try {
-        text = io.readFile(file === "-" ? "/dev/stdin" : file);
-      } catch (error) {
-        throw new ManifestError(
-          `${file}: cannot read: ${systemErrorCode(error) ?? errorMessage(error)}`,
-        );
-      }
-      return parseManifests(text, file);
-    });
+    inputs = readManifests(filesFrom(rest), io.readFile);
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     io.stderr(`error: ${error.message}\n`);

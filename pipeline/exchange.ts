@@ -136,7 +136,7 @@ export class Exchange {
     const backendId = this.current.backend.id;
     if (isBackendFailure(status)) {
       this.deps.health.recordFailure(backendId);
-      if (this.canFallBack()) return { kind: "fallback" };
+      if (this.canAdvance()) return { kind: "fallback" };
     } else {
       this.deps.health.recordSuccess(backendId);
     }
@@ -257,6 +257,61 @@ export class Exchange {
     };
   }
 
+  /** How long the request may still take, from its start, before fallbacks stop (ms, ≥ 1). */
+  timeLeftMs(): number {
+    return Math.max(1, this.budgetLeft());
+  }
+
+  /**
+   * Moves on from the current attempt, which failed, to the next backend that can take the
+   * request, for a front door that sends attempts itself and streams their answers. A backend whose
+   * credentials cannot be had, or that cannot express the request, is passed over (and counted as
+   * failed). Resolves to the new attempt, or to the last reason a backend was passed over (if any)
+   * when none is left or the time budget ran out.
+   */
+  async advance(): Promise<{ attempt: UpstreamAttempt } | { answer?: GatewayAnswer }> {
+    let passedOver: GatewayAnswer | undefined;
+    // The failed backend counts once, however many are passed over after it.
+    let leaving: string | undefined = this.current.backend.id;
+    while (this.canAdvance()) {
+      if (leaving) this.failed.push(leaving);
+      leaving = undefined;
+      const backend = this.remaining.shift()!;
+      try {
+        this.current = await prepareAttempt(backend, this.request, this.deps);
+        return { attempt: this.current };
+      } catch (error) {
+        // No credentials, or a request this backend cannot take: the next one may serve.
+        if (error instanceof GatewayError) {
+          this.deps.health.recordFailure(backend.id);
+          passedOver = error.toAnswer();
+        } else if (error instanceof TranslationError) {
+          passedOver = { status: error.status, headers: JSON_TYPE, body: error.toBody() };
+        } else {
+          throw error;
+        }
+      }
+    }
+    return passedOver ? { answer: passedOver } : {};
+  }
+
+  /**
+   * The current attempt got no answer to pass on: its backend could not be reached, did not
+   * answer in time, or dropped the connection before the answer was whole. Records the failure,
+   * and returns what the client gets when no other backend serves: a 502 naming the backend.
+   */
+  attemptFailed(error: unknown): GatewayAnswer {
+    this.deps.health.recordFailure(this.current.backend.id);
+    const failure = new GatewayError(
+      502,
+      `backend ${this.current.backend.id} did not answer: ${errorMessage(error)}`,
+      "upstream_unreachable",
+    );
+    this.responseStatus = failure.status;
+    this.errorType = failure.code ?? undefined;
+    return failure.toAnswer();
+  }
+
   /**
    * Sends the request to the remaining backends, in order, from the gateway itself, until one
    * answers with something other than a backend failure, and returns its translated answer
@@ -265,26 +320,15 @@ export class Exchange {
    */
   async fallBack(upstream: UpstreamClient, signal?: AbortSignal): Promise<GatewayAnswer> {
     let last: GatewayAnswer | undefined;
-    while (this.canFallBack()) {
-      this.failed.push(this.current.backend.id);
-      const backend = this.remaining.shift()!;
-      try {
-        this.current = await prepareAttempt(backend, this.request, this.deps);
-      } catch (error) {
-        // No credentials, or a request this backend cannot take: the next one may serve.
-        if (error instanceof GatewayError) {
-          this.deps.health.recordFailure(backend.id);
-          last = error.toAnswer();
-          continue;
-        }
-        if (error instanceof TranslationError) {
-          last = { status: error.status, headers: JSON_TYPE, body: error.toBody() };
-          continue;
-        }
-        throw error;
+    for (;;) {
+      const next = await this.advance();
+      if (!("attempt" in next)) {
+        last = next.answer ?? last;
+        break;
       }
+      const backend = next.attempt.backend;
       let response: UpstreamResponse;
-      const deadline = AbortSignal.timeout(Math.max(1, this.budgetLeft()));
+      const deadline = AbortSignal.timeout(this.timeLeftMs());
       try {
         response = await upstream.send(
           this.current,
@@ -358,7 +402,8 @@ export class Exchange {
     return { status: translated.status, headers: answerHeaders, body: translated.body };
   }
 
-  private canFallBack(): boolean {
+  /** Whether another backend may still be tried: one is left, and the time budget lasts. */
+  canAdvance(): boolean {
     return this.remaining.length > 0 && this.budgetLeft() > 0;
   }
 

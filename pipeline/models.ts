@@ -13,24 +13,35 @@ const unixSeconds = (timestamp: string) => {
   return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
 };
 
+/** A model as `GET /v1/models` lists it. */
+export interface ModelEntry {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+}
+
 /**
  * One entry per model a rule matches exactly on `x-ai-eg-model` (a regular expression names no
  * model), in rule order, each listed once.
  */
 export function modelList(route: RouteConfig): GatewayAnswer {
-  const seen = new Set<string>();
-  const data = route.rules.flatMap(rule =>
+  return jsonAnswer(200, { object: "list", data: modelEntries(route) });
+}
+
+/** The entries of `modelList`; those of a model in `seen` are left out, and the others added. */
+export function modelEntries(route: RouteConfig, seen = new Set<string>()): ModelEntry[] {
+  return route.rules.flatMap(rule =>
     rule.matches.flatMap(match =>
       match.headers
         .filter(header => header.type === "Exact" && header.name.toLowerCase() === MODEL_HEADER)
         .filter(header => !seen.has(header.value) && seen.add(header.value))
         .map(header => ({
           id: header.value,
-          object: "model",
+          object: "model" as const,
           created: unixSeconds(rule.modelsCreatedAt),
           owned_by: rule.modelsOwnedBy,
         })),
     ),
   );
-  return jsonAnswer(200, { object: "list", data });
 }

@@ -1,7 +1,7 @@
 /**
  * Brings the local control plane up for the cluster suite, or reuses one: a running test cluster
  * from `npm run cluster:up`, or any cluster in KUBECONFIG when AIGW_USE_EXISTING_CLUSTER=1 (kind,
- * k3d: the module must already be running against it, e.g. with `npm start`).
+ * k3d: the module must already be running against it, e.g. with `npm run dev`).
  */
 import { isHealthy, readState, up } from "../harness/cluster";
 import { KUBECONFIG } from "../harness/paths";

@@ -1,0 +1,218 @@
+/**
+ * `ai-gateway run` against the same local fake OpenAI upstream as a direct connection to it (the
+ * baseline) and, when it is installed, Portkey's open-source gateway (`@portkey-ai/gateway`):
+ * requests per second at saturation, and the latency each gateway adds at a fixed rate (its p50 and
+ * p99 minus the direct ones), non-streaming and streaming. Every server runs in its own process;
+ * the load runs in this one, so on a small machine all of them share its cores.
+ *
+ *   npm run bench:run            BENCH_SECONDS (default 5), BENCH_CONNECTIONS (10), BENCH_RATE (200)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { latencyAtRate, saturation, type Target } from "./support/load";
+import { markdownTable } from "./support/table";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const ROOT = join(__dirname, "..");
+const children: ChildProcess[] = [];
+
+/** Starts a process and resolves with the first line of its stdout that `match` finds. */
+function startProcess(
+  command: string,
+  args: string[],
+  match: RegExp,
+  env: Record<string, string> = {},
+): Promise<string> {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", chunk => {
+      out += chunk;
+      const found = match.exec(out)?.[1];
+      if (found) resolve(found);
+    });
+    child.once("exit", code => reject(new Error(`${command} ${args.join(" ")} exited ${code}`)));
+  });
+}
+
+function manifests(upstreamPort: number): string {
+  const dir = mkdtempSync(join(tmpdir(), "aigw-bench-"));
+  const file = join(dir, "bench.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: upstream}
+spec: {endpoints: [{ip: {address: 127.0.0.1, port: ${upstreamPort}}}]}
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: AIServiceBackend
+metadata: {name: upstream}
+spec:
+  schema: {name: OpenAI, version: v1}
+  backendRef: {name: upstream, kind: Backend, group: gateway.envoyproxy.io}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: upstream}
+stringData: {apiKey: sk-bench}
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: upstream}
+spec:
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: upstream}]
+  type: APIKey
+  apiKey: {secretRef: {name: upstream}}
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: AIGatewayRoute
+metadata: {name: bench}
+spec:
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gpt-4o}]}]
+      modelsOwnedBy: OpenAI
+      backendRefs: [{name: upstream}]
+`,
+  );
+  return file;
+}
+
+/** Portkey's gateway, when its package is installed: it is an optional comparison. */
+async function startPortkey(upstreamPort: number): Promise<Target["headers"] | undefined> {
+  let entry: string;
+  try {
+    entry = require.resolve("@portkey-ai/gateway/build/start-server.js");
+  } catch {
+    return undefined;
+  }
+  await startProcess("node", [entry, "--port", "8787"], /(8787)/);
+  return {
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": `http://127.0.0.1:${upstreamPort}/v1`,
+  };
+}
+
+const body = (stream: boolean) =>
+  JSON.stringify({
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "Say hello in two words." }],
+    stream,
+  });
+
+async function main(): Promise<void> {
+  const upstreamPort = Number(
+    await startProcess(
+      process.execPath,
+      ["--import", "tsx", "bench/support/fake-openai-upstream.ts"],
+      /^(\d+)\n/,
+    ),
+  );
+  const gatewayURL = await startProcess(
+    "node",
+    ["cli/bin.js", "run", "-f", manifests(upstreamPort), "--port", "0"],
+    /at (http:\/\/\S+)\/v1/,
+  );
+  const portkey = await startPortkey(upstreamPort);
+  const common = { "content-type": "application/json", authorization: "Bearer sk-bench" };
+  const targets: Array<{ name: string; target: (stream: boolean) => Target }> = [
+    {
+      name: "direct",
+      target: stream => ({
+        origin: `http://127.0.0.1:${upstreamPort}`,
+        path: "/v1/chat/completions",
+        headers: common,
+        body: body(stream),
+      }),
+    },
+    {
+      name: "ai-gateway run",
+      target: stream => ({
+        origin: gatewayURL.replace("localhost", "127.0.0.1"),
+        path: "/v1/chat/completions",
+        headers: common,
+        body: body(stream),
+      }),
+    },
+    ...(portkey
+      ? [
+          {
+            name: "Portkey",
+            target: (stream: boolean) => ({
+              origin: "http://127.0.0.1:8787",
+              path: "/v1/chat/completions",
+              headers: { ...common, ...portkey },
+              body: body(stream),
+            }),
+          },
+        ]
+      : []),
+  ];
+  if (!portkey) {
+    console.log("Portkey: skipped (@portkey-ai/gateway is not installed)\n");
+  }
+
+  const rows: string[][] = [];
+  for (const stream of [false, true]) {
+    const results = [];
+    for (const { name, target } of targets) {
+      // Warm-up: JIT, connection pools, credentials.
+      await saturation(target(stream), CONNECTIONS, 1);
+      const sat = await saturation(target(stream), CONNECTIONS, SECONDS);
+      const lat = await latencyAtRate(target(stream), RATE, SECONDS);
+      results.push({ name, ...sat, ...lat, errors: sat.errors + lat.errors });
+    }
+    const direct = results[0];
+    const gateway = results[1];
+    for (const result of results) {
+      const isDirect = result === direct;
+      rows.push([
+        stream ? "stream" : "whole",
+        result.name,
+        result.rps.toFixed(0),
+        isDirect ? "" : `${(result.rps / direct.rps).toFixed(2)}×`,
+        result.p50.toFixed(2),
+        result.p99.toFixed(2),
+        isDirect ? "" : (result.p50 - direct.p50).toFixed(2),
+        isDirect ? "" : (result.p99 - direct.p99).toFixed(2),
+        result === gateway || isDirect ? "" : `${(gateway.rps / result.rps).toFixed(2)}×`,
+        String(result.errors),
+      ]);
+    }
+  }
+  console.log(
+    markdownTable(
+      [
+        { header: "body" },
+        { header: "target" },
+        { header: `req/s (${CONNECTIONS} conns)`, align: "right" },
+        { header: "vs direct", align: "right" },
+        { header: `p50 ms @${RATE}/s`, align: "right" },
+        { header: `p99 ms @${RATE}/s`, align: "right" },
+        { header: "added p50", align: "right" },
+        { header: "added p99", align: "right" },
+        { header: "run ÷ this", align: "right" },
+        { header: "errors", align: "right" },
+      ],
+      rows,
+    ),
+  );
+}
+
+main()
+  .catch(error => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill("SIGTERM");
+  });

@@ -1,0 +1,404 @@
+/**
+ * The gateway as an OpenAI-compatible HTTP server: the front door of `ai-gateway run`. It drives the
+ * same request pipeline as the ext_proc server, but is the proxy itself: it sends each attempt with
+ * the pooled `UpstreamClient`, passes a stream on as its bytes arrive, cancels the upstream request
+ * when the client goes away, and falls back to the next backend while the client has nothing yet.
+ */
+import { once } from "node:events";
+import {
+  createServer,
+  type IncomingMessage,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "winston";
+import { SELECTED_BACKEND_HEADER } from "../contract/route-config";
+import { errorMessage } from "../lib/error-message";
+import type { HeaderMutation } from "../lib/header-mutation";
+import { GatewayError, type GatewayAnswer } from "../pipeline/answer";
+import { Exchange, type RequestSummary } from "../pipeline/exchange";
+import type { Gateway } from "../pipeline/gateway";
+import { applyHeaderMutation } from "../pipeline/header-mutation";
+import type { GatewayMetrics } from "../pipeline/metrics";
+import { isModelsRequest } from "../pipeline/models";
+import type { AnsweredSummary, RequestObserver } from "../pipeline/observer";
+import type { RouteStore } from "../pipeline/route-store";
+import type { UpstreamClient, UpstreamResponse } from "../pipeline/upstream-client";
+import { chooseRoute, modelsOfAllRoutes } from "./route-choice";
+
+/** The response header with the time the gateway itself spent before the answer's headers (ms). */
+export const OVERHEAD_HEADER = "x-ai-eg-overhead-ms";
+/** The response header that names the backend that served: the one the ext_proc server sets. */
+export const SERVED_BY_HEADER = SELECTED_BACKEND_HEADER;
+
+/** What proxies log for a request whose client went away before the answer. */
+const CLIENT_CLOSED_REQUEST = 499;
+const CANCELLED = "cancelled";
+
+/** Large request bodies (images in base64) are accepted up to this size. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Headers of one hop, and those the server sets itself for the body it writes. */
+const NOT_PASSED_ON = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "content-length",
+]);
+
+export interface GatewayHttpServerOptions {
+  gateway: Gateway;
+  routes: RouteStore;
+  upstream: UpstreamClient;
+  observer: RequestObserver;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** How long one attempt may take, as the HTTPRoute's request timeout bounds it under Envoy. */
+  attemptTimeoutMs: number;
+}
+
+/** The time the gateway spends working, as opposed to waiting for the client or a backend. */
+class Overhead {
+  private totalMs = 0;
+
+  time<T>(work: () => T): T {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      this.totalMs += performance.now() - started;
+    }
+  }
+
+  async timeAsync<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.totalMs += performance.now() - started;
+    }
+  }
+
+  get ms(): number {
+    return this.totalMs;
+  }
+
+  header(): Record<string, string> {
+    return { [OVERHEAD_HEADER]: this.totalMs.toFixed(3) };
+  }
+}
+
+/**
+ * Ends an attempt when its time is up or the client goes away. One controller and one timer per
+ * attempt, cleared when it ends: `AbortSignal.timeout` and `AbortSignal.any` keep theirs until
+ * garbage collection, which shows in the tail latency under load.
+ */
+class AttemptDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClientGone = () => this.controller.abort();
+  timedOut = false;
+
+  constructor(
+    private readonly clientGone: AbortSignal,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeoutMs);
+    clientGone.addEventListener("abort", this.onClientGone, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.clientGone.removeEventListener("abort", this.onClientGone);
+  }
+}
+
+/** Lower-case names, repeated headers joined with ", " (as the pipeline takes them). */
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The upstream's headers as the client gets them: without hop headers, with `mutation` applied. */
+function passedOn(upstream: Record<string, string>, mutation: HeaderMutation) {
+  const kept = Object.fromEntries(
+    Object.entries(upstream).filter(([name]) => !NOT_PASSED_ON.has(name)),
+  );
+  const changed = applyHeaderMutation(kept, mutation);
+  delete changed[":status"];
+  return changed;
+}
+
+/** The OpenAI error code (or type) of a gateway answer, for the request's log line. */
+function errorCodeOf(answer: GatewayAnswer): string {
+  try {
+    const error = JSON.parse(Buffer.from(answer.body).toString("utf8"))?.error;
+    return String(error?.code ?? error?.type ?? answer.status);
+  } catch {
+    return String(answer.status);
+  }
+}
+
+export class GatewayHttpServer {
+  private readonly server: Server;
+
+  constructor(private readonly options: GatewayHttpServerOptions) {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    // Clients such as the OpenAI SDKs keep connections open between requests.
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  /** Listens on `host:port` (0 picks a free port); resolves with the port bound. */
+  async listen(port: number, host: string): Promise<number> {
+    this.server.listen(port, host);
+    await once(this.server, "listening");
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops taking connections and closes the idle ones; open requests are cut after `graceMs`. */
+  async close(graceMs = 0): Promise<void> {
+    const closed = new Promise<void>(resolve => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      await this.serve(request, response);
+    } catch (error) {
+      this.options.logger.error("a request failed in the gateway", { error: errorMessage(error) });
+      if (!response.headersSent) {
+        this.write(
+          response,
+          new GatewayError(500, "internal error in the AI gateway", "internal_error").toAnswer(),
+        );
+      } else {
+        response.destroy();
+      }
+    }
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { gateway, routes, observer, metrics } = this.options;
+    const startedAt = Date.now();
+    const method = request.method ?? "GET";
+    const path = request.url ?? "/";
+    const endpoint = path.split("?")[0];
+    if (method === "GET" && endpoint === "/metrics") {
+      const text = await metrics.registry.metrics();
+      response.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
+      return;
+    }
+    const clientGone = new AbortController();
+    response.on("close", () => {
+      if (!response.writableFinished) clientGone.abort();
+    });
+    const overhead = new Overhead();
+    const answered = (routeKey: string, answer: GatewayAnswer) => {
+      this.write(response, { ...answer, headers: { ...answer.headers, ...overhead.header() } });
+      const summary: AnsweredSummary = {
+        route: routeKey,
+        endpoint,
+        status: answer.status,
+        durationMs: Date.now() - startedAt,
+        ...(answer.status >= 400 ? { errorType: errorCodeOf(answer) } : {}),
+      };
+      observer.finished(summary, { processingMs: overhead.ms });
+    };
+
+    if (isModelsRequest(method, path)) {
+      return answered(
+        "",
+        overhead.time(() => modelsOfAllRoutes(routes)),
+      );
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      if (clientGone.signal.aborted) return;
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const tooLarge = new GatewayError(
+        413,
+        `the request body is larger than ${MAX_BODY_BYTES} bytes`,
+        "request_too_large",
+        "invalid_request_error",
+      );
+      return answered("", tooLarge.toAnswer());
+    }
+    const headers = flatHeaders(request.headers);
+    const routeKey = overhead.time(() => chooseRoute(routes, headers, body));
+    if (routeKey === undefined) {
+      const none = new GatewayError(
+        503,
+        "the gateway serves no route: its configuration has no AIGatewayRoute",
+        "route_not_configured",
+      );
+      return answered("", none.toAnswer());
+    }
+    const started = await overhead.timeAsync(() =>
+      gateway.begin(routeKey, { method, path, headers, body }),
+    );
+    if (!(started instanceof Exchange)) return answered(routeKey, started);
+    const summary = await this.relay(started, headers, response, clientGone.signal, overhead);
+    observer.finished(summary, { processingMs: overhead.ms });
+  }
+
+  /**
+   * Sends the exchange's attempts until one gives an answer to pass on, and passes it on: a stream
+   * as it arrives, anything else whole. While the client has nothing yet, a backend that fails (an
+   * error status, no connection, no answer in time, a connection dropped mid-body) makes way for
+   * the next one. Resolves with the request's summary.
+   */
+  private async relay(
+    exchange: Exchange,
+    clientHeaders: Record<string, string>,
+    response: ServerResponse,
+    clientGone: AbortSignal,
+    overhead: Overhead,
+  ): Promise<RequestSummary> {
+    const cancelled = () => ({
+      ...exchange.finish(),
+      status: CLIENT_CLOSED_REQUEST,
+      errorType: CANCELLED,
+    });
+    let failure: GatewayAnswer | undefined;
+    for (;;) {
+      const attempt = exchange.attempt;
+      const deadline = new AttemptDeadline(clientGone, this.options.attemptTimeoutMs);
+      const { signal } = deadline;
+      let upstream: UpstreamResponse | undefined;
+      let plan: ReturnType<Exchange["planResponse"]> | undefined;
+      try {
+        upstream = await this.options.upstream.send(attempt, clientHeaders, signal);
+        const { status, headers } = upstream;
+        plan = overhead.time(() => exchange.planResponse(status, headers));
+        if (plan.kind === "stream") {
+          return await this.stream(exchange, upstream, plan.headers, response, overhead);
+        }
+        const whole = await readAll(upstream.body);
+        const translated = overhead.time(() =>
+          exchange.translateBody(upstream!.status, upstream!.headers, whole),
+        );
+        const answer: GatewayAnswer = {
+          status: translated.status,
+          headers: passedOn(upstream.headers, translated.headers),
+          body: translated.body,
+        };
+        if (plan.kind === "buffer") {
+          this.write(response, this.served(exchange, answer, overhead));
+          return exchange.finish();
+        }
+        failure = answer;
+      } catch (error) {
+        if (clientGone.aborted) return cancelled();
+        // A stream already begun cannot be taken back: the client's is cut, as Envoy resets it.
+        if (response.headersSent) {
+          response.destroy();
+          return { ...exchange.finish(), errorType: "upstream_reset" };
+        }
+        failure = exchange.attemptFailed(deadline.timedOut ? timedOut(this.options) : error);
+      } finally {
+        deadline.clear();
+      }
+      const next = await overhead.timeAsync(() => exchange.advance());
+      if (!("attempt" in next)) {
+        this.write(response, this.served(exchange, next.answer ?? failure, overhead));
+        return exchange.finish();
+      }
+    }
+  }
+
+  private async stream(
+    exchange: Exchange,
+    upstream: UpstreamResponse,
+    mutation: HeaderMutation,
+    response: ServerResponse,
+    overhead: Overhead,
+  ): Promise<RequestSummary> {
+    response.writeHead(upstream.status, {
+      ...passedOn(upstream.headers, mutation),
+      [SERVED_BY_HEADER]: exchange.attempt.backend.id,
+      ...overhead.header(),
+    });
+    response.flushHeaders();
+    for await (const chunk of upstream.body) {
+      const out = overhead.time(() => exchange.pushChunk(chunk));
+      if (out.length > 0 && !response.write(out)) await drained(response);
+    }
+    response.end(overhead.time(() => exchange.endStream()));
+    return exchange.finish();
+  }
+
+  private served(exchange: Exchange, answer: GatewayAnswer, overhead: Overhead): GatewayAnswer {
+    return {
+      ...answer,
+      headers: {
+        ...answer.headers,
+        [SERVED_BY_HEADER]: exchange.attempt.backend.id,
+        ...overhead.header(),
+      },
+    };
+  }
+
+  private write(response: ServerResponse, answer: GatewayAnswer): void {
+    response.writeHead(answer.status, {
+      ...answer.headers,
+      "content-length": String(answer.body.length),
+    });
+    response.end(answer.body);
+  }
+}
+
+/** Resolves when the client can take more, or is gone (then the upstream read is aborted too). */
+async function drained(response: ServerResponse): Promise<void> {
+  const ac = new AbortController();
+  try {
+    await Promise.race([
+      once(response, "drain", { signal: ac.signal }),
+      once(response, "close", { signal: ac.signal }),
+    ]);
+  } finally {
+    ac.abort();
+  }
+}
+
+const timedOut = ({ attemptTimeoutMs }: { attemptTimeoutMs: number }) =>
+  new Error(`no answer within ${attemptTimeoutMs / 1000} s`);
