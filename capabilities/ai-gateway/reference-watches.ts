@@ -10,7 +10,13 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metadata";
 import { CONFIG_LABEL } from "../../contract/route-config";
 import { componentLogger } from "../../lib/logger";
 import type { Controller, Phase } from "../../controller/controller";
-import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
+import {
+  Backend,
+  BackendTrafficPolicy,
+  EnvoyExtensionPolicy,
+  HTTPRoute,
+  HTTPRouteFilter,
+} from "../kinds";
 import { errorMessage } from "../../lib/error-message";
 
 const log = componentLogger("watches");
@@ -47,6 +53,11 @@ export async function watchReferences(controller: Controller): Promise<void> {
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((filter, phase) => {
         if (isPhase(phase)) controller.events.onHttpRouteFilter(filter, phase);
+      }),
+    K8s(BackendTrafficPolicy)
+      .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
+      .Watch((policy, phase) => {
+        if (isPhase(phase)) controller.events.onTrafficPolicy(policy, phase);
       }),
   ];
   for (const watcher of watchers) {
