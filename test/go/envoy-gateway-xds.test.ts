@@ -184,11 +184,11 @@ describe.each(examples)(`examples/%s through Envoy Gateway v${ENVOY_GATEWAY_VERS
             "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
           grpcService: { timeout: messageTimeout },
           messageTimeout,
-          processingMode: SERVER_PROCESSING_MODE,
           allowModeOverride: true,
           requestAttributes: ["xds.route_name"],
           metadataOptions: { receivingNamespaces: { untyped: [METADATA_NAMESPACE] } },
         });
+        expect(field(config, "processingMode")).toEqual(SERVER_PROCESSING_MODE);
         // No fail-open: a request the server could not translate must not reach a provider.
         expect(field(config, "failureModeAllow") ?? false).toBe(false);
         // The ext_proc server's address from the generated Backend, over HTTP/2 in clear text.
