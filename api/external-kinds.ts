@@ -57,3 +57,9 @@ export interface HTTPRouteFilterObject {
   metadata?: ObjectMeta;
   spec?: unknown;
 }
+
+/**
+ * An Envoy Gateway BackendTrafficPolicy (the generated request buffer); only its existence matters:
+ * without it small requests still work, so it does not hold up the route's Accepted condition.
+ */
+export type BackendTrafficPolicyObject = HTTPRouteFilterObject;

@@ -27,6 +27,11 @@ export const RESOURCE_TYPES = {
     plural: "envoyextensionpolicies",
   },
   HTTPRouteFilter: { group: ENVOY_GATEWAY_GROUP, version: "v1alpha1", plural: "httproutefilters" },
+  BackendTrafficPolicy: {
+    group: ENVOY_GATEWAY_GROUP,
+    version: "v1alpha1",
+    plural: "backendtrafficpolicies",
+  },
   Secret: { group: "", version: "v1", plural: "secrets" },
   Namespace: { group: "", version: "v1", plural: "namespaces" },
   Event: { group: "", version: "v1", plural: "events" },

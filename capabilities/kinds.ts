@@ -60,6 +60,11 @@ export class HTTPRouteFilter extends a.GenericKind {
   declare spec?: Record<string, unknown>;
 }
 
+/** Envoy Gateway BackendTrafficPolicy: the request buffer of a generated HTTPRoute. */
+export class BackendTrafficPolicy extends a.GenericKind {
+  declare spec?: Record<string, unknown>;
+}
+
 // Each kind with its exact plural, from the one table the API client reads too.
 for (const [kindName, model] of Object.entries({
   AIGatewayRoute,
@@ -70,6 +75,7 @@ for (const [kindName, model] of Object.entries({
   Backend,
   EnvoyExtensionPolicy,
   HTTPRouteFilter,
+  BackendTrafficPolicy,
 })) {
   const { group, version, plural } = RESOURCE_TYPES[kindName as keyof typeof RESOURCE_TYPES];
   RegisterKind(model, { group, version, kind: kindName, plural });

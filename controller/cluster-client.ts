@@ -10,7 +10,12 @@ import { errorMessage } from "../lib/error-message";
 import { KubeApi, KubeApiError, PATCH } from "../lib/kube-api";
 
 /** The kinds generated in a route's namespace, owned by the route. */
-export type ChildKind = "HTTPRoute" | "HTTPRouteFilter" | "Backend" | "EnvoyExtensionPolicy";
+export type ChildKind =
+  | "HTTPRoute"
+  | "HTTPRouteFilter"
+  | "Backend"
+  | "EnvoyExtensionPolicy"
+  | "BackendTrafficPolicy";
 export type ParentKind = "AIGatewayRoute" | "AIServiceBackend" | "BackendSecurityPolicy";
 
 export interface GeneratedObject {

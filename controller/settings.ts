@@ -14,6 +14,15 @@ export const ControllerSettingsSchema = z.object({
     .default("ai-gateway-config"),
   /** How long Envoy waits for each ext_proc answer; its 200 ms default is far too short. */
   extProcMessageTimeout: z.string().default("10s"),
+  /**
+   * The largest request body Envoy buffers for the ext_proc server (a Kubernetes quantity, as Envoy
+   * Gateway's `requestBuffer.limit`); larger requests get 413. 10 MiB: a long conversation or a few
+   * images, at the cost of that much of Envoy's memory per such request in flight.
+   */
+  requestBufferLimit: z
+    .string()
+    .regex(/^[1-9][0-9]*([EPTGMK]i|[EPTGMk])?$/, "must be a quantity such as 10Mi or 1048576")
+    .default("10Mi"),
   /** How often every object is reconciled again, as a safety net for dropped watch events. */
   resyncSeconds: z.coerce.number().int().min(10).default(300),
 });
@@ -25,6 +34,7 @@ const ENV_NAMES: Record<keyof ControllerSettings, string> = {
   extProcNamespace: "AIGW_EXTPROC_NAMESPACE",
   configSecretPrefix: "AIGW_CONFIG_SECRET_PREFIX",
   extProcMessageTimeout: "AIGW_EXTPROC_MESSAGE_TIMEOUT",
+  requestBufferLimit: "AIGW_REQUEST_BUFFER_LIMIT",
   resyncSeconds: "AIGW_RESYNC_SECONDS",
 };
 

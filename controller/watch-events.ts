@@ -3,6 +3,7 @@
  * never matters: every change to a referenced object re-queues the objects that refer to it.
  */
 import type {
+  BackendTrafficPolicyObject,
   EnvoyExtensionPolicyObject,
   GatewayBackendObject,
   HTTPRouteFilterObject,
@@ -194,6 +195,12 @@ export class WatchEvents {
     dropUnreadFields(filter, { generated: true });
     // Filters carry no status the controller reads: only their existence matters.
     this.onChildChange("HTTPRouteFilter", filter, undefined, phase);
+  }
+
+  onTrafficPolicy(policy: BackendTrafficPolicyObject, phase: Phase): void {
+    dropUnreadFields(policy, { generated: true });
+    // Its status is not read: without it only requests over the listener's buffer fail.
+    this.onChildChange("BackendTrafficPolicy", policy, undefined, phase);
   }
 
   /** A generated object whose status the route reads, kept in `objects` until it is deleted. */

@@ -14,7 +14,13 @@ import { componentLogger } from "../../lib/logger";
 import { MetadataWatch } from "../../lib/metadata-watch";
 import { kubeApi } from "./api-connection";
 import type { Controller, Phase } from "../../controller/controller";
-import { Backend, EnvoyExtensionPolicy, HTTPRoute, HTTPRouteFilter } from "../kinds";
+import {
+  Backend,
+  BackendTrafficPolicy,
+  EnvoyExtensionPolicy,
+  HTTPRoute,
+  HTTPRouteFilter,
+} from "../kinds";
 import { errorMessage } from "../../lib/error-message";
 
 const log = componentLogger("watches");
@@ -45,6 +51,11 @@ export async function watchReferences(controller: Controller): Promise<void> {
       .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
       .Watch((filter, phase) => {
         if (isPhase(phase)) controller.events.onHttpRouteFilter(filter, phase);
+      }),
+    K8s(BackendTrafficPolicy)
+      .WithLabel(MANAGED_BY_LABEL, MANAGED_BY)
+      .Watch((policy, phase) => {
+        if (isPhase(phase)) controller.events.onTrafficPolicy(policy, phase);
       }),
   ];
   // Not our own configuration Secrets: each route change rewrites one.

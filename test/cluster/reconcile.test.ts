@@ -45,7 +45,7 @@ describe("reconciling, on a real API server", () => {
     // The generated objects exist, so the real Gateway API and Envoy Gateway schemas took them.
     const names = kubectlOk([
       "get",
-      "httproute,httproutefilter,backend,envoyextensionpolicy",
+      "httproute,httproutefilter,backend,envoyextensionpolicy,backendtrafficpolicy",
       "-n",
       ns,
       "-l",
@@ -55,6 +55,7 @@ describe("reconciling, on a real API server", () => {
     ]);
     expect(names.trim().split("\n").sort()).toEqual([
       "backend.gateway.envoyproxy.io/ai-eg-extproc-claude-with-fallback",
+      "backendtrafficpolicy.gateway.envoyproxy.io/ai-eg-request-buffer-claude-with-fallback",
       "envoyextensionpolicy.gateway.envoyproxy.io/ai-eg-extproc-claude-with-fallback",
       "httproute.gateway.networking.k8s.io/claude-with-fallback",
       "httproutefilter.gateway.envoyproxy.io/ai-eg-host-rewrite-claude-with-fallback",
@@ -106,7 +107,7 @@ describe("reconciling, on a real API server", () => {
       () => {
         const left = kubectl([
           "get",
-          "httproute,httproutefilter,envoyextensionpolicy",
+          "httproute,httproutefilter,envoyextensionpolicy,backendtrafficpolicy",
           "-n",
           ns,
           "-l",

@@ -89,12 +89,13 @@ describe("Controller", () => {
     },
   );
 
-  it("generates the HTTPRoute, filters, ext_proc Backend and EnvoyExtensionPolicy, owned by the route", async () => {
+  it("generates the HTTPRoute, filters, ext_proc Backend and the policies, owned by the route", async () => {
     const { client, controller } = setup();
     allEvents(client).forEach(([, send]) => send(controller));
     await controller.queue.idle();
     expect([...client.objects.keys()].sort()).toEqual([
       "Backend/default/ai-eg-extproc-openai-route",
+      "BackendTrafficPolicy/default/ai-eg-request-buffer-openai-route",
       "EnvoyExtensionPolicy/default/ai-eg-extproc-openai-route",
       "HTTPRoute/default/openai-route",
       "HTTPRouteFilter/default/ai-eg-host-rewrite-openai-route",

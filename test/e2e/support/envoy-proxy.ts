@@ -2,8 +2,9 @@
  * A test-only HTTP/1.1 proxy that plays Envoy's part in front of the ext_proc server, configured as
  * the project configures Envoy: the generated HTTPRoute (a rule per backend matching
  * `x-ai-eg-backend`, the host rewritten to the backend's, a catch-all 404 direct response, a request
- * timeout per rule) and the EnvoyExtensionPolicy (request body Buffered, response body Buffered with
- * mode override allowed, the `xds.route_name` attribute, a 10 s message timeout, no fail-open).
+ * timeout per rule), the EnvoyExtensionPolicy (request body Buffered, response body Buffered with
+ * mode override allowed, the `xds.route_name` attribute, a 10 s message timeout, no fail-open) and
+ * the BackendTrafficPolicy (Envoy's buffer filter ahead of the ext_proc filter, with its limit).
  *
  * One `Process` stream per client request, the phases in Envoy's order, each answer applied as Envoy
  * applies it (OVERWRITE/append header actions, `:path` and `:status` settable, body replaced or
@@ -24,6 +25,7 @@ import { loadSync } from "@grpc/proto-loader";
 import { Agent, request as undiciRequest } from "undici";
 import { NOT_FOUND_MESSAGE } from "../../../builders/http-route";
 import { SELECTED_BACKEND_HEADER } from "../../../contract/route-config";
+import { DEFAULT_SETTINGS } from "../../../controller/settings";
 import {
   EXTERNAL_PROCESSOR_PROTO,
   EXTERNAL_PROCESSOR_SERVICE,
@@ -37,6 +39,7 @@ import {
   type Struct,
   type Value,
 } from "../../../extproc/protocol";
+import { bytesOfQuantity } from "../../support/quantity";
 
 export interface EnvoyProxyOptions {
   /** The ext_proc server, `127.0.0.1:<port>`. */
@@ -49,7 +52,30 @@ export interface EnvoyProxyOptions {
   requestTimeoutMs?: number;
   /** The ext_proc filter's message timeout. Default 10 s. */
   messageTimeoutMs?: number;
+  /**
+   * The buffer filter's limit: the generated BackendTrafficPolicy's `requestBuffer.limit`. Default:
+   * the controller's default.
+   */
+  requestBufferLimitBytes?: number;
+  /**
+   * `false` plays Envoy without the generated BackendTrafficPolicy: no buffer filter, so the
+   * listener's `ENVOY_DEFAULT_BUFFER_LIMIT` applies while the ext_proc filter buffers the body,
+   * after the request headers went to the server. Default `true`.
+   */
+  requestBufferFilter?: boolean;
+  /**
+   * The largest response body Envoy buffers for the ext_proc filter: the listener's limit, which
+   * nothing generated raises. Default `ENVOY_DEFAULT_BUFFER_LIMIT`.
+   */
+  responseBufferLimitBytes?: number;
 }
+
+/** The listener's buffer limit Envoy Gateway sets when nothing raises it (32 KiB). */
+export const ENVOY_DEFAULT_BUFFER_LIMIT = 32 * 1024;
+/** Envoy's local reply to a request body over the buffer limit. */
+export const PAYLOAD_TOO_LARGE_BODY = "Payload Too Large";
+/** Envoy's local reply to a buffered response body over the buffer limit. */
+export const RESPONSE_TOO_LARGE_BODY = "Internal Server Error";
 
 /** Envoy's local reply texts and `%RESPONSE_CODE_DETAILS%`. */
 export const UPSTREAM_TIMEOUT_BODY = "upstream request timeout";
@@ -73,6 +99,8 @@ export interface ProxiedRequest {
    * (`ext_proc_error_gRPC_error_<code>`, `ext_proc_error_per-message_timeout_exceeded`…).
    */
   localReply?: string;
+  /** The request body's size as the client sent it. */
+  requestBytes?: number;
   /**
    * What Envoy answered in the upstream's place, before the response phases: `direct_response`
    * (the catch-all 404), `upstream_timeout` (504), `upstream_reset` (503).
@@ -327,12 +355,21 @@ export class EnvoyProxy {
   });
   private readonly routeName: string;
   private readonly messageTimeoutMs: number;
+  private readonly requestBufferFilter: boolean;
+  /** The stream's buffer limit for the request: the buffer filter's, or the listener's. */
+  private readonly requestBufferLimitBytes: number;
+  private readonly responseBufferLimitBytes: number;
   url = "";
 
   private constructor(options: EnvoyProxyOptions) {
     this.backends = { ...options.backends };
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.messageTimeoutMs = options.messageTimeoutMs ?? 10_000;
+    this.requestBufferFilter = options.requestBufferFilter ?? true;
+    this.requestBufferLimitBytes = this.requestBufferFilter
+      ? (options.requestBufferLimitBytes ?? bytesOfQuantity(DEFAULT_SETTINGS.requestBufferLimit))
+      : ENVOY_DEFAULT_BUFFER_LIMIT;
+    this.responseBufferLimitBytes = options.responseBufferLimitBytes ?? ENVOY_DEFAULT_BUFFER_LIMIT;
     const route = options.route ?? { namespace: "default", name: "route" };
     this.routeName = `httproute/${route.namespace}/${route.name}/rule/0/match/0/*`;
     this.client = new ExternalProcessorClient(
@@ -389,6 +426,21 @@ export class EnvoyProxy {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, record: ProxiedRequest) {
+    // The buffer filter runs ahead of the ext_proc filter: it holds the request until its body is
+    // complete, and answers 413 itself to one over its limit, before the ext_proc server hears of it.
+    const received = await readBody(req).catch(() => undefined);
+    if (received === undefined) return; // the client went away while sending
+    record.requestBytes = received.length;
+    if (this.requestBufferFilter && received.length > this.requestBufferLimitBytes) {
+      record.localReply = "request_payload_too_large";
+      record.status = 413;
+      res.writeHead(413, {
+        "content-type": "text/plain",
+        "content-length": String(PAYLOAD_TOO_LARGE_BODY.length),
+      });
+      res.end(PAYLOAD_TOO_LARGE_BODY);
+      return;
+    }
     const problems = record.problems;
     const aborted = new AbortController();
     const call = (
@@ -434,7 +486,6 @@ export class EnvoyProxy {
     let responseStarted = false;
     let upstream: UpstreamAnswer | undefined;
     try {
-      const bodyRead = readBody(req);
       const headers = new Headers([
         [":method", record.method],
         [":path", record.path],
@@ -474,7 +525,15 @@ export class EnvoyProxy {
         routeBackend = headers.get(SELECTED_BACKEND_HEADER);
       }
 
-      let body = await bodyRead;
+      let body = received;
+      // Without the buffer filter, the ext_proc filter meets the listener's limit as it buffers.
+      if (body.length > this.requestBufferLimitBytes) {
+        throw new Stop({
+          status: 413,
+          body: text(PAYLOAD_TOO_LARGE_BODY),
+          details: "request_payload_too_large",
+        });
+      }
       if (hasBody) {
         const onBody = await exchange(
           { request_body: { body, end_of_stream: true } },
@@ -535,6 +594,13 @@ export class EnvoyProxy {
 
       if (mode === "BUFFERED") {
         const whole = await upstream.readAll();
+        if (whole.length > this.responseBufferLimitBytes) {
+          throw new Stop({
+            status: 500,
+            body: text(RESPONSE_TOO_LARGE_BODY),
+            details: "response_payload_too_large",
+          });
+        }
         record.responseBodyMessages++;
         const onBody = await exchange(
           { response_body: { body: whole, end_of_stream: true } },

@@ -40,7 +40,16 @@ export interface Stack {
 
 export async function startStack(
   options: {
-    proxy?: Partial<Pick<EnvoyProxyOptions, "requestTimeoutMs" | "messageTimeoutMs">>;
+    proxy?: Partial<
+      Pick<
+        EnvoyProxyOptions,
+        | "requestTimeoutMs"
+        | "messageTimeoutMs"
+        | "requestBufferLimitBytes"
+        | "requestBufferFilter"
+        | "responseBufferLimitBytes"
+      >
+    >;
     coolDownMs?: number;
   } = {},
 ): Promise<Stack> {
