@@ -54,6 +54,20 @@ describe("costs", () => {
   });
 });
 
+describe("header regular expressions", () => {
+  it("approves RE2 syntax that JavaScript's engine refuses, as Envoy accepts it", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers[0] = {
+        type: "RegularExpression",
+        name: "x-ai-eg-model",
+        value: "(?i)gpt-4o(?P<date>-\\d{4}-\\d{2}-\\d{2})?",
+      };
+    });
+    expect(() => new RegExp(route.spec.rules[0].matches[0].headers[0].value)).toThrow();
+    expect(await validate(route, cluster)).toEqual({ violations: [], warnings: [] });
+  });
+});
+
 describe("credentials from the pod's own identity", () => {
   it("approves an AWS policy with only a region: the data plane's AWS SDK default chain", async () => {
     const policy = changed(

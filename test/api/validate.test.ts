@@ -248,7 +248,29 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         value: "gpt-(4",
       };
     }),
-    'spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid regular expression: Invalid regular expression: /gpt-(4/: Unterminated group',
+    'spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid RE2 regular expression: missing closing ): `gpt-(4`',
+  ],
+  [
+    "a lookahead, which JavaScript accepts and RE2 (Envoy) does not",
+    changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers[0] = {
+        type: "RegularExpression",
+        name: "x-ai-eg-model",
+        value: "gpt-4o(?!-mini)",
+      };
+    }),
+    'spec.rules[0].matches[0].headers[0].value: "gpt-4o(?!-mini)" is not a valid RE2 regular expression: lookahead `(?!` is not supported by RE2 (Envoy\'s regex engine); the pattern must match the whole value, so list the values to match instead, e.g. a|b',
+  ],
+  [
+    "a backreference",
+    changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers[0] = {
+        type: "RegularExpression",
+        name: "x-ai-eg-model",
+        value: "(gpt)-\\1",
+      };
+    }),
+    'spec.rules[0].matches[0].headers[0].value: "(gpt)-\\\\1" is not a valid RE2 regular expression: backreference `\\1` is not supported by RE2 (Envoy\'s regex engine); write the repeated text out',
   ],
   [
     "modelsCreatedAt without a time",

@@ -23,8 +23,21 @@ describe("admission, through kubectl", () => {
     const result = applyYaml(route("gpt-(4", "RegularExpression"), namespace.name);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(
-      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid regular expression: Invalid regular expression: /gpt-(4/: Unterminated group`,
+      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid RE2 regular expression: missing closing ): \`gpt-(4\``,
     );
+  });
+
+  it("denies a lookahead, which JavaScript accepts but RE2 (Envoy) does not, naming the RE2 rule", () => {
+    const result = applyYaml(route("gpt-4o(?!-mini)", "RegularExpression"), namespace.name);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-4o(?!-mini)" is not a valid RE2 regular expression: lookahead \`(?!\` is not supported by RE2 (Envoy's regex engine); the pattern must match the whole value, so list the values to match instead, e.g. a|b`,
+    );
+  });
+
+  it("accepts RE2 syntax that JavaScript's engine refuses (an inline flag)", () => {
+    const result = applyYaml(route("(?i)gpt-4o", "RegularExpression"), namespace.name);
+    expect(result.code).toBe(0);
   });
 
   it("denies a policy that reads a Secret in another namespace", () => {
