@@ -77,6 +77,20 @@ describe("credentials from the pod's own identity", () => {
     const bedrock = changed(validBackend(), b => (b.metadata.name = "bedrock"));
     expect(await validate(policy, [bedrock])).toEqual({ violations: [], warnings: [] });
   });
+
+  it.each([
+    ["the system-assigned managed identity: no clientID", {}],
+    ["a user-assigned managed identity or workload identity: a clientID", { clientID: "c" }],
+  ])("approves an Azure policy with useManagedIdentity and %s", async (_what, clientID) => {
+    const policy = changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as { apiKey?: unknown }).apiKey;
+      Object.assign(p.spec, {
+        azureCredentials: { tenantID: "tenant", useManagedIdentity: true, ...clientID },
+      });
+    });
+    expect(await validate(policy, [validBackend()])).toEqual({ violations: [], warnings: [] });
+  });
 });
 
 describe("what can never route", () => {

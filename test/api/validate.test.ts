@@ -204,7 +204,51 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         oidcExchangeToken: oidc(),
       };
     }),
-    "spec.azureCredentials: exactly one of clientSecretRef or oidcExchangeToken must be set",
+    "spec.azureCredentials: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+  ],
+  [
+    "Azure credentials with neither a client secret, OIDC nor the managed identity",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = { clientID: "id", tenantID: "tenant" };
+    }),
+    "spec.azureCredentials: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+  ],
+  [
+    "Azure managed identity together with a client secret",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = {
+        tenantID: "tenant",
+        useManagedIdentity: true,
+        clientSecretRef: { name: "azure" },
+      };
+    }),
+    "spec.azureCredentials: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+  ],
+  [
+    "Azure managed identity turned off, with a client secret but no clientID",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = {
+        tenantID: "tenant",
+        useManagedIdentity: false,
+        clientSecretRef: { name: "azure" },
+      };
+    }),
+    "spec.azureCredentials: clientID is optional for system-assigned managed identity but required otherwise",
+  ],
+  [
+    "Azure managed identity given as a string",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = { tenantID: "tenant", useManagedIdentity: "true" };
+    }),
+    "spec.azureCredentials.useManagedIdentity: Invalid value: string: must be of type boolean",
   ],
   [
     "GCP credentials with both a key file and federation",

@@ -52,6 +52,29 @@ describe("BackendAuthConfigSchema", () => {
     ]);
   });
 
+  it("AzureCredentials with useManagedIdentity takes neither source, and clientID only if wanted", () => {
+    const parse = (extra: object) =>
+      BackendAuthConfigSchema.safeParse({ type: "AzureCredentials", tenantID: "t", ...extra });
+    const messages = (extra: object) =>
+      parse(extra).error?.issues.map(issue => `${issue.path.join(".")}: ${issue.message}`);
+    expect(parse({ useManagedIdentity: true }).success).toBe(true);
+    expect(parse({ useManagedIdentity: true, clientID: "user-assigned" }).success).toBe(true);
+    expect(messages({ useManagedIdentity: true, clientSecret: "s" })).toEqual([
+      ": with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (clientSecret is set)",
+    ]);
+    expect(
+      messages({ useManagedIdentity: true, clientSecret: "s", oidcExchangeToken: oidc }),
+    ).toEqual([
+      ": with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (clientSecret and oidcExchangeToken are set)",
+    ]);
+    expect(messages({ clientSecret: "s" })).toEqual([
+      "clientID: required unless useManagedIdentity is true",
+    ]);
+    expect(messages({ useManagedIdentity: false, clientID: "c" })).toEqual([
+      ": set exactly one of clientSecret or oidcExchangeToken (neither is set)",
+    ]);
+  });
+
   it.each([
     [
       "AzureCredentials",
@@ -151,6 +174,21 @@ describe("parseBackendAuthConfig and createBackendAuth validation", () => {
         oidcExchangeToken: { oidc: { issuer: "https://i", clientID: "c", clientSecret: SECRET } },
       },
       "AzureCredentials: set exactly one of clientSecret or oidcExchangeToken (both are set)",
+    ],
+    [
+      "Azure on the pod's identity with a client secret as well",
+      {
+        type: "AzureCredentials",
+        tenantID: "t",
+        useManagedIdentity: true,
+        clientSecret: SECRET,
+      },
+      "AzureCredentials: with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (clientSecret is set)",
+    ],
+    [
+      "Azure with a client secret but no clientID",
+      { type: "AzureCredentials", tenantID: "t", clientSecret: SECRET },
+      "AzureCredentials: clientID: required unless useManagedIdentity is true",
     ],
     [
       "AWS with both sources (one would be silently ignored)",

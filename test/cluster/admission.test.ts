@@ -201,6 +201,52 @@ ${credentials}`;
     });
   });
 
+  describe("Azure credentials from the pod's own identity", () => {
+    const azurePolicy = (credentials: string) => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: azure-auth}
+spec:
+  type: AzureCredentials
+  azureCredentials:
+    tenantID: 00000000-0000-0000-0000-0000000000aa
+${credentials}`;
+
+    it("accepts useManagedIdentity without a clientID (system-assigned), as the reference does", () => {
+      const result = applyYaml(azurePolicy("    useManagedIdentity: true\n"), namespace.name);
+      expect(result.code).toBe(0);
+    });
+
+    it("accepts useManagedIdentity with a clientID (user-assigned or workload identity)", () => {
+      const result = applyYaml(
+        azurePolicy(
+          "    useManagedIdentity: true\n    clientID: 11111111-2222-3333-4444-555555555555\n",
+        ),
+        namespace.name,
+      );
+      expect(result.code).toBe(0);
+    });
+
+    it("refuses useManagedIdentity with a client secret, with the reference's message", () => {
+      const result = applyYaml(
+        azurePolicy("    useManagedIdentity: true\n    clientSecretRef: {name: azure}\n"),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.azureCredentials: Invalid value: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+      );
+    });
+
+    it("refuses a client secret without a clientID, with the reference's message", () => {
+      const result = applyYaml(azurePolicy("    clientSecretRef: {name: azure}\n"), namespace.name);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.azureCredentials: Invalid value: clientID is optional for system-assigned managed identity but required otherwise",
+      );
+    });
+  });
+
   it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
     const result = applyYaml(
       `${route("claude-sonnet-4-5")}  llmRequestCosts:
