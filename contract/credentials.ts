@@ -13,8 +13,9 @@
  * The cross-field rules of the CRD (one credential source) are repeated here, because the data
  * plane must not guess: with both sources one would silently be ignored, and with neither an SDK
  * would silently fall back to the pod's own identity. The pod's own identity is a mode of its own
- * only where the reference has it: AWS with neither source (the AWS SDK's default chain), and
- * Azure with `useManagedIdentity` (AKS workload identity or the node's managed identity).
+ * only where the reference has it: AWS and GCP with neither source (the AWS SDK's default chain;
+ * Google's Application Default Credentials), and Azure with `useManagedIdentity` (AKS workload
+ * identity or the node's managed identity).
  */
 import { z } from "zod";
 import * as api from "../api/v1alpha1";
@@ -213,7 +214,10 @@ const GCPCredentialsSchema = z
       })
       .optional(),
   })
-  .superRefine(exactlyOneOf("credentialsFile", "workloadIdentityFederationConfig"));
+  .describe(
+    "With neither credentialsFile nor workloadIdentityFederationConfig, the data plane uses its pod's Application Default Credentials.",
+  )
+  .superRefine(atMostOneOf("credentialsFile", "workloadIdentityFederationConfig"));
 
 /** How the data plane authenticates to one backend's provider, with the secret values resolved. */
 export const BackendAuthConfigSchema = z.discriminatedUnion("type", [

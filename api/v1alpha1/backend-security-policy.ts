@@ -210,10 +210,12 @@ export const GCPCredentialsSchema = z
     ).optional(),
   })
   .meta({
-    description: "Authenticates with a Google Cloud access token for Vertex AI.",
+    description:
+      "Authenticates with a Google Cloud access token for Vertex AI. With neither credentialsFile nor workloadIdentityFederationConfig, the data plane uses its pod's Application Default Credentials: GKE Workload Identity or the node's service account (the metadata server), or the file GOOGLE_APPLICATION_CREDENTIALS names.",
     ...celRules({
-      rule: "has(self.credentialsFile) != has(self.workloadIdentityFederationConfig)",
-      message: "exactly one of credentialsFile or workloadIdentityFederationConfig must be set",
+      rule: "!(has(self.credentialsFile) && has(self.workloadIdentityFederationConfig))",
+      message:
+        "At most one of credentialsFile or workloadIdentityFederationConfig may be specified",
     }),
   });
 

@@ -78,6 +78,15 @@ describe("credentials from the pod's own identity", () => {
     expect(await validate(policy, [bedrock])).toEqual({ violations: [], warnings: [] });
   });
 
+  it("approves a GCP policy with neither a key file nor federation: Application Default Credentials", async () => {
+    const policy = changed(validPolicy(), p => {
+      p.spec.type = "GCPCredentials";
+      delete (p.spec as { apiKey?: unknown }).apiKey;
+      Object.assign(p.spec, { gcpCredentials: { projectName: "p", region: "us-central1" } });
+    });
+    expect(await validate(policy, [validBackend()])).toEqual({ violations: [], warnings: [] });
+  });
+
   it.each([
     ["the system-assigned managed identity: no clientID", {}],
     ["a user-assigned managed identity or workload identity: a clientID", { clientID: "c" }],

@@ -267,7 +267,7 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         },
       };
     }),
-    "spec.gcpCredentials: exactly one of credentialsFile or workloadIdentityFederationConfig must be set",
+    "spec.gcpCredentials: At most one of credentialsFile or workloadIdentityFederationConfig may be specified",
   ],
   [
     "a GCP zone instead of a region",

@@ -52,6 +52,26 @@ describe("BackendAuthConfigSchema", () => {
     ]);
   });
 
+  it("GCPCredentials takes at most one source: neither means Application Default Credentials", () => {
+    const parse = (extra: object) =>
+      BackendAuthConfigSchema.safeParse({
+        type: "GCPCredentials",
+        projectName: "p",
+        region: "global",
+        ...extra,
+      });
+    const file = { credentialsFile: { content: "{}" } };
+    const wif = { workloadIdentityFederationConfig: federation };
+    expect([parse({}), parse(file), parse(wif)].map(result => result.success)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(parse({ ...file, ...wif }).error?.issues.map(issue => issue.message)).toEqual([
+      "set at most one of credentialsFile or workloadIdentityFederationConfig (both are set)",
+    ]);
+  });
+
   it("AzureCredentials with useManagedIdentity takes neither source, and clientID only if wanted", () => {
     const parse = (extra: object) =>
       BackendAuthConfigSchema.safeParse({ type: "AzureCredentials", tenantID: "t", ...extra });
@@ -81,12 +101,6 @@ describe("BackendAuthConfigSchema", () => {
       { clientID: "c", tenantID: "t" },
       { clientSecret: "s" },
       { oidcExchangeToken: oidc },
-    ],
-    [
-      "GCPCredentials",
-      { projectName: "p", region: "global" },
-      { credentialsFile: { content: "{}" } },
-      { workloadIdentityFederationConfig: federation },
     ],
   ])("%s needs exactly one credential source", (type, base, a, b) => {
     const [fieldA, fieldB] = [Object.keys(a)[0], Object.keys(b)[0]];
@@ -217,7 +231,7 @@ describe("parseBackendAuthConfig and createBackendAuth validation", () => {
           oidcExchangeToken: { oidc: { issuer: "https://i", clientID: "c", clientSecret: SECRET } },
         },
       },
-      "GCPCredentials: set exactly one of credentialsFile or workloadIdentityFederationConfig (both are set)",
+      "GCPCredentials: set at most one of credentialsFile or workloadIdentityFederationConfig (both are set)",
     ],
     [
       "a secret of the wrong type, and a bad URL",

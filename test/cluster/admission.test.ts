@@ -247,6 +247,42 @@ ${credentials}`;
     });
   });
 
+  describe("GCP credentials from the pod's own identity", () => {
+    const gcpPolicy = (credentials: string) => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: vertex-auth}
+spec:
+  type: GCPCredentials
+  gcpCredentials:
+    projectName: my-project
+    region: us-central1
+${credentials}`;
+
+    it("accepts neither a key file nor federation (Application Default Credentials), as the reference does", () => {
+      const result = applyYaml(gcpPolicy(""), namespace.name);
+      expect(result.code).toBe(0);
+    });
+
+    it("refuses a key file and federation together, with the reference's message", () => {
+      const result = applyYaml(
+        gcpPolicy(`    credentialsFile: {secretRef: {name: gcp}}
+    workloadIdentityFederationConfig:
+      projectID: "123456789"
+      workloadIdentityPoolName: pool
+      workloadIdentityProviderName: provider
+      oidcExchangeToken:
+        oidc: {provider: {issuer: "https://issuer.example.com"}, clientID: c, clientSecret: {name: s}}
+`),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.gcpCredentials: Invalid value: At most one of credentialsFile or workloadIdentityFederationConfig may be specified",
+      );
+    });
+  });
+
   it("accepts prompt-cache write costs, by type and in CEL, as the reference's v1alpha1 does", () => {
     const result = applyYaml(
       `${route("claude-sonnet-4-5")}  llmRequestCosts:
