@@ -1,13 +1,15 @@
 /**
- * Azure OpenAI with Entra ID: an access token for Cognitive Services from a client secret, or from
- * an OIDC token presented as a federated client assertion.
+ * Azure OpenAI with Entra ID: an access token for Cognitive Services from a client secret, from an
+ * OIDC token presented as a federated client assertion, or (`useManagedIdentity`) from the data
+ * plane pod's own identity: AKS workload identity when the pod has a federated token file, else the
+ * node's managed identity through the instance metadata endpoint (IMDS).
  */
 import { Agent } from "node:https";
 import { rootCertificates } from "node:tls";
 import * as identity from "@azure/identity";
 import type { ClientSecretCredentialOptions, TokenCredential } from "@azure/identity";
 import type { BackendAuthConfig } from "../contract/credentials";
-import { AuthError } from "./errors";
+import { AuthError, describeFailure } from "./errors";
 import { fetchOIDCToken } from "./oidc";
 import { FetchedToken, TokenCache } from "./token-cache";
 import {
@@ -26,6 +28,50 @@ export const AZURE_COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.c
 /** Supplies the federated client assertion (the OIDC token). */
 type AssertionSource = () => Promise<string>;
 
+/** What AKS workload identity's webhook projects into a pod: the path of its federated token. */
+const FEDERATED_TOKEN_FILE = "AZURE_FEDERATED_TOKEN_FILE";
+/** The client ID the webhook takes from the service account's azure.workload.identity/client-id. */
+const WORKLOAD_CLIENT_ID = "AZURE_CLIENT_ID";
+
+/** Which of the pod's identities a `useManagedIdentity` policy uses, read from its environment. */
+function podIdentity(config: AzureConfig): { workload: { clientId: string } | undefined } {
+  if (!process.env[FEDERATED_TOKEN_FILE]) return { workload: undefined };
+  const clientId = config.clientID ?? process.env[WORKLOAD_CLIENT_ID];
+  if (!clientId) {
+    throw new AuthError(
+      "INVALID_CONFIG",
+      `AzureCredentials: the pod has a workload identity token (${FEDERATED_TOKEN_FILE}) but no client ID: set clientID in the BackendSecurityPolicy, or annotate the data plane's service account with azure.workload.identity/client-id`,
+    );
+  }
+  return { workload: { clientId } };
+}
+
+/** The pod's own identity: a fresh SDK credential, like the other sources (see fetchAzureToken). */
+function podIdentityCredential(
+  config: AzureConfig,
+  entraOptions: ClientSecretCredentialOptions,
+): TokenCredential {
+  const { workload } = podIdentity(config);
+  if (workload) {
+    return new identity.WorkloadIdentityCredential({
+      ...entraOptions,
+      tenantId: config.tenantID,
+      clientId: workload.clientId,
+      // Read at each fetch: the kubelet rotates the projected token. The authority host is the
+      // policy's, else AZURE_AUTHORITY_HOST as the webhook sets it (the SDK reads it).
+      tokenFilePath: process.env[FEDERATED_TOKEN_FILE],
+    });
+  }
+  // IMDS is plain http on a link-local address: no authority host, no extra CAs. Unlike the other
+  // credentials, the SDK keeps managed identity tokens process-wide and answers from them until 5
+  // minutes before expiry; a refresh that gets the held token back is due again at half its
+  // remaining life (see TokenCache), when the SDK fetches a new one.
+  return new identity.ManagedIdentityCredential({
+    ...(config.clientID ? { clientId: config.clientID } : {}),
+    retryOptions: { maxRetries: 0 },
+  });
+}
+
 function credentialFor(
   config: AzureConfig,
   options: BackendAuthOptions,
@@ -42,10 +88,13 @@ function credentialFor(
     // The token cache retries on its own schedule.
     retryOptions: { maxRetries: 0 },
   };
+  if (config.useManagedIdentity) return podIdentityCredential(config, credentialOptions);
+  // The contract requires a clientID for the other sources.
+  const clientID = config.clientID!;
   if (config.clientSecret !== undefined) {
     return new identity.ClientSecretCredential(
       config.tenantID,
-      config.clientID,
+      clientID,
       config.clientSecret,
       credentialOptions,
     );
@@ -58,10 +107,30 @@ function credentialFor(
   }
   return new identity.ClientAssertionCredential(
     config.tenantID,
-    config.clientID,
+    clientID,
     assertion,
     credentialOptions,
   );
+}
+
+/**
+ * A token for the pod's own identity. A failure says which identity was tried and how to set one
+ * up, with only the failure's status and code (an SDK message may quote what an endpoint answered).
+ */
+async function podIdentityToken(config: AzureConfig, credential: TokenCredential) {
+  try {
+    return await credential.getToken(AZURE_COGNITIVE_SERVICES_SCOPE);
+  } catch (error) {
+    // The SDK wraps what the endpoint said (status, OAuth code) in `cause`.
+    const cause = (error as { cause?: unknown } | null)?.cause;
+    const failure = describeFailure(cause ?? error);
+    throw new AuthError(
+      "TOKEN_UNAVAILABLE",
+      podIdentity(config).workload
+        ? `AKS workload identity gave no token (${failure}): check that the identity's federated credential trusts the data plane's service account, in tenant ${config.tenantID}`
+        : `the managed identity endpoint (IMDS) gave no token (${failure}): give the data plane's nodes ${config.clientID ? `the user-assigned identity ${config.clientID}` : "a system-assigned managed identity"}, or set up AKS workload identity for its service account`,
+    );
+  }
 }
 
 /** Fetches one Entra ID token for Cognitive Services. */
@@ -73,7 +142,9 @@ export async function fetchAzureToken(
   // A fresh credential per fetch: the SDK's own cache would otherwise answer the background
   // refresh with the token it already holds, and the injected clock could not drive expiry.
   const credential = credentialFor(config, options, assertion);
-  const token = await credential.getToken(AZURE_COGNITIVE_SERVICES_SCOPE);
+  const token = config.useManagedIdentity
+    ? await podIdentityToken(config, credential)
+    : await credential.getToken(AZURE_COGNITIVE_SERVICES_SCOPE);
   if (!token?.token) throw new AuthError("TOKEN_RESPONSE_INVALID", "Entra ID returned no token");
   return { value: token.token, expiresInMs: token.expiresOnTimestamp - Date.now() };
 }

@@ -1,8 +1,8 @@
 /**
  * GCP Vertex AI: an OAuth access token (scope cloud-platform) from a service-account key or from
  * workload identity federation (OIDC token -> Google STS -> optional service-account
- * impersonation), and the Vertex project/location path. The schema requires exactly one of the
- * two: Application Default Credentials (the pod's ambient identity) are never used.
+ * impersonation), or, with neither configured, from the data plane pod's own identity through
+ * Application Default Credentials; and the Vertex project/location path.
  *
  * Federation uses google-auth-library's `IdentityPoolClient`: the OIDC token comes in through its
  * subject-token supplier, and its STS `token_url` and `service_account_impersonation_url` are
@@ -12,10 +12,12 @@
  * (`gtoken`) posts to, and sets the assertion audience to, a hard-coded
  * `https://oauth2.googleapis.com/token` (`build/src/gtoken/getToken.js` and `jwsSign.js` in
  * google-auth-library 10.9), ignoring the key's `token_uri` and `endpoints.oauthTokenURL`. It could
- * reach neither a private token endpoint nor a test server.
+ * reach neither a private token endpoint nor a test server. (Application Default Credentials do use
+ * that client when GOOGLE_APPLICATION_CREDENTIALS names a service-account key: the pod's own
+ * setup, which reaches Google's public endpoint.)
  */
 import { createSign } from "node:crypto";
-import { gaxios, IdentityPoolClient } from "google-auth-library";
+import { gaxios, gcpMetadata, GoogleAuth, IdentityPoolClient } from "google-auth-library";
 import type { IdentityPoolClientOptions } from "google-auth-library";
 // Not re-exported by the package index; see `GatewayIdentityPoolClient` for why it is needed.
 import { StsCredentials } from "google-auth-library/build/src/auth/stscredentials";
@@ -248,6 +250,55 @@ function googleFailure(error: unknown): AuthError {
   );
 }
 
+/**
+ * Application Default Credentials: the pod's own Google identity, found as google-auth-library
+ * finds it: the file GOOGLE_APPLICATION_CREDENTIALS names (a service-account key or an
+ * external-account configuration), gcloud's well-known file, else the metadata server (GKE
+ * Workload Identity, or the node's service account; GCE_METADATA_HOST points elsewhere). Returns
+ * the fetch the token cache calls.
+ */
+export function defaultCredentialsSource(config: GCPConfig): () => Promise<FetchedToken<string>> {
+  return async () => {
+    // A fresh GoogleAuth per fetch: its client would answer our early refresh, timed on the
+    // injected clock, with the token it already holds. The project is the policy's, so the
+    // library does not look one up.
+    const auth = new GoogleAuth({
+      scopes: [GCP_CLOUD_PLATFORM_SCOPE],
+      projectId: config.projectName,
+    });
+    let client: Awaited<ReturnType<GoogleAuth["getClient"]>>;
+    try {
+      client = await auth.getClient();
+    } catch (error) {
+      // The library remembers a metadata server that did not answer for the life of the
+      // process: forget it, so the next attempt sees one that has come up since.
+      gcpMetadata.resetIsAvailableCache();
+      throw new AuthError(
+        "TOKEN_UNAVAILABLE",
+        `no Application Default Credentials for the data plane pod (${describeFailure(error)}): give its service account a Google identity (GKE Workload Identity), or set credentialsFile or workloadIdentityFederationConfig in the BackendSecurityPolicy`,
+      );
+    }
+    let token: string | null | undefined;
+    try {
+      ({ token } = await client.getAccessToken());
+    } catch (error) {
+      throw googleFailure(error);
+    }
+    if (!token) {
+      throw new AuthError(
+        "TOKEN_RESPONSE_INVALID",
+        "Application Default Credentials gave no token",
+      );
+    }
+    const expiry = client.credentials.expiry_date;
+    // The library dates expiry on the real clock; the cache counts on the injected one.
+    return {
+      value: token,
+      expiresInMs: typeof expiry === "number" ? expiry - Date.now() : ONE_HOUR,
+    };
+  };
+}
+
 function tokenSource(config: GCPConfig): {
   name: string;
   fetch: () => Promise<FetchedToken<string>>;
@@ -264,12 +315,7 @@ function tokenSource(config: GCPConfig): {
   if (config.workloadIdentityFederationConfig) {
     return { name: "GCP federated token", fetch: federatedTokenSource(config) };
   }
-  // The schema rejects this; kept so a config that skipped it cannot fall back to Application
-  // Default Credentials.
-  throw new AuthError(
-    "INVALID_CONFIG",
-    "GCPCredentials: set exactly one of credentialsFile or workloadIdentityFederationConfig",
-  );
+  return { name: "GCP default credentials token", fetch: defaultCredentialsSource(config) };
 }
 
 /** An authenticator for Vertex AI: bearer token plus the project/location path prefix. */

@@ -12,8 +12,10 @@
  *
  * The cross-field rules of the CRD (one credential source) are repeated here, because the data
  * plane must not guess: with both sources one would silently be ignored, and with neither an SDK
- * would silently fall back to the pod's own identity. AWS is the one type where neither is a mode
- * of its own, as in the reference: the pod's identity through the AWS SDK's default chain.
+ * would silently fall back to the pod's own identity. The pod's own identity is a mode of its own
+ * only where the reference has it: AWS and GCP with neither source (the AWS SDK's default chain;
+ * Google's Application Default Credentials), and Azure with `useManagedIdentity` (AKS workload
+ * identity or the node's managed identity).
  */
 import { z } from "zod";
 import * as api from "../api/v1alpha1";
@@ -122,6 +124,41 @@ const AWSCredentialsSchema = z
   )
   .superRefine(atMostOneOf("credentialsFile", "oidcExchangeToken"));
 
+/** The fields of an Azure config that choose its credential source. */
+interface AzureSources {
+  clientID?: string;
+  clientSecret?: string;
+  oidcExchangeToken?: unknown;
+  useManagedIdentity?: boolean;
+}
+
+/**
+ * The CRD's two Azure rules: with `useManagedIdentity` neither a secret nor an OIDC token (the pod's
+ * identity is the source); otherwise exactly one of them, and a clientID.
+ */
+function azureSource(value: AzureSources, ctx: z.RefinementCtx) {
+  if (!value.useManagedIdentity) {
+    exactlyOneOf("clientSecret", "oidcExchangeToken")(value, ctx);
+    if (value.clientID === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "required unless useManagedIdentity is true",
+        path: ["clientID"],
+      });
+    }
+    return;
+  }
+  const set = (["clientSecret", "oidcExchangeToken"] as const).filter(
+    key => value[key] !== undefined,
+  );
+  if (set.length === 0) return;
+  ctx.addIssue({
+    code: "custom",
+    message: `with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (${set.join(" and ")} ${set.length === 1 ? "is" : "are"} set)`,
+    path: [],
+  });
+}
+
 const azureSpec = api.AzureCredentialsSchema.shape;
 
 const AzureCredentialsSchema = z
@@ -133,12 +170,12 @@ const AzureCredentialsSchema = z
     oidcExchangeToken: OIDCExchangeSchema.optional().describe(
       "An OIDC token used as a federated client assertion instead of a client secret.",
     ),
+    useManagedIdentity: azureSpec.useManagedIdentity,
     authorityHost: endpointURL(
       "The Entra ID authority host (default https://login.microsoftonline.com).",
     ).optional(),
   })
-  .superRefine(exactlyOneOf("clientSecret", "oidcExchangeToken"));
-
+  .superRefine(azureSource);
 const gcpSpec = api.GCPCredentialsSchema.shape;
 const federationSpec = api.GCPWorkloadIdentityFederationSchema.shape;
 
@@ -177,7 +214,10 @@ const GCPCredentialsSchema = z
       })
       .optional(),
   })
-  .superRefine(exactlyOneOf("credentialsFile", "workloadIdentityFederationConfig"));
+  .describe(
+    "With neither credentialsFile nor workloadIdentityFederationConfig, the data plane uses its pod's Application Default Credentials.",
+  )
+  .superRefine(atMostOneOf("credentialsFile", "workloadIdentityFederationConfig"));
 
 /** How the data plane authenticates to one backend's provider, with the secret values resolved. */
 export const BackendAuthConfigSchema = z.discriminatedUnion("type", [

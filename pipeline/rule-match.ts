@@ -3,18 +3,19 @@
  * as Envoy matches the HTTPRoute rules it is generated into. A rule without matches takes every
  * request.
  */
+import { RE2JS } from "re2js";
 import type { RouteConfig, RuleConfig } from "../contract/route-config";
 
 type HeaderMatch = RuleConfig["matches"][number]["headers"][number];
 
 /** Compiled patterns, per match object of a config: a config is immutable once loaded. */
-const patterns = new WeakMap<HeaderMatch, RegExp>();
+const patterns = new WeakMap<HeaderMatch, RE2JS>();
 
-/** Envoy matches a header regex against the whole value. */
-function patternOf(match: HeaderMatch): RegExp {
+/** Envoy matches a header regex with RE2, against the whole value (`testExact`). */
+function patternOf(match: HeaderMatch): RE2JS {
   let pattern = patterns.get(match);
   if (!pattern) {
-    pattern = new RegExp(`^(?:${match.value})$`);
+    pattern = RE2JS.compile(match.value);
     patterns.set(match, pattern);
   }
   return pattern;
@@ -23,7 +24,9 @@ function patternOf(match: HeaderMatch): RegExp {
 function headerMatches(match: HeaderMatch, headers: Record<string, string>): boolean {
   const value = headers[match.name.toLowerCase()];
   if (value === undefined) return false;
-  return match.type === "RegularExpression" ? patternOf(match).test(value) : value === match.value;
+  return match.type === "RegularExpression"
+    ? patternOf(match).testExact(value)
+    : value === match.value;
 }
 
 /** The rule that serves a request with `headers` (lower-case names), or undefined. */

@@ -104,8 +104,9 @@ function authConfigOf(
       const azure = spec.azureCredentials!;
       return {
         type: "AzureCredentials",
-        clientID: azure.clientID,
+        ...(azure.clientID !== undefined ? { clientID: azure.clientID } : {}),
         tenantID: azure.tenantID,
+        ...(azure.useManagedIdentity ? { useManagedIdentity: true } : {}),
         ...(azure.clientSecretRef
           ? { clientSecret: secret(azure.clientSecretRef, SECRET_KEYS.clientSecret) }
           : {}),

@@ -1,28 +1,24 @@
 /** What the schema cannot say about an AIGatewayRoute, one small function per rule. */
 import type { ReferenceLookup } from "../validation/lookup";
 import { bodyMutationViolations, headerMutationViolations } from "../validation/shared-rules";
+import { re2SyntaxError } from "../validation/re2";
 import type { Violation } from "../validation/violation";
 import { AIGatewayRouteSpec, LLMRequestCost, MAX_DISTINCT_BACKENDS } from "./ai-gateway-route";
 import { CostExpression } from "./cost-expression";
-import { errorMessage } from "../../lib/error-message";
 
-const firstLine = (text: string) => text.split("\n")[0].trim();
-
-/** RegularExpression header matches must compile. */
+/** RegularExpression header matches must be RE2 syntax, which Envoy (and the data plane) match with. */
 export function invalidHeaderRegexes(spec: AIGatewayRouteSpec): Violation[] {
   const violations: Violation[] = [];
   spec.rules.forEach((rule, r) =>
     rule.matches?.forEach((match, m) =>
       match.headers?.forEach((header, h) => {
         if (header.type !== "RegularExpression") return;
-        try {
-          new RegExp(header.value);
-        } catch (error) {
-          violations.push({
-            path: `spec.rules[${r}].matches[${m}].headers[${h}].value`,
-            message: `${JSON.stringify(header.value)} is not a valid regular expression: ${firstLine(errorMessage(error))}`,
-          });
-        }
+        const reason = re2SyntaxError(header.value);
+        if (reason === undefined) return;
+        violations.push({
+          path: `spec.rules[${r}].matches[${m}].headers[${h}].value`,
+          message: `${JSON.stringify(header.value)} is not a valid RE2 regular expression: ${reason}`,
+        });
       }),
     ),
   );

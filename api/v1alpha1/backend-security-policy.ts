@@ -126,7 +126,14 @@ export const AWSCredentialsSchema = z
 
 export const AzureCredentialsSchema = z
   .strictObject({
-    clientID: z.string().min(1).max(256).describe("The Entra ID application (client) ID."),
+    clientID: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe(
+        "The Entra ID application (client) ID. With useManagedIdentity: the client ID of a user-assigned managed identity or of the workload identity; omit it for the system-assigned managed identity.",
+      )
+      .optional(),
     tenantID: z.string().min(1).max(256).describe("The Entra ID tenant ID."),
     clientSecretRef: SecretObjectReferenceSchema.describe(
       `The Secret holding the client secret under "${SECRET_KEYS.clientSecret}".`,
@@ -134,13 +141,27 @@ export const AzureCredentialsSchema = z
     oidcExchangeToken: OIDCExchangeTokenSchema.describe(
       "A federated OIDC token used as the client assertion.",
     ).optional(),
+    useManagedIdentity: z
+      .boolean()
+      .describe(
+        "Authenticates as the data plane pod's own Azure identity: AKS workload identity when the pod has a federated token (AZURE_FEDERATED_TOKEN_FILE), otherwise the node's managed identity (user-assigned when clientID is set, system-assigned when not).",
+      )
+      .optional(),
   })
   .meta({
-    description: "Authenticates with an Entra ID access token for Azure OpenAI.",
-    ...celRules({
-      rule: "has(self.clientSecretRef) != has(self.oidcExchangeToken)",
-      message: "exactly one of clientSecretRef or oidcExchangeToken must be set",
-    }),
+    description:
+      "Authenticates with an Entra ID access token for Azure OpenAI: from a client secret, a federated OIDC token, or the data plane pod's own identity (useManagedIdentity).",
+    ...celRules(
+      {
+        rule: "has(self.useManagedIdentity) && self.useManagedIdentity ? (!has(self.clientSecretRef) && !has(self.oidcExchangeToken)) : (has(self.clientSecretRef) != has(self.oidcExchangeToken))",
+        message:
+          "When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+      },
+      {
+        rule: "(has(self.useManagedIdentity) && self.useManagedIdentity) || has(self.clientID)",
+        message: "clientID is optional for system-assigned managed identity but required otherwise",
+      },
+    ),
   });
 
 export const GCPWorkloadIdentityFederationSchema = z.strictObject({
@@ -189,10 +210,12 @@ export const GCPCredentialsSchema = z
     ).optional(),
   })
   .meta({
-    description: "Authenticates with a Google Cloud access token for Vertex AI.",
+    description:
+      "Authenticates with a Google Cloud access token for Vertex AI. With neither credentialsFile nor workloadIdentityFederationConfig, the data plane uses its pod's Application Default Credentials: GKE Workload Identity or the node's service account (the metadata server), or the file GOOGLE_APPLICATION_CREDENTIALS names.",
     ...celRules({
-      rule: "has(self.credentialsFile) != has(self.workloadIdentityFederationConfig)",
-      message: "exactly one of credentialsFile or workloadIdentityFederationConfig must be set",
+      rule: "!(has(self.credentialsFile) && has(self.workloadIdentityFederationConfig))",
+      message:
+        "At most one of credentialsFile or workloadIdentityFederationConfig may be specified",
     }),
   });
 

@@ -54,6 +54,20 @@ describe("costs", () => {
   });
 });
 
+describe("header regular expressions", () => {
+  it("approves RE2 syntax that JavaScript's engine refuses, as Envoy accepts it", async () => {
+    const route = changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers[0] = {
+        type: "RegularExpression",
+        name: "x-ai-eg-model",
+        value: "(?i)gpt-4o(?P<date>-\\d{4}-\\d{2}-\\d{2})?",
+      };
+    });
+    expect(() => new RegExp(route.spec.rules[0].matches[0].headers[0].value)).toThrow();
+    expect(await validate(route, cluster)).toEqual({ violations: [], warnings: [] });
+  });
+});
+
 describe("credentials from the pod's own identity", () => {
   it("approves an AWS policy with only a region: the data plane's AWS SDK default chain", async () => {
     const policy = changed(
@@ -62,6 +76,29 @@ describe("credentials from the pod's own identity", () => {
     );
     const bedrock = changed(validBackend(), b => (b.metadata.name = "bedrock"));
     expect(await validate(policy, [bedrock])).toEqual({ violations: [], warnings: [] });
+  });
+
+  it("approves a GCP policy with neither a key file nor federation: Application Default Credentials", async () => {
+    const policy = changed(validPolicy(), p => {
+      p.spec.type = "GCPCredentials";
+      delete (p.spec as { apiKey?: unknown }).apiKey;
+      Object.assign(p.spec, { gcpCredentials: { projectName: "p", region: "us-central1" } });
+    });
+    expect(await validate(policy, [validBackend()])).toEqual({ violations: [], warnings: [] });
+  });
+
+  it.each([
+    ["the system-assigned managed identity: no clientID", {}],
+    ["a user-assigned managed identity or workload identity: a clientID", { clientID: "c" }],
+  ])("approves an Azure policy with useManagedIdentity and %s", async (_what, clientID) => {
+    const policy = changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as { apiKey?: unknown }).apiKey;
+      Object.assign(p.spec, {
+        azureCredentials: { tenantID: "tenant", useManagedIdentity: true, ...clientID },
+      });
+    });
+    expect(await validate(policy, [validBackend()])).toEqual({ violations: [], warnings: [] });
   });
 });
 

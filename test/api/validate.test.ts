@@ -204,7 +204,51 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         oidcExchangeToken: oidc(),
       };
     }),
-    "spec.azureCredentials: exactly one of clientSecretRef or oidcExchangeToken must be set",
+    "spec.azureCredentials: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+  ],
+  [
+    "Azure credentials with neither a client secret, OIDC nor the managed identity",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = { clientID: "id", tenantID: "tenant" };
+    }),
+    "spec.azureCredentials: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+  ],
+  [
+    "Azure managed identity together with a client secret",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = {
+        tenantID: "tenant",
+        useManagedIdentity: true,
+        clientSecretRef: { name: "azure" },
+      };
+    }),
+    "spec.azureCredentials: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+  ],
+  [
+    "Azure managed identity turned off, with a client secret but no clientID",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = {
+        tenantID: "tenant",
+        useManagedIdentity: false,
+        clientSecretRef: { name: "azure" },
+      };
+    }),
+    "spec.azureCredentials: clientID is optional for system-assigned managed identity but required otherwise",
+  ],
+  [
+    "Azure managed identity given as a string",
+    changed(validPolicy(), p => {
+      p.spec.type = "AzureCredentials";
+      delete (p.spec as any).apiKey;
+      (p.spec as any).azureCredentials = { tenantID: "tenant", useManagedIdentity: "true" };
+    }),
+    "spec.azureCredentials.useManagedIdentity: Invalid value: string: must be of type boolean",
   ],
   [
     "GCP credentials with both a key file and federation",
@@ -223,7 +267,7 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         },
       };
     }),
-    "spec.gcpCredentials: exactly one of credentialsFile or workloadIdentityFederationConfig must be set",
+    "spec.gcpCredentials: At most one of credentialsFile or workloadIdentityFederationConfig may be specified",
   ],
   [
     "a GCP zone instead of a region",
@@ -248,7 +292,29 @@ const badInputs: Array<[string, any, string, any[]?]> = [
         value: "gpt-(4",
       };
     }),
-    'spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid regular expression: Invalid regular expression: /gpt-(4/: Unterminated group',
+    'spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid RE2 regular expression: missing closing ): `gpt-(4`',
+  ],
+  [
+    "a lookahead, which JavaScript accepts and RE2 (Envoy) does not",
+    changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers[0] = {
+        type: "RegularExpression",
+        name: "x-ai-eg-model",
+        value: "gpt-4o(?!-mini)",
+      };
+    }),
+    'spec.rules[0].matches[0].headers[0].value: "gpt-4o(?!-mini)" is not a valid RE2 regular expression: lookahead `(?!` is not supported by RE2 (Envoy\'s regex engine); the pattern must match the whole value, so list the values to match instead, e.g. a|b',
+  ],
+  [
+    "a backreference",
+    changed(validRoute(), r => {
+      r.spec.rules[0].matches[0].headers[0] = {
+        type: "RegularExpression",
+        name: "x-ai-eg-model",
+        value: "(gpt)-\\1",
+      };
+    }),
+    'spec.rules[0].matches[0].headers[0].value: "(gpt)-\\\\1" is not a valid RE2 regular expression: backreference `\\1` is not supported by RE2 (Envoy\'s regex engine); write the repeated text out',
   ],
   [
     "modelsCreatedAt without a time",

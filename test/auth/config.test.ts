@@ -52,18 +52,55 @@ describe("BackendAuthConfigSchema", () => {
     ]);
   });
 
+  it("GCPCredentials takes at most one source: neither means Application Default Credentials", () => {
+    const parse = (extra: object) =>
+      BackendAuthConfigSchema.safeParse({
+        type: "GCPCredentials",
+        projectName: "p",
+        region: "global",
+        ...extra,
+      });
+    const file = { credentialsFile: { content: "{}" } };
+    const wif = { workloadIdentityFederationConfig: federation };
+    expect([parse({}), parse(file), parse(wif)].map(result => result.success)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(parse({ ...file, ...wif }).error?.issues.map(issue => issue.message)).toEqual([
+      "set at most one of credentialsFile or workloadIdentityFederationConfig (both are set)",
+    ]);
+  });
+
+  it("AzureCredentials with useManagedIdentity takes neither source, and clientID only if wanted", () => {
+    const parse = (extra: object) =>
+      BackendAuthConfigSchema.safeParse({ type: "AzureCredentials", tenantID: "t", ...extra });
+    const messages = (extra: object) =>
+      parse(extra).error?.issues.map(issue => `${issue.path.join(".")}: ${issue.message}`);
+    expect(parse({ useManagedIdentity: true }).success).toBe(true);
+    expect(parse({ useManagedIdentity: true, clientID: "user-assigned" }).success).toBe(true);
+    expect(messages({ useManagedIdentity: true, clientSecret: "s" })).toEqual([
+      ": with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (clientSecret is set)",
+    ]);
+    expect(
+      messages({ useManagedIdentity: true, clientSecret: "s", oidcExchangeToken: oidc }),
+    ).toEqual([
+      ": with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (clientSecret and oidcExchangeToken are set)",
+    ]);
+    expect(messages({ clientSecret: "s" })).toEqual([
+      "clientID: required unless useManagedIdentity is true",
+    ]);
+    expect(messages({ useManagedIdentity: false, clientID: "c" })).toEqual([
+      ": set exactly one of clientSecret or oidcExchangeToken (neither is set)",
+    ]);
+  });
+
   it.each([
     [
       "AzureCredentials",
       { clientID: "c", tenantID: "t" },
       { clientSecret: "s" },
       { oidcExchangeToken: oidc },
-    ],
-    [
-      "GCPCredentials",
-      { projectName: "p", region: "global" },
-      { credentialsFile: { content: "{}" } },
-      { workloadIdentityFederationConfig: federation },
     ],
   ])("%s needs exactly one credential source", (type, base, a, b) => {
     const [fieldA, fieldB] = [Object.keys(a)[0], Object.keys(b)[0]];
@@ -153,6 +190,21 @@ describe("parseBackendAuthConfig and createBackendAuth validation", () => {
       "AzureCredentials: set exactly one of clientSecret or oidcExchangeToken (both are set)",
     ],
     [
+      "Azure on the pod's identity with a client secret as well",
+      {
+        type: "AzureCredentials",
+        tenantID: "t",
+        useManagedIdentity: true,
+        clientSecret: SECRET,
+      },
+      "AzureCredentials: with useManagedIdentity, set neither clientSecret nor oidcExchangeToken (clientSecret is set)",
+    ],
+    [
+      "Azure with a client secret but no clientID",
+      { type: "AzureCredentials", tenantID: "t", clientSecret: SECRET },
+      "AzureCredentials: clientID: required unless useManagedIdentity is true",
+    ],
+    [
       "AWS with both sources (one would be silently ignored)",
       {
         type: "AWSCredentials",
@@ -179,7 +231,7 @@ describe("parseBackendAuthConfig and createBackendAuth validation", () => {
           oidcExchangeToken: { oidc: { issuer: "https://i", clientID: "c", clientSecret: SECRET } },
         },
       },
-      "GCPCredentials: set exactly one of credentialsFile or workloadIdentityFederationConfig (both are set)",
+      "GCPCredentials: set at most one of credentialsFile or workloadIdentityFederationConfig (both are set)",
     ],
     [
       "a secret of the wrong type, and a bad URL",

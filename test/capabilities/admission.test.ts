@@ -41,7 +41,7 @@ describe("admissionValidator", () => {
     expect(await validate(requestFor(bad))).toMatchObject({
       allowed: false,
       statusMessage:
-        'spec.rules[0].matches[0].headers[0].value: "(" is not a valid regular expression: Invalid regular expression: /(/: Unterminated group; spec.rules[0].backendRefs[2]: AIServiceBackend "default/openai-backend" is listed twice in this rule; list each backend once',
+        'spec.rules[0].matches[0].headers[0].value: "(" is not a valid RE2 regular expression: missing closing ): `(`; spec.rules[0].backendRefs[2]: AIServiceBackend "default/openai-backend" is listed twice in this rule; list each backend once',
     });
   });
 

@@ -23,8 +23,21 @@ describe("admission, through kubectl", () => {
     const result = applyYaml(route("gpt-(4", "RegularExpression"), namespace.name);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(
-      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid regular expression: Invalid regular expression: /gpt-(4/: Unterminated group`,
+      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-(4" is not a valid RE2 regular expression: missing closing ): \`gpt-(4\``,
     );
+  });
+
+  it("denies a lookahead, which JavaScript accepts but RE2 (Envoy) does not, naming the RE2 rule", () => {
+    const result = applyYaml(route("gpt-4o(?!-mini)", "RegularExpression"), namespace.name);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `${WEBHOOK}: spec.rules[0].matches[0].headers[0].value: "gpt-4o(?!-mini)" is not a valid RE2 regular expression: lookahead \`(?!\` is not supported by RE2 (Envoy's regex engine); the pattern must match the whole value, so list the values to match instead, e.g. a|b`,
+    );
+  });
+
+  it("accepts RE2 syntax that JavaScript's engine refuses (an inline flag)", () => {
+    const result = applyYaml(route("(?i)gpt-4o", "RegularExpression"), namespace.name);
+    expect(result.code).toBe(0);
   });
 
   it("denies a policy that reads a Secret in another namespace", () => {
@@ -184,6 +197,88 @@ ${credentials}`;
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain(
         "spec.awsCredentials: Invalid value: at most one of credentialsFile or oidcExchangeToken may be set; set neither to sign with the data plane pod's own AWS identity (IRSA, EKS Pod Identity or the instance role)",
+      );
+    });
+  });
+
+  describe("Azure credentials from the pod's own identity", () => {
+    const azurePolicy = (credentials: string) => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: azure-auth}
+spec:
+  type: AzureCredentials
+  azureCredentials:
+    tenantID: 00000000-0000-0000-0000-0000000000aa
+${credentials}`;
+
+    it("accepts useManagedIdentity without a clientID (system-assigned), as the reference does", () => {
+      const result = applyYaml(azurePolicy("    useManagedIdentity: true\n"), namespace.name);
+      expect(result.code).toBe(0);
+    });
+
+    it("accepts useManagedIdentity with a clientID (user-assigned or workload identity)", () => {
+      const result = applyYaml(
+        azurePolicy(
+          "    useManagedIdentity: true\n    clientID: 11111111-2222-3333-4444-555555555555\n",
+        ),
+        namespace.name,
+      );
+      expect(result.code).toBe(0);
+    });
+
+    it("refuses useManagedIdentity with a client secret, with the reference's message", () => {
+      const result = applyYaml(
+        azurePolicy("    useManagedIdentity: true\n    clientSecretRef: {name: azure}\n"),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.azureCredentials: Invalid value: When useManagedIdentity is true, clientSecretRef and oidcExchangeToken must not be specified. Otherwise, exactly one of clientSecretRef or oidcExchangeToken must be specified",
+      );
+    });
+
+    it("refuses a client secret without a clientID, with the reference's message", () => {
+      const result = applyYaml(azurePolicy("    clientSecretRef: {name: azure}\n"), namespace.name);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.azureCredentials: Invalid value: clientID is optional for system-assigned managed identity but required otherwise",
+      );
+    });
+  });
+
+  describe("GCP credentials from the pod's own identity", () => {
+    const gcpPolicy = (credentials: string) => `
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: {name: vertex-auth}
+spec:
+  type: GCPCredentials
+  gcpCredentials:
+    projectName: my-project
+    region: us-central1
+${credentials}`;
+
+    it("accepts neither a key file nor federation (Application Default Credentials), as the reference does", () => {
+      const result = applyYaml(gcpPolicy(""), namespace.name);
+      expect(result.code).toBe(0);
+    });
+
+    it("refuses a key file and federation together, with the reference's message", () => {
+      const result = applyYaml(
+        gcpPolicy(`    credentialsFile: {secretRef: {name: gcp}}
+    workloadIdentityFederationConfig:
+      projectID: "123456789"
+      workloadIdentityPoolName: pool
+      workloadIdentityProviderName: provider
+      oidcExchangeToken:
+        oidc: {provider: {issuer: "https://issuer.example.com"}, clientID: c, clientSecret: {name: s}}
+`),
+        namespace.name,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "spec.gcpCredentials: Invalid value: At most one of credentialsFile or workloadIdentityFederationConfig may be specified",
       );
     });
   });

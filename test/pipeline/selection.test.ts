@@ -48,6 +48,37 @@ describe("matchRule", () => {
     expect(matchRule(route, headers)).toBeUndefined();
   });
 
+  /** What `^(?:pattern)$` would say in JavaScript's engine; "error" when it does not compile. */
+  const javaScriptMatch = (pattern: string, value: string) => {
+    try {
+      return new RegExp(`^(?:${pattern})$`).test(value);
+    } catch {
+      return "error";
+    }
+  };
+
+  /** [pattern, header value, whether RE2 (Envoy) matches the whole value] */
+  it.each([
+    ["(?i)gpt-4o", "GPT-4o", true],
+    ["gpt-4o\\z", "gpt-4o", true],
+    ["gpt-4o\\z", "gpt-4oz", false],
+    ["gpt\\s4o", "gpt\u00a04o", false],
+    ["\\pL+-4o", "gpt-4o", true],
+    ["gpt-[[:digit:]]o", "gpt-4o", true],
+    ["\\Qgpt-4o.mini\\E", "gpt-4o.mini", true],
+  ])("matches %j against %j as RE2 does, where JavaScript differs", (pattern, value, re2) => {
+    const rule = {
+      ...modelRule("unused", [backend("a")]),
+      matches: [
+        {
+          headers: [{ type: "RegularExpression" as const, name: "x-ai-eg-model", value: pattern }],
+        },
+      ],
+    };
+    expect(javaScriptMatch(pattern, value)).not.toBe(re2);
+    expect(matchRule(routeConfig([rule]), { "x-ai-eg-model": value })).toBe(re2 ? rule : undefined);
+  });
+
   it("takes every request for a rule without matches", () => {
     const catchAll = { ...modelRule("x", [backend("a")]), matches: [] };
     expect(matchRule(routeConfig([catchAll]), {})).toBe(catchAll);

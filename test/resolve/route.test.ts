@@ -113,6 +113,37 @@ describe("resolveBackend", () => {
     });
     expect(resolveBackend(view, "default/openai").problem).toBeUndefined();
   });
+
+  it("resolves an Azure policy on the pod's own identity, with no Secret to read", () => {
+    const policy = (clientID?: string): Manifest => ({
+      ...awsPolicy,
+      metadata: { name: "openai-azure", namespace: NS },
+      spec: {
+        targetRefs: [
+          { group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: "openai" },
+        ],
+        type: "AzureCredentials",
+        azureCredentials: { tenantID: "tenant", useManagedIdentity: true, clientID },
+      },
+    });
+    const resolved = (clientID?: string) =>
+      resolveBackend(
+        new ManifestSet([...workingBackend("openai"), policy(clientID)]),
+        "default/openai",
+      );
+    expect(resolved().auth).toEqual({
+      type: "AzureCredentials",
+      tenantID: "tenant",
+      useManagedIdentity: true,
+    });
+    expect(resolved("user-assigned").auth).toEqual({
+      type: "AzureCredentials",
+      clientID: "user-assigned",
+      tenantID: "tenant",
+      useManagedIdentity: true,
+    });
+    expect(resolved().problem).toBeUndefined();
+  });
 });
 
 describe("gatewayBackendProblem", () => {
