@@ -19,6 +19,7 @@ import type { TokenUsage } from "./types";
 import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
 import type {
+  AssistantContentPart,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
@@ -32,7 +33,12 @@ import {
   type ProviderError,
   type ProviderErrorRules,
 } from "./shared/provider-errors";
-import { appendTurn, textOf, toolCallArguments } from "./shared/provider-messages";
+import {
+  appendTurn,
+  assistantPartText,
+  textOf,
+  toolCallArguments,
+} from "./shared/provider-messages";
 import { usageWithCachedInput } from "./shared/token-usage";
 
 /**
@@ -105,7 +111,7 @@ function buildMessages(messages: ChatMessage[]): {
         appendTurn(turns, "content", "user", userBlocks(message.content, field));
         return;
       case "assistant": {
-        const blocks: AnthropicRequestBlock[] = textBlocks(message.content ?? [], field);
+        const blocks = assistantBlocks(message.content ?? [], field);
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
@@ -137,6 +143,19 @@ function textBlocks(
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
   return content.map((part, j) => {
     if (part.type === "text") return { type: "text", text: part.text };
+    throw unsupportedPart(part.type, `${field}.content[${j}]`);
+  });
+}
+
+/** An assistant message's content: text, and refusals as the text they said. */
+function assistantBlocks(
+  content: string | AssistantContentPart[],
+  field: string,
+): AnthropicRequestBlock[] {
+  if (typeof content === "string") return textBlocks(content, field);
+  return content.map((part, j): AnthropicRequestBlock => {
+    const text = assistantPartText(part);
+    if (text !== undefined) return { type: "text", text };
     throw unsupportedPart(part.type, `${field}.content[${j}]`);
   });
 }

@@ -22,6 +22,7 @@ import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./share
 import { parseJsonObject } from "../lib/json-object";
 import { mimeTypeFromPath, parseMediaUrl } from "./shared/media-url";
 import type {
+  AssistantContentPart,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
@@ -34,7 +35,7 @@ import {
   type ProviderError,
   type ProviderErrorRules,
 } from "./shared/provider-errors";
-import { appendTurn, toolCallArguments } from "./shared/provider-messages";
+import { appendTurn, assistantPartText, toolCallArguments } from "./shared/provider-messages";
 import { usageWithCachedInput } from "./shared/token-usage";
 
 // ---- OpenAI → Converse request ----
@@ -131,11 +132,7 @@ function buildMessages(messages: ChatMessage[]): {
         appendTurn(turns, "content", "user", userBlocks(message.content, field));
         return;
       case "assistant": {
-        const blocks: ConverseRequestBlock[] = textBlocks(
-          message.content ?? [],
-          field,
-          "assistant",
-        );
+        const blocks = assistantBlocks(message.content ?? [], field);
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
@@ -174,6 +171,22 @@ function textBlocks(
     if (part.type === "text") return part.text === "" ? [] : [{ text: part.text }];
     throw badRequest(
       `${field}.content[${j}]: content parts of type "${part.type}" are not supported in ${role} messages for Bedrock Converse backends; only user and tool messages can carry media.`,
+      `${field}.content[${j}]`,
+    );
+  });
+}
+
+/** An assistant message's content: text, and refusals as the text they said. */
+function assistantBlocks(
+  content: string | AssistantContentPart[],
+  field: string,
+): ConverseRequestBlock[] {
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.flatMap((part, j): ConverseRequestBlock[] => {
+    const text = assistantPartText(part);
+    if (text !== undefined) return text === "" ? [] : [{ text }];
+    throw badRequest(
+      `${field}.content[${j}]: content parts of type "${part.type}" are not supported in assistant messages for Bedrock Converse backends; only user and tool messages can carry media.`,
       `${field}.content[${j}]`,
     );
   });

@@ -4,8 +4,9 @@
  * event of a stream) into OpenAI choices and usage. Pure functions; the wire shapes live in
  * `gemini-types.ts`, the stream state in `gemini-stream.ts` and the factory in `openai-gcpvertexai.ts`.
  */
-import { badRequest, type TranslationError } from "./errors";
+import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type {
+  GeminiCandidate,
   GeminiContent,
   GeminiGenerationConfig,
   GeminiPart,
@@ -17,6 +18,7 @@ import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
 import type {
+  AssistantContentPart,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
@@ -29,7 +31,13 @@ import {
   type ProviderError,
   type ProviderErrorRules,
 } from "./shared/provider-errors";
-import { appendTurn, parseToolJson, textOf, toolCallArguments } from "./shared/provider-messages";
+import {
+  appendTurn,
+  assistantPartText,
+  parseToolJson,
+  textOf,
+  toolCallArguments,
+} from "./shared/provider-messages";
 
 // ---- OpenAI → Gemini request ----
 
@@ -39,8 +47,9 @@ import { appendTurn, parseToolJson, textOf, toolCallArguments } from "./shared/p
  *   an unsupported content part, an image link with an unknown extension, tool-call arguments that
  *   are not JSON, or a `tool` message whose `tool_call_id` no earlier assistant message issued.
  */
-export function buildGeminiRequest(request: ChatCompletionRequest): GeminiRequest {
-  const { contents, systemParts } = buildContents(request.messages);
+export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): GeminiRequest {
+  const signsToolCalls = geminiGeneration(model) >= 3;
+  const { contents, systemParts } = buildContents(request.messages, signsToolCalls);
   const body: GeminiRequest = { contents };
   if (systemParts.length > 0) body.systemInstruction = { parts: systemParts };
   const tools = buildTools(request);
@@ -52,7 +61,29 @@ export function buildGeminiRequest(request: ChatCompletionRequest): GeminiReques
   return body;
 }
 
-function buildContents(messages: ChatMessage[]): {
+/**
+ * The generation of a Gemini model id (`gemini-2.5-flash` → 2, `gemini-3-pro-preview` → 3); 0 for
+ * an id that does not say (a tuned model's endpoint, an alias).
+ */
+export function geminiGeneration(model: string): number {
+  const match = /(?:^|[/-])gemini-(\d+)/.exec(model);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * What Vertex AI takes in place of a thought signature on a function call whose signature is not
+ * known: Gemini 3 rejects a replayed model turn whose first function call has none ("Function call
+ * is missing a thought_signature"), and a client that replays history through an OpenAI SDK often
+ * drops it. Documented in "Thought signatures", section "Using REST or manual handling"
+ * (https://cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures); the Gemini API docs'
+ * FAQ on the same page lists it too. The value is not in the @google/genai package to check against.
+ */
+export const SKIP_THOUGHT_SIGNATURE = "skip_thought_signature_validator";
+
+function buildContents(
+  messages: ChatMessage[],
+  signsToolCalls: boolean,
+): {
   contents: GeminiContent[];
   systemParts: GeminiPart[];
 } {
@@ -71,10 +102,14 @@ function buildContents(messages: ChatMessage[]): {
         appendTurn(contents, "parts", "user", userParts(message.content, field));
         return;
       case "assistant": {
-        const parts = textParts(message.content ?? [], field);
-        for (const [j, call] of (message.tool_calls ?? []).entries()) {
+        const parts = assistantParts(message.content ?? [], field);
+        const calls = message.tool_calls ?? [];
+        // Gemini signs only the first of parallel calls; that one must carry a signature.
+        const placeholder = signsToolCalls && !calls.some(call => thoughtSignatureOf(call));
+        for (const [j, call] of calls.entries()) {
           functionNameByCallId.set(call.id, call.function.name);
-          parts.push(functionCallPart(call, `${field}.tool_calls[${j}]`));
+          const signature = j === 0 && placeholder ? SKIP_THOUGHT_SIGNATURE : undefined;
+          parts.push(functionCallPart(call, `${field}.tool_calls[${j}]`, signature));
         }
         appendTurn(contents, "parts", "model", parts);
         return;
@@ -109,6 +144,16 @@ function textParts(content: string | ChatContentPart[] | null, field: string): G
   });
 }
 
+/** An assistant message's content: text, and refusals as the text they said. */
+function assistantParts(content: string | AssistantContentPart[], field: string): GeminiPart[] {
+  if (typeof content === "string") return textParts(content, field);
+  return content.map((part, j) => {
+    const text = assistantPartText(part);
+    if (text !== undefined) return { text };
+    throw unsupportedPart(part.type, `${field}.content[${j}]`);
+  });
+}
+
 function userParts(content: string | ChatContentPart[], field: string): GeminiPart[] {
   if (typeof content === "string") return textParts(content, field);
   return content.map((part, j): GeminiPart => {
@@ -136,9 +181,9 @@ function mediaPart(url: string, field: string): GeminiPart {
   return { fileData: { mimeType: media.mimeType, fileUri: media.url } };
 }
 
-function functionCallPart(call: ChatToolCall, field: string): GeminiPart {
+function functionCallPart(call: ChatToolCall, field: string, placeholder?: string): GeminiPart {
   const args = toolCallArguments(call, field);
-  const signature = thoughtSignatureOf(call);
+  const signature = thoughtSignatureOf(call) ?? placeholder;
   return {
     functionCall: { name: call.function.name, args },
     ...(signature !== undefined && { thoughtSignature: signature }),
@@ -242,8 +287,35 @@ const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
   SPII: "content_filter",
   IMAGE_SAFETY: "content_filter",
   OTHER: "stop",
-  MALFORMED_FUNCTION_CALL: "stop",
 };
+
+/**
+ * Finish reasons that say the model's function call could not be used. OpenAI has no finish reason
+ * for that, and `stop` would leave the client waiting for a call that never comes, so the answer
+ * becomes an error (see `failedToolCallError`).
+ */
+const FAILED_TOOL_CALL: Readonly<Record<string, string>> = {
+  MALFORMED_FUNCTION_CALL: "a function call that is not valid",
+  UNEXPECTED_TOOL_CALL: "a tool call when no tool was enabled",
+};
+
+/**
+ * The error for a candidate that ended with a failed function call, or undefined: a 502 (the model,
+ * not the request, went wrong, and a retry may succeed), with Gemini's finish reason as the `code`
+ * and its `finishMessage`, which names the call, in the message.
+ */
+export function failedToolCallError(candidate: GeminiCandidate): MappedError | undefined {
+  const reason = candidate.finishReason;
+  const what = reason === undefined ? undefined : FAILED_TOOL_CALL[reason];
+  if (what === undefined) return undefined;
+  const detail = candidate.finishMessage ? ` (${candidate.finishMessage})` : "";
+  return {
+    status: 502,
+    type: "api_error",
+    code: reason ?? null,
+    message: `Gemini generated ${what} and stopped with finishReason ${reason}${detail}; retry the request, or check the tool definitions and tool_choice.`,
+  };
+}
 
 /**
  * Maps a Gemini finish reason. A turn that called functions ends with STOP in Gemini, but OpenAI

@@ -4,6 +4,7 @@
  * candidate; the last one carries `finishReason` and the final `usageMetadata`.
  */
 import {
+  failedToolCallError,
   mapFinishReason,
   mapGoogleError,
   openAIToolCallOf,
@@ -60,6 +61,12 @@ export class GeminiStreamState {
       if (!known) this.progress.set(index, progress);
       const delta = this.deltaOf(candidate.content?.parts, progress, !known);
       if (Object.keys(delta).length > 0) this.emit.chunk(delta, null, index);
+      const failed = failedToolCallError(candidate);
+      if (failed) {
+        this.failed = true;
+        this.emit.error(failed);
+        return;
+      }
       if (candidate.finishReason) {
         this.emit.chunk({}, mapFinishReason(candidate.finishReason, progress.toolCalls > 0), index);
       }

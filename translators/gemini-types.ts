@@ -61,6 +61,8 @@ export interface GeminiCandidate {
   index?: number;
   content?: { role?: string; parts?: GeminiPart[] };
   finishReason?: string;
+  /** Why the candidate finished, in words (e.g. the malformed call of MALFORMED_FUNCTION_CALL). */
+  finishMessage?: string;
 }
 
 /** A whole `generateContent` response, and also each event of the SSE stream. */

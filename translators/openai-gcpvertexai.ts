@@ -3,6 +3,7 @@
  */
 import {
   buildGeminiRequest,
+  failedToolCallError,
   mapFinishReason,
   mapGoogleError,
   openAIToolCallOf,
@@ -17,7 +18,11 @@ import {
   chatCompletionResponse,
   type ChatCompletionChoice,
 } from "./shared/chat-completion";
-import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
+import {
+  createChatStreamTranslator,
+  createChatTranslator,
+  errorResponse,
+} from "./shared/chat-translation";
 
 /**
  * Creates the translator for one chat request to a Gemini model on Vertex AI.
@@ -41,19 +46,25 @@ export function createOpenAIToGCPVertexAI(
       const method = facts.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       return {
         path: `publishers/google/models/${facts.upstreamModel}:${method}`,
-        body: buildGeminiRequest(request),
+        body: buildGeminiRequest(request, facts.upstreamModel),
       };
     },
 
     mapError: mapGoogleError,
 
     completion(gemini, facts) {
+      const usage = usageFromGemini(gemini.usageMetadata);
+      for (const candidate of gemini.candidates ?? []) {
+        const failed = failedToolCallError(candidate);
+        // The tokens were spent all the same: the error reports them for accounting.
+        if (failed) return { ...errorResponse(failed), usage };
+      }
       return chatCompletionResponse({
         id: gemini.responseId ?? deps.newId(),
         created: deps.nowSeconds(),
         model: facts.requestedModel,
         choices: choicesOf(gemini, deps),
-        usage: usageFromGemini(gemini.usageMetadata),
+        usage,
       });
     },
 
