@@ -7,6 +7,7 @@
 import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type {
   GeminiCandidate,
+  GeminiThinkingConfig,
   GeminiContent,
   GeminiGenerationConfig,
   GeminiPart,
@@ -23,7 +24,14 @@ import type {
   ChatContentPart,
   ChatMessage,
   ChatToolCall,
+  ThinkingBlock,
 } from "./shared/openai-chat";
+import {
+  reasoningAsk,
+  thinkingBlocksOf,
+  type ReasoningBlock,
+  type ReasoningEffort,
+} from "./shared/reasoning";
 import {
   coarseErrorType,
   type HttpErrorMapper,
@@ -57,6 +65,8 @@ export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): 
   const toolConfig = buildToolConfig(request);
   if (toolConfig) body.toolConfig = toolConfig;
   const generationConfig = buildGenerationConfig(request);
+  const thinkingConfig = buildThinkingConfig(request, model);
+  if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
 }
@@ -102,7 +112,9 @@ function buildContents(
         appendTurn(contents, "parts", "user", userParts(message.content, field));
         return;
       case "assistant": {
-        const parts = assistantParts(message.content ?? [], field);
+        // Signed thoughts go back first, as Gemini gave them.
+        const parts = thinkingBlocksOf(message).flatMap(thoughtPartOf);
+        parts.push(...assistantParts(message.content ?? [], field));
         const calls = message.tool_calls ?? [];
         // Gemini signs only the first of parallel calls; that one must carry a signature.
         const placeholder = signsToolCalls && !calls.some(call => thoughtSignatureOf(call));
@@ -147,11 +159,19 @@ function textParts(content: string | ChatContentPart[] | null, field: string): G
 /** An assistant message's content: text, and refusals as the text they said. */
 function assistantParts(content: string | AssistantContentPart[], field: string): GeminiPart[] {
   if (typeof content === "string") return textParts(content, field);
-  return content.map((part, j) => {
+  return content.flatMap((part, j): GeminiPart[] => {
     const text = assistantPartText(part);
-    if (text !== undefined) return { text };
+    if (text !== undefined) return [{ text }];
+    // Reasoning parts went first, through thinkingBlocksOf.
+    if (part.type === "thinking" || part.type === "redacted_thinking") return [];
     throw unsupportedPart(part.type, `${field}.content[${j}]`);
   });
+}
+
+/** A signed reasoning block sent back, as a thought part; Gemini has no redacted reasoning. */
+function thoughtPartOf(block: ThinkingBlock): GeminiPart[] {
+  if (block.type !== "thinking") return [];
+  return [{ text: block.thinking, thought: true, thoughtSignature: block.signature }];
 }
 
 function userParts(content: string | ChatContentPart[], field: string): GeminiPart[] {
@@ -274,6 +294,56 @@ function buildGenerationConfig(request: ChatCompletionRequest): GeminiGeneration
   return config;
 }
 
+/** Gemini 3 thinking levels for OpenAI efforts (Gemini 3 cannot stop thinking: `none` is minimal). */
+const THINKING_LEVEL: Readonly<Record<ReasoningEffort, GeminiThinkingConfig["thinkingLevel"]>> = {
+  none: "MINIMAL",
+  minimal: "MINIMAL",
+  low: "LOW",
+  medium: "MEDIUM",
+  high: "HIGH",
+  xhigh: "HIGH",
+  max: "HIGH",
+};
+
+/**
+ * Gemini 2.5 thinking budgets for OpenAI efforts, as Google's own OpenAI-compatible API maps them
+ * (`none` turns thinking off where the model allows it; 512 is the smallest budget every 2.5 model
+ * takes).
+ */
+const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = {
+  none: 0,
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 24576,
+  max: 24576,
+};
+
+/**
+ * `reasoning_effort` and `thinking` → `thinkingConfig`. An effort becomes a `thinkingLevel` for
+ * Gemini 3 and later and a `thinkingBudget` before; an Anthropic-style `thinking` object becomes a
+ * budget for every model (its `budget_tokens`; -1, Gemini's own choice, for `adaptive`; 0 for
+ * `disabled`) and wins over an effort. Thoughts are asked for (`includeThoughts`) whenever thinking
+ * is on, so that they come back as `reasoning_content`.
+ */
+function buildThinkingConfig(
+  request: ChatCompletionRequest,
+  model: string,
+): GeminiThinkingConfig | undefined {
+  const { effort, thinking } = reasoningAsk(request);
+  if (thinking !== undefined) {
+    if (thinking.type === "disabled") return { thinkingBudget: 0 };
+    const budget = thinking.type === "enabled" ? (thinking.budget_tokens ?? -1) : -1;
+    return { includeThoughts: true, thinkingBudget: budget };
+  }
+  if (effort === undefined) return undefined;
+  const includeThoughts = effort !== "none";
+  return geminiGeneration(model) >= 3
+    ? { includeThoughts, thinkingLevel: THINKING_LEVEL[effort] }
+    : { includeThoughts, thinkingBudget: THINKING_BUDGET[effort] };
+}
+
 // ---- Gemini → OpenAI response ----
 
 /** Gemini `finishReason` → OpenAI `finish_reason`; anything unlisted counts as a normal stop. */
@@ -338,11 +408,25 @@ export interface SortedParts {
   content: string;
   reasoning: string;
   functionCalls: SortedFunctionCall[];
+  /** A signature on a part other than a function call, with the thought text it closes. */
+  thinkingBlocks: ReasoningBlock[];
 }
 
-/** Splits parts into answer text, reasoning (`thought: true`) and function calls. */
-export function sortParts(parts: GeminiPart[] | undefined): SortedParts {
-  const sorted: SortedParts = { content: "", reasoning: "", functionCalls: [] };
+/** Thought text not yet closed by a signature (a stream carries it from event to event). */
+export interface PendingThought {
+  text: string;
+}
+
+/**
+ * Splits parts into answer text, reasoning (`thought: true`) and function calls. A signature on a
+ * function call stays with the call; one on another part becomes a reasoning block holding the
+ * thought text since the last such signature (`pending`), which goes back as a thought part.
+ */
+export function sortParts(
+  parts: GeminiPart[] | undefined,
+  pending: PendingThought = { text: "" },
+): SortedParts {
+  const sorted: SortedParts = { content: "", reasoning: "", functionCalls: [], thinkingBlocks: [] };
   for (const part of parts ?? []) {
     if (part.functionCall) {
       sorted.functionCalls.push({
@@ -350,9 +434,18 @@ export function sortParts(parts: GeminiPart[] | undefined): SortedParts {
         arguments: JSON.stringify(part.functionCall.args ?? {}),
         ...(part.thoughtSignature !== undefined && { thoughtSignature: part.thoughtSignature }),
       });
-    } else if (typeof part.text === "string") {
-      if (part.thought) sorted.reasoning += part.text;
-      else sorted.content += part.text;
+      continue;
+    }
+    if (typeof part.text === "string") {
+      if (part.thought) {
+        sorted.reasoning += part.text;
+        pending.text += part.text;
+      } else sorted.content += part.text;
+    }
+    if (part.thoughtSignature !== undefined) {
+      const block = { type: "thinking" as const, thinking: pending.text };
+      sorted.thinkingBlocks.push({ ...block, signature: part.thoughtSignature });
+      pending.text = "";
     }
   }
   return sorted;

@@ -63,21 +63,25 @@ export function createOpenAIToGCPVertexAI(
         id: gemini.responseId ?? deps.newId(),
         created: deps.nowSeconds(),
         model: facts.requestedModel,
-        choices: choicesOf(gemini, deps),
+        choices: choicesOf(gemini, deps, facts.thinkingBlocks),
         usage,
       });
     },
 
     stream(facts) {
       return createChatStreamTranslator(facts, deps, emitter => {
-        const state = new GeminiStreamState(emitter, deps.newId);
+        const state = new GeminiStreamState(emitter, deps.newId, facts.thinkingBlocks);
         return { onEvent: data => state.onEvent(JSON.parse(data)), usage: () => state.usage() };
       });
     },
   });
 }
 
-function choicesOf(gemini: GeminiResponse, deps: TranslatorDeps): ChatCompletionChoice[] {
+function choicesOf(
+  gemini: GeminiResponse,
+  deps: TranslatorDeps,
+  thinkingBlocks: boolean,
+): ChatCompletionChoice[] {
   const candidates = gemini.candidates ?? [];
   if (candidates.length === 0 && gemini.promptFeedback?.blockReason) {
     const { blockReason, blockReasonMessage } = gemini.promptFeedback;
@@ -96,7 +100,12 @@ function choicesOf(gemini: GeminiResponse, deps: TranslatorDeps): ChatCompletion
     return chatCompletionChoice(
       candidate.index ?? position,
       // sortParts gives "" when there is no text: no content, and no reasoning_content.
-      { content: sorted.content || null, reasoning: sorted.reasoning || null, toolCalls },
+      {
+        content: sorted.content || null,
+        reasoning: sorted.reasoning || null,
+        toolCalls,
+        ...(thinkingBlocks && { thinkingBlocks: sorted.thinkingBlocks }),
+      },
       mapFinishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),
     );
   });
