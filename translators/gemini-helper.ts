@@ -412,6 +412,9 @@ export interface SortedParts {
   thinkingBlocks: ReasoningBlock[];
 }
 
+/** The shared empty block list; frozen, so that a push into it fails loudly. */
+const NO_BLOCKS = Object.freeze([]) as unknown as ReasoningBlock[];
+
 /** Thought text not yet closed by a signature (a stream carries it from event to event). */
 export interface PendingThought {
   text: string;
@@ -426,7 +429,13 @@ export function sortParts(
   parts: GeminiPart[] | undefined,
   pending: PendingThought = { text: "" },
 ): SortedParts {
-  const sorted: SortedParts = { content: "", reasoning: "", functionCalls: [], thinkingBlocks: [] };
+  // Most parts carry no signature: the block list is only allocated for one that does.
+  const sorted: SortedParts = {
+    content: "",
+    reasoning: "",
+    functionCalls: [],
+    thinkingBlocks: NO_BLOCKS,
+  };
   for (const part of parts ?? []) {
     if (part.functionCall) {
       sorted.functionCalls.push({
@@ -444,6 +453,7 @@ export function sortParts(
     }
     if (part.thoughtSignature !== undefined) {
       const block = { type: "thinking" as const, thinking: pending.text };
+      if (sorted.thinkingBlocks === NO_BLOCKS) sorted.thinkingBlocks = [];
       sorted.thinkingBlocks.push({ ...block, signature: part.thoughtSignature });
       pending.text = "";
     }
