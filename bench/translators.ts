@@ -32,7 +32,12 @@ import {
   openAIChatStream,
   type ProviderStream,
 } from "./support/provider-streams";
-import { chatBody, completionsBody, embeddingsBody } from "./support/request-bodies";
+import {
+  chatBody,
+  completionsBody,
+  embeddingsBody,
+  reasoningChatBody,
+} from "./support/request-bodies";
 import { markdownTable } from "./support/table";
 
 const REQUEST_TARGET_US = 30;
@@ -296,6 +301,7 @@ const fixed = (value: number | undefined, digits: number) =>
 
 const requestKey = (pair: SupportedPair) => `request ${pairName(pair)}`;
 const streamKey = (pair: SupportedPair) => `stream ${pairName(pair)}`;
+const reasoningKey = (pair: SupportedPair) => `reasoning request ${pairName(pair)}`;
 const requestBaselineKey = (endpoint: ClientEndpoint) => `request baseline ${endpoint}`;
 const streamBaselineKey = (input: StreamInput) => `stream baseline ${input.format}`;
 const ratioKey = (key: string) => `${key} ÷ baseline`;
@@ -343,6 +349,11 @@ async function timeAll(
         );
         timings.record(ratioKey(requestKey(pair)), requestNs / baselineNs);
         if (!stream) continue;
+        await timings.measure(
+          reasoningKey(pair),
+          () => translateOnce(pair, reasoningChatBody),
+          REQUEST_TIMING,
+        );
         const streamBaselineNs = await timings.measure(
           streamBaselineKey(stream.input),
           () => decodeAndSplitLines(stream.chunks),
@@ -438,6 +449,31 @@ function printResults(rows: Row[]): void {
   );
 }
 
+/**
+ * The reasoning-heavy chat request (`reasoningChatBody`: reasoning on, every assistant turn replayed
+ * with its reasoning blocks) per chat pair, against the same request target.
+ */
+function printReasoning(
+  measured: MeasuredPair[],
+  failed: Map<string, string>,
+  timings: RoundMedians,
+): void {
+  const bytes = Buffer.byteLength(JSON.stringify(reasoningChatBody));
+  console.log(`Reasoning-heavy chat request (${bytes} B, reasoning_effort and thinking_blocks):\n`);
+  const rows = measured
+    .filter(({ pair, stream }) => stream && !failed.has(pairName(pair)))
+    .map(({ pair }) => {
+      const us = timings.median(reasoningKey(pair)) / 1000;
+      return [pairName(pair), us.toFixed(1), us <= REQUEST_TARGET_US ? "ok" : "MISS"];
+    });
+  console.log(
+    markdownTable(
+      [{ header: "pair" }, { header: "request µs", align: "right" }, { header: "target" }],
+      rows,
+    ),
+  );
+}
+
 async function main(): Promise<void> {
   const streams = prepareStreams();
   const rows = new Map<SupportedPair, Row>();
@@ -446,7 +482,8 @@ async function main(): Promise<void> {
   const measured: MeasuredPair[] = [];
   for (const pair of SUPPORTED_PAIRS) {
     const stream = pair.endpoint === CHAT ? streams.get(STREAM_INPUTS[pair.schema]) : undefined;
-    const problem = checkPair({ pair, stream });
+    const problem =
+      checkPair({ pair, stream }) ?? (stream ? checkRequest(pair, reasoningChatBody) : undefined);
     if (problem) rows.set(pair, { pair, error: problem });
     else measured.push({ pair, stream });
   }
@@ -470,6 +507,8 @@ async function main(): Promise<void> {
   printInputs(streams, timings);
   console.log();
   printResults(ordered);
+  console.log();
+  printReasoning(measured, failed, timings);
 
   if (ordered.some(row => row.error)) {
     console.error(

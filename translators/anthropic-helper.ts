@@ -18,11 +18,21 @@ import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type { TokenUsage } from "./types";
 import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
+import type { ReasoningBlock } from "./shared/reasoning";
+import {
+  anthropicThinkingFor,
+  maxTokensForThinking,
+  reasoningAsk,
+  thinkingBlocksOf,
+  type ReasoningEffort,
+} from "./shared/reasoning";
 import type {
+  AssistantContentPart,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
   ChatToolCall,
+  ThinkingBlock,
 } from "./shared/openai-chat";
 import {
   coarseErrorType,
@@ -32,7 +42,12 @@ import {
   type ProviderError,
   type ProviderErrorRules,
 } from "./shared/provider-errors";
-import { appendTurn, textOf, toolCallArguments } from "./shared/provider-messages";
+import {
+  appendTurn,
+  assistantPartText,
+  textOf,
+  toolCallArguments,
+} from "./shared/provider-messages";
 import { usageWithCachedInput } from "./shared/token-usage";
 
 /**
@@ -65,8 +80,9 @@ export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicReq
     );
   }
   const { messages, system } = buildMessages(request.messages);
+  const clientMaxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const body: AnthropicRequestBody = {
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: clientMaxTokens ?? DEFAULT_MAX_TOKENS,
     messages,
   };
   if (system.length > 0) body.system = system;
@@ -85,7 +101,46 @@ export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicReq
   if (request.temperature != null) body.temperature = request.temperature;
   if (request.top_p != null) body.top_p = request.top_p;
   if (request.user != null) body.metadata = { user_id: request.user };
+  applyReasoning(body, request, clientMaxTokens);
   return body;
+}
+
+/** OpenAI efforts → Anthropic `output_config.effort` (Anthropic has no `minimal`, no `none`). */
+const ANTHROPIC_EFFORT: Readonly<Record<ReasoningEffort, string | undefined>> = {
+  none: undefined,
+  minimal: "low",
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "xhigh",
+  max: "max",
+};
+
+/**
+ * `reasoning_effort` and `thinking` → Anthropic `thinking` (and `output_config.effort`). A client's
+ * own `thinking` object goes as it came, and `reasoning_effort` beside it becomes
+ * `output_config.effort`, the pair Anthropic's newer models take; `reasoning_effort` alone turns
+ * thinking on with a budget for the effort (`THINKING_BUDGET`), which every thinking Claude model
+ * takes, or off for `none`. `max_tokens` grows to make room for a budget the client did not bound.
+ */
+function applyReasoning(
+  body: AnthropicRequestBody,
+  request: ChatCompletionRequest,
+  clientMaxTokens: number | undefined,
+): void {
+  const { effort, thinking } = reasoningAsk(request);
+  if (thinking !== undefined) {
+    body.thinking = thinking;
+    const maxTokens = maxTokensForThinking(thinking, clientMaxTokens, DEFAULT_MAX_TOKENS);
+    if (maxTokens !== undefined) body.max_tokens = maxTokens;
+    const level = effort && ANTHROPIC_EFFORT[effort];
+    if (level) body.output_config = { effort: level };
+    return;
+  }
+  if (effort === undefined) return;
+  const mapped = anthropicThinkingFor(effort, clientMaxTokens, DEFAULT_MAX_TOKENS);
+  body.thinking = mapped.thinking;
+  if (mapped.maxTokens !== undefined) body.max_tokens = mapped.maxTokens;
 }
 
 function buildMessages(messages: ChatMessage[]): {
@@ -105,7 +160,10 @@ function buildMessages(messages: ChatMessage[]): {
         appendTurn(turns, "content", "user", userBlocks(message.content, field));
         return;
       case "assistant": {
-        const blocks: AnthropicRequestBlock[] = textBlocks(message.content ?? [], field);
+        const blocks: AnthropicRequestBlock[] = [];
+        // Anthropic wants an assistant turn's thinking blocks first, as it sent them.
+        for (const block of thinkingBlocksOf(message)) blocks.push(thinkingBlock(block));
+        blocks.push(...assistantBlocks(message.content ?? [], field));
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
@@ -139,6 +197,28 @@ function textBlocks(
     if (part.type === "text") return { type: "text", text: part.text };
     throw unsupportedPart(part.type, `${field}.content[${j}]`);
   });
+}
+
+/** An assistant message's content: text, and refusals as the text they said. */
+function assistantBlocks(
+  content: string | AssistantContentPart[],
+  field: string,
+): AnthropicRequestBlock[] {
+  if (typeof content === "string") return textBlocks(content, field);
+  return content.flatMap((part, j): AnthropicRequestBlock[] => {
+    const text = assistantPartText(part);
+    if (text !== undefined) return [{ type: "text", text }];
+    // Reasoning parts went first, through thinkingBlocksOf.
+    if (part.type === "thinking" || part.type === "redacted_thinking") return [];
+    throw unsupportedPart(part.type, `${field}.content[${j}]`);
+  });
+}
+
+/** A reasoning block sent back, as Anthropic gave it. */
+function thinkingBlock(block: ThinkingBlock): AnthropicRequestBlock {
+  return block.type === "thinking"
+    ? { type: "thinking", thinking: block.thinking, signature: block.signature ?? "" }
+    : { type: "redacted_thinking", data: block.data };
 }
 
 function userBlocks(content: string | ChatContentPart[], field: string): AnthropicRequestBlock[] {
@@ -209,15 +289,27 @@ export function mapStopReason(reason: string | null | undefined): OpenAIFinishRe
   return FINISH_REASON[reason] ?? "stop";
 }
 
-/** Sorts response blocks into answer text, reasoning (`thinking`) and tool calls. */
+/**
+ * Sorts response blocks into answer text, reasoning (`thinking`), the reasoning blocks to send back
+ * (thinking with its signature, and `redacted_thinking`) and tool calls.
+ */
 export function sortBlocks(blocks: AnthropicResponseBlock[] | undefined): AssistantReply {
   let content: string | null = null;
   let reasoning: string | null = null;
   const toolCalls: OpenAIToolCall[] = [];
+  const thinkingBlocks: ReasoningBlock[] = [];
   for (const block of blocks ?? []) {
     if (block.type === "text") content = (content ?? "") + (block.text ?? "");
-    else if (block.type === "thinking") reasoning = (reasoning ?? "") + (block.thinking ?? "");
-    else if (block.type === "tool_use") {
+    else if (block.type === "thinking") {
+      reasoning = (reasoning ?? "") + (block.thinking ?? "");
+      thinkingBlocks.push({
+        type: "thinking",
+        thinking: block.thinking ?? "",
+        signature: block.signature ?? "",
+      });
+    } else if (block.type === "redacted_thinking") {
+      thinkingBlocks.push({ type: "redacted_thinking", data: block.data ?? "" });
+    } else if (block.type === "tool_use") {
       toolCalls.push({
         id: block.id ?? "",
         type: "function",
@@ -225,7 +317,7 @@ export function sortBlocks(blocks: AnthropicResponseBlock[] | undefined): Assist
       });
     }
   }
-  return { content, reasoning, toolCalls };
+  return { content, reasoning, toolCalls, thinkingBlocks };
 }
 
 /** Anthropic usage → OpenAI usage: OpenAI's input tokens include cache reads and writes. */
@@ -235,6 +327,7 @@ export function usageFromAnthropic(usage: AnthropicUsage | undefined): TokenUsag
     cacheRead: usage?.cache_read_input_tokens ?? 0,
     cacheWrite: usage?.cache_creation_input_tokens ?? 0,
     output: usage?.output_tokens ?? 0,
+    reasoning: usage?.output_tokens_details?.thinking_tokens ?? 0,
   });
 }
 

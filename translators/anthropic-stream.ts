@@ -7,6 +7,7 @@ import { mapAnthropicStreamError, mapStopReason, usageFromAnthropic } from "./an
 import type { AnthropicStreamEvent, AnthropicUsage } from "./anthropic-types";
 import type { TokenUsage } from "./types";
 import type { ChunkEmitter } from "./shared/chunk-emitter";
+import type { ReasoningBlock } from "./shared/reasoning";
 
 /**
  * Follows one Anthropic stream. Tool-use blocks get OpenAI tool-call indexes 0, 1, … in the order
@@ -14,10 +15,19 @@ import type { ChunkEmitter } from "./shared/chunk-emitter";
  */
 export class AnthropicStreamState {
   private readonly toolIndexByBlock = new Map<number, number>();
+  /** Reasoning blocks being streamed, by Anthropic block index, when the client wants them back. */
+  private readonly reasoningByBlock = new Map<number, ReasoningBlock>();
   private readonly usageSoFar: AnthropicUsage = {};
   private failed = false;
 
-  constructor(private readonly emit: ChunkEmitter) {}
+  /**
+   * @param thinkingBlocks whether each thinking block, once it ends, is also sent whole with its
+   *   signature (`thinking_blocks`), for the client to send back.
+   */
+  constructor(
+    private readonly emit: ChunkEmitter,
+    private readonly thinkingBlocks = false,
+  ) {}
 
   /** Token usage seen so far (input from `message_start`, output from `message_delta`). */
   usage(): TokenUsage {
@@ -44,6 +54,9 @@ export class AnthropicStreamState {
       case "content_block_delta":
         this.onBlockDelta(payload.index ?? 0, payload.delta);
         return;
+      case "content_block_stop":
+        this.onBlockStop(payload.index ?? 0);
+        return;
       case "message_delta":
         this.mergeUsage(payload.usage);
         if (payload.delta?.stop_reason != null) {
@@ -55,7 +68,7 @@ export class AnthropicStreamState {
         this.emit.error(mapAnthropicStreamError(payload.error));
         return;
       default:
-        // ping, content_block_stop and message_stop carry nothing a chat chunk needs.
+        // ping and message_stop carry nothing a chat chunk needs.
         return;
     }
   }
@@ -76,9 +89,26 @@ export class AnthropicStreamState {
       });
     } else if (block?.type === "text" && block.text) {
       this.emit.chunk({ content: block.text });
-    } else if (block?.type === "thinking" && block.thinking) {
-      this.emit.chunk({ reasoning_content: block.thinking });
+    } else if (block?.type === "thinking") {
+      if (block.thinking) this.emit.chunk({ reasoning_content: block.thinking });
+      if (this.thinkingBlocks) {
+        this.reasoningByBlock.set(blockIndex, {
+          type: "thinking",
+          thinking: block.thinking ?? "",
+          signature: block.signature ?? "",
+        });
+      }
+    } else if (block?.type === "redacted_thinking" && this.thinkingBlocks) {
+      this.reasoningByBlock.set(blockIndex, { type: "redacted_thinking", data: block.data ?? "" });
     }
+  }
+
+  /** A reasoning block is sent whole once it ends, when its signature is known. */
+  private onBlockStop(blockIndex: number) {
+    const block = this.reasoningByBlock.get(blockIndex);
+    if (block === undefined) return;
+    this.reasoningByBlock.delete(blockIndex);
+    this.emit.chunk({ thinking_blocks: [block] });
   }
 
   private onBlockDelta(blockIndex: number, delta: AnthropicStreamEvent["delta"]) {
@@ -86,9 +116,18 @@ export class AnthropicStreamState {
       case "text_delta":
         if (delta.text) this.emit.chunk({ content: delta.text });
         return;
-      case "thinking_delta":
-        if (delta.thinking) this.emit.chunk({ reasoning_content: delta.thinking });
+      case "thinking_delta": {
+        if (!delta.thinking) return;
+        this.emit.chunk({ reasoning_content: delta.thinking });
+        const block = this.reasoningByBlock.get(blockIndex);
+        if (block?.type === "thinking") block.thinking += delta.thinking;
         return;
+      }
+      case "signature_delta": {
+        const block = this.reasoningByBlock.get(blockIndex);
+        if (block?.type === "thinking") block.signature += delta.signature ?? "";
+        return;
+      }
       case "input_json_delta": {
         const index = this.toolIndexByBlock.get(blockIndex);
         if (index === undefined || !delta.partial_json) return;
@@ -96,7 +135,7 @@ export class AnthropicStreamState {
         return;
       }
       default:
-        // signature_delta and citations have no OpenAI chunk field.
+        // citations have no OpenAI chunk field.
         return;
     }
   }
@@ -112,6 +151,9 @@ export class AnthropicStreamState {
     ] as const) {
       const value = usage[key];
       if (typeof value === "number") this.usageSoFar[key] = value;
+    }
+    if (typeof usage.output_tokens_details?.thinking_tokens === "number") {
+      this.usageSoFar.output_tokens_details = usage.output_tokens_details;
     }
   }
 }

@@ -11,7 +11,9 @@ export type AnthropicRequestBlock =
       source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
     }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-  | { type: "tool_result"; tool_use_id: string; content: string };
+  | { type: "tool_result"; tool_use_id: string; content: string }
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "redacted_thinking"; data: string };
 
 /** One request message. */
 export interface AnthropicMessage {
@@ -36,6 +38,9 @@ export interface AnthropicRequestBody {
   temperature?: number;
   top_p?: number;
   metadata?: { user_id: string };
+  /** The client's Anthropic-style `thinking` object as it came, or one built from an effort. */
+  thinking?: { type: string; budget_tokens?: number };
+  output_config?: { effort?: string };
   stream?: boolean;
 }
 
@@ -44,6 +49,9 @@ export interface AnthropicResponseBlock {
   type: string;
   text?: string;
   thinking?: string;
+  signature?: string;
+  /** A `redacted_thinking` block's encrypted reasoning. */
+  data?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -55,6 +63,7 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 /** A non-streaming Messages response. */
@@ -80,12 +89,21 @@ export interface AnthropicStreamEvent {
   type?: string;
   index?: number;
   message?: { id?: string; usage?: AnthropicUsage };
-  content_block?: { type?: string; id?: string; name?: string; text?: string; thinking?: string };
+  content_block?: {
+    type?: string;
+    id?: string;
+    name?: string;
+    text?: string;
+    thinking?: string;
+    signature?: string;
+    data?: string;
+  };
   delta?: {
     type?: string;
     text?: string;
     partial_json?: string;
     thinking?: string;
+    signature?: string;
     stop_reason?: string | null;
   };
   usage?: AnthropicUsage;

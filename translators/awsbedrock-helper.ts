@@ -22,10 +22,12 @@ import type { AssistantReply, OpenAIFinishReason, OpenAIToolCall } from "./share
 import { parseJsonObject } from "../lib/json-object";
 import { mimeTypeFromPath, parseMediaUrl } from "./shared/media-url";
 import type {
+  AssistantContentPart,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
   ChatToolCall,
+  ThinkingBlock,
 } from "./shared/openai-chat";
 import {
   mapProviderError,
@@ -34,8 +36,16 @@ import {
   type ProviderError,
   type ProviderErrorRules,
 } from "./shared/provider-errors";
-import { appendTurn, toolCallArguments } from "./shared/provider-messages";
+import { appendTurn, assistantPartText, toolCallArguments } from "./shared/provider-messages";
 import { usageWithCachedInput } from "./shared/token-usage";
+import {
+  anthropicThinkingFor,
+  maxTokensForThinking,
+  reasoningAsk,
+  thinkingBlocksOf,
+  type ReasoningBlock,
+  type ReasoningEffort,
+} from "./shared/reasoning";
 
 // ---- OpenAI → Converse request ----
 
@@ -98,7 +108,10 @@ const AUDIO_FORMATS: ReadonlySet<string> = new Set([
  *   not a JSON object, a `tool_choice` that requires a tool when `tools` is empty, and, when `tools`
  *   is empty, tool results that answer no tool call in the conversation (no tool name to stand in).
  */
-export function buildConverseRequest(request: ChatCompletionRequest): ConverseRequestBody {
+export function buildConverseRequest(
+  request: ChatCompletionRequest,
+  model = "",
+): ConverseRequestBody {
   if (request.n != null && request.n > 1) {
     throw badRequest("n: Bedrock Converse returns one choice per request; n must be 1.", "n");
   }
@@ -111,8 +124,66 @@ export function buildConverseRequest(request: ChatCompletionRequest): ConverseRe
   if (toolConfig) body.toolConfig = toolConfig;
   const outputConfig = buildOutputConfig(request);
   if (outputConfig) body.outputConfig = outputConfig;
+  applyReasoning(body, request, model);
   return body;
 }
+
+/** Nova's `maxReasoningEffort` levels for OpenAI efforts (Nova has low, medium and high). */
+const NOVA_EFFORT: Readonly<Record<ReasoningEffort, string | undefined>> = {
+  none: undefined,
+  minimal: "low",
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "high",
+  max: "high",
+};
+
+/**
+ * `reasoning_effort` and `thinking` → `additionalModelRequestFields`, whose reasoning switch depends
+ * on the model family, told from the model id (a foundation model id, an inference profile id such as
+ * `us.anthropic.claude-…`, or an ARN naming one):
+ * - Claude (`anthropic.`): `thinking` as Anthropic takes it: the client's own object, or one built
+ *   from the effort (a budget, `THINKING_BUDGET`; `disabled` for `none`), with
+ *   `inferenceConfig.maxTokens` made room for a budget the client did not bound.
+ * - Amazon Nova (`amazon.nova`): `reasoningConfig: {type: "enabled", maxReasoningEffort}` for an effort
+ *   other than `none` (Nova reasons only when asked to).
+ * - Other models: nothing is sent, since their fields differ and an unknown one makes Converse
+ *   refuse the request.
+ */
+function applyReasoning(body: ConverseRequestBody, request: ChatCompletionRequest, model: string) {
+  const { effort, thinking } = reasoningAsk(request);
+  if (effort === undefined && thinking === undefined) return;
+  const id = model.toLowerCase();
+  if (id.includes("anthropic.")) {
+    const clientMaxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+    let maxTokens: number | undefined;
+    let fields: Record<string, unknown>;
+    if (thinking !== undefined) {
+      fields = { thinking };
+      maxTokens = maxTokensForThinking(thinking, clientMaxTokens, DEFAULT_MAX_TOKENS);
+    } else {
+      const mapped = anthropicThinkingFor(effort ?? "none", clientMaxTokens, DEFAULT_MAX_TOKENS);
+      fields = { thinking: mapped.thinking };
+      maxTokens = mapped.maxTokens;
+    }
+    body.additionalModelRequestFields = fields;
+    if (maxTokens !== undefined) body.inferenceConfig = { ...body.inferenceConfig, maxTokens };
+  } else if (id.includes("amazon.nova")) {
+    const level = effort && NOVA_EFFORT[effort];
+    if (level) {
+      body.additionalModelRequestFields = {
+        reasoningConfig: { type: "enabled", maxReasoningEffort: level },
+      };
+    }
+  }
+}
+
+/**
+ * The output allowed on top of a thinking budget when the client sets no limit, as for the
+ * Anthropic API.
+ */
+const DEFAULT_MAX_TOKENS = 4096;
 
 function buildMessages(messages: ChatMessage[]): {
   messages: ConverseMessage[];
@@ -131,11 +202,9 @@ function buildMessages(messages: ChatMessage[]): {
         appendTurn(turns, "content", "user", userBlocks(message.content, field));
         return;
       case "assistant": {
-        const blocks: ConverseRequestBlock[] = textBlocks(
-          message.content ?? [],
-          field,
-          "assistant",
-        );
+        // Reasoning goes back first, as the model gave it.
+        const blocks: ConverseRequestBlock[] = thinkingBlocksOf(message).map(reasoningBlockOf);
+        blocks.push(...assistantBlocks(message.content ?? [], field));
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
@@ -177,6 +246,34 @@ function textBlocks(
       `${field}.content[${j}]`,
     );
   });
+}
+
+/** An assistant message's content: text, and refusals as the text they said. */
+function assistantBlocks(
+  content: string | AssistantContentPart[],
+  field: string,
+): ConverseRequestBlock[] {
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.flatMap((part, j): ConverseRequestBlock[] => {
+    const text = assistantPartText(part);
+    if (text !== undefined) return text === "" ? [] : [{ text }];
+    // Reasoning parts went first, through thinkingBlocksOf.
+    if (part.type === "thinking" || part.type === "redacted_thinking") return [];
+    throw badRequest(
+      `${field}.content[${j}]: content parts of type "${part.type}" are not supported in assistant messages for Bedrock Converse backends; only user and tool messages can carry media.`,
+      `${field}.content[${j}]`,
+    );
+  });
+}
+
+/** A reasoning block sent back, as a Converse `reasoningContent` block. */
+function reasoningBlockOf(block: ThinkingBlock): ConverseRequestBlock {
+  if (block.type === "redacted_thinking") {
+    return { reasoningContent: { redactedContent: block.data } };
+  }
+  return {
+    reasoningContent: { reasoningText: { text: block.thinking, signature: block.signature } },
+  };
 }
 
 function userBlocks(content: string | ChatContentPart[], field: string): ConverseRequestBlock[] {
@@ -400,18 +497,27 @@ export function mapStopReason(reason: string | null | undefined): OpenAIFinishRe
 }
 
 /**
- * Sorts response blocks into answer text, reasoning text and tool calls (input as a JSON string).
- * Reasoning signatures and redacted reasoning have no OpenAI field and are dropped; so are tool uses
- * Bedrock ran itself (`type: "server_tool_use"`), which the client has no result to send for.
+ * Sorts response blocks into answer text, reasoning text, the reasoning blocks to send back (signed
+ * reasoning text, and redacted reasoning) and tool calls (input as a JSON string). Tool uses Bedrock
+ * ran itself (`type: "server_tool_use"`), which the client has no result to send for, are dropped.
  */
 export function sortContent(blocks: ConverseResponseBlock[] | undefined): AssistantReply {
   let content: string | null = null;
   let reasoning: string | null = null;
   const toolCalls: OpenAIToolCall[] = [];
+  const thinkingBlocks: ReasoningBlock[] = [];
   for (const block of blocks ?? []) {
     if (block.text !== undefined) content = (content ?? "") + block.text;
     else if (block.reasoningContent?.reasoningText?.text !== undefined) {
-      reasoning = (reasoning ?? "") + block.reasoningContent.reasoningText.text;
+      const { text, signature } = block.reasoningContent.reasoningText;
+      reasoning = (reasoning ?? "") + text;
+      // Reasoning without a signature (e.g. DeepSeek's) cannot be verified, so is not sent back.
+      if (signature) thinkingBlocks.push({ type: "thinking", thinking: text, signature });
+    } else if (block.reasoningContent?.redactedContent !== undefined) {
+      thinkingBlocks.push({
+        type: "redacted_thinking",
+        data: block.reasoningContent.redactedContent,
+      });
     } else if (block.toolUse && !isServerToolUse(block.toolUse)) {
       toolCalls.push({
         id: block.toolUse.toolUseId ?? "",
@@ -423,7 +529,7 @@ export function sortContent(blocks: ConverseResponseBlock[] | undefined): Assist
       });
     }
   }
-  return { content, reasoning, toolCalls };
+  return { content, reasoning, toolCalls, thinkingBlocks };
 }
 
 /** A tool use Bedrock executed on its side, not a call for the client to answer. */

@@ -30,16 +30,26 @@ const decoder = new TextDecoder();
  * indexes 0, 1, … in the order they start (whatever their Converse block index), with id and name in
  * their first delta and the partial JSON input after; `messageStop` gives the finish reason and
  * `metadata` the usage. An exception frame becomes an OpenAI error event, after which nothing is sent.
- * Reasoning signatures and redacted reasoning have no OpenAI chunk field and are dropped.
+ * Reasoning text streams as `reasoning_content`; when the client wants reasoning blocks back, each
+ * signed reasoning block is sent whole at its end, and redacted reasoning as it comes.
  */
 export class ConverseStreamState {
   private readonly toolBlocks = new Map<number, ToolBlock>();
+  /** Reasoning blocks being streamed, by Converse block index, when the client wants them back. */
+  private readonly reasoningBlocks = new Map<number, { text: string; signature: string }>();
   private latestUsage: ConverseUsage | undefined;
   private started = false;
   private stopped = false;
   private failed = false;
 
-  constructor(private readonly emit: ChunkEmitter) {}
+  /**
+   * @param thinkingBlocks whether each reasoning block, once it ends, is also sent whole with its
+   *   signature, or as redacted reasoning (`thinking_blocks`), for the client to send back.
+   */
+  constructor(
+    private readonly emit: ChunkEmitter,
+    private readonly thinkingBlocks = false,
+  ) {}
 
   /** Token usage from the `metadata` event (zero until it arrives). */
   usage(): TokenUsage {
@@ -137,11 +147,8 @@ export class ConverseStreamState {
     if (delta?.text !== undefined) {
       this.start();
       if (delta.text !== "") this.emit.chunk({ content: delta.text });
-    } else if (delta?.reasoningContent?.text !== undefined) {
-      this.start();
-      if (delta.reasoningContent.text !== "") {
-        this.emit.chunk({ reasoning_content: delta.reasoningContent.text });
-      }
+    } else if (delta?.reasoningContent !== undefined) {
+      this.onReasoningDelta(blockIndex, delta.reasoningContent);
     } else if (delta?.toolUse?.input) {
       const block = this.toolBlocks.get(blockIndex);
       if (!block) return;
@@ -152,8 +159,44 @@ export class ConverseStreamState {
     }
   }
 
-  /** A tool call streamed without input still needs JSON arguments, as OpenAI always sends them. */
+  private onReasoningDelta(
+    blockIndex: number,
+    reasoning: NonNullable<NonNullable<ConverseStreamEvent["delta"]>["reasoningContent"]>,
+  ) {
+    const { text, signature, redactedContent } = reasoning;
+    if (text !== undefined) {
+      this.start();
+      if (text !== "") this.emit.chunk({ reasoning_content: text });
+    }
+    if (!this.thinkingBlocks) return;
+    if (redactedContent !== undefined) {
+      this.start();
+      this.emit.chunk({ thinking_blocks: [{ type: "redacted_thinking", data: redactedContent }] });
+      return;
+    }
+    let block = this.reasoningBlocks.get(blockIndex);
+    if (block === undefined) {
+      block = { text: "", signature: "" };
+      this.reasoningBlocks.set(blockIndex, block);
+    }
+    if (text !== undefined) block.text += text;
+    if (signature !== undefined) block.signature += signature;
+  }
+
+  /**
+   * A signed reasoning block is sent whole once it ends. A tool call streamed without input still
+   * needs JSON arguments, as OpenAI always sends them.
+   */
   private onBlockStop(blockIndex: number) {
+    const reasoning = this.reasoningBlocks.get(blockIndex);
+    if (reasoning !== undefined) {
+      this.reasoningBlocks.delete(blockIndex);
+      // Reasoning without a signature cannot be verified, so is not sent back.
+      if (reasoning.signature === "") return;
+      const { text: thinking, signature } = reasoning;
+      this.emit.chunk({ thinking_blocks: [{ type: "thinking", thinking, signature }] });
+      return;
+    }
     const block = this.toolBlocks.get(blockIndex);
     if (!block || block.sentArguments) return;
     block.sentArguments = true;

@@ -18,7 +18,13 @@ export type ConverseRequestBlock =
   | { image: ConverseImage }
   | { audio: { format: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
-  | { toolResult: { toolUseId: string; content: ConverseToolResultContent[] } };
+  | { toolResult: { toolUseId: string; content: ConverseToolResultContent[] } }
+  | { reasoningContent: ConverseReasoningContent };
+
+/** Reasoning of an earlier turn, sent back as the model gave it. */
+export type ConverseReasoningContent =
+  | { reasoningText: { text: string; signature?: string } }
+  | { redactedContent: string };
 
 /** One request message. */
 export interface ConverseMessage {
@@ -51,6 +57,8 @@ export interface ConverseRequestBody {
     tools: ConverseTool[];
     toolChoice?: ConverseToolChoice;
   };
+  /** Model-specific fields: reasoning switches (`thinking`, `reasoningConfig`). */
+  additionalModelRequestFields?: Record<string, unknown>;
   outputConfig?: {
     textFormat: {
       type: "json_schema";
@@ -63,7 +71,11 @@ export interface ConverseRequestBody {
 export interface ConverseResponseBlock {
   text?: string;
   toolUse?: { toolUseId?: string; name?: string; input?: unknown; type?: string };
-  reasoningContent?: { reasoningText?: { text?: string; signature?: string } };
+  reasoningContent?: {
+    reasoningText?: { text?: string; signature?: string };
+    /** Encrypted reasoning, base64 in JSON. */
+    redactedContent?: string;
+  };
 }
 
 /** Token counts as Bedrock reports them; input excludes cache reads and writes. */

@@ -4,8 +4,10 @@
  * event of a stream) into OpenAI choices and usage. Pure functions; the wire shapes live in
  * `gemini-types.ts`, the stream state in `gemini-stream.ts` and the factory in `openai-gcpvertexai.ts`.
  */
-import { badRequest, type TranslationError } from "./errors";
+import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type {
+  GeminiCandidate,
+  GeminiThinkingConfig,
   GeminiContent,
   GeminiGenerationConfig,
   GeminiPart,
@@ -17,11 +19,19 @@ import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
 import { parseMediaUrl } from "./shared/media-url";
 import type {
+  AssistantContentPart,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
   ChatToolCall,
+  ThinkingBlock,
 } from "./shared/openai-chat";
+import {
+  reasoningAsk,
+  thinkingBlocksOf,
+  type ReasoningBlock,
+  type ReasoningEffort,
+} from "./shared/reasoning";
 import {
   coarseErrorType,
   type HttpErrorMapper,
@@ -29,7 +39,13 @@ import {
   type ProviderError,
   type ProviderErrorRules,
 } from "./shared/provider-errors";
-import { appendTurn, parseToolJson, textOf, toolCallArguments } from "./shared/provider-messages";
+import {
+  appendTurn,
+  assistantPartText,
+  parseToolJson,
+  textOf,
+  toolCallArguments,
+} from "./shared/provider-messages";
 
 // ---- OpenAI → Gemini request ----
 
@@ -39,8 +55,9 @@ import { appendTurn, parseToolJson, textOf, toolCallArguments } from "./shared/p
  *   an unsupported content part, an image link with an unknown extension, tool-call arguments that
  *   are not JSON, or a `tool` message whose `tool_call_id` no earlier assistant message issued.
  */
-export function buildGeminiRequest(request: ChatCompletionRequest): GeminiRequest {
-  const { contents, systemParts } = buildContents(request.messages);
+export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): GeminiRequest {
+  const signsToolCalls = geminiGeneration(model) >= 3;
+  const { contents, systemParts } = buildContents(request.messages, signsToolCalls);
   const body: GeminiRequest = { contents };
   if (systemParts.length > 0) body.systemInstruction = { parts: systemParts };
   const tools = buildTools(request);
@@ -48,11 +65,35 @@ export function buildGeminiRequest(request: ChatCompletionRequest): GeminiReques
   const toolConfig = buildToolConfig(request);
   if (toolConfig) body.toolConfig = toolConfig;
   const generationConfig = buildGenerationConfig(request);
+  const thinkingConfig = buildThinkingConfig(request, model);
+  if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
 }
 
-function buildContents(messages: ChatMessage[]): {
+/**
+ * The generation of a Gemini model id (`gemini-2.5-flash` → 2, `gemini-3-pro-preview` → 3); 0 for
+ * an id that does not say (a tuned model's endpoint, an alias).
+ */
+export function geminiGeneration(model: string): number {
+  const match = /(?:^|[/-])gemini-(\d+)/.exec(model);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * What Vertex AI takes in place of a thought signature on a function call whose signature is not
+ * known: Gemini 3 rejects a replayed model turn whose first function call has none ("Function call
+ * is missing a thought_signature"), and a client that replays history through an OpenAI SDK often
+ * drops it. Documented in "Thought signatures", section "Using REST or manual handling"
+ * (https://cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures); the Gemini API docs'
+ * FAQ on the same page lists it too. The value is not in the @google/genai package to check against.
+ */
+export const SKIP_THOUGHT_SIGNATURE = "skip_thought_signature_validator";
+
+function buildContents(
+  messages: ChatMessage[],
+  signsToolCalls: boolean,
+): {
   contents: GeminiContent[];
   systemParts: GeminiPart[];
 } {
@@ -71,10 +112,16 @@ function buildContents(messages: ChatMessage[]): {
         appendTurn(contents, "parts", "user", userParts(message.content, field));
         return;
       case "assistant": {
-        const parts = textParts(message.content ?? [], field);
-        for (const [j, call] of (message.tool_calls ?? []).entries()) {
+        // Signed thoughts go back first, as Gemini gave them.
+        const parts = thinkingBlocksOf(message).flatMap(thoughtPartOf);
+        parts.push(...assistantParts(message.content ?? [], field));
+        const calls = message.tool_calls ?? [];
+        // Gemini signs only the first of parallel calls; that one must carry a signature.
+        const placeholder = signsToolCalls && !calls.some(call => thoughtSignatureOf(call));
+        for (const [j, call] of calls.entries()) {
           functionNameByCallId.set(call.id, call.function.name);
-          parts.push(functionCallPart(call, `${field}.tool_calls[${j}]`));
+          const signature = j === 0 && placeholder ? SKIP_THOUGHT_SIGNATURE : undefined;
+          parts.push(functionCallPart(call, `${field}.tool_calls[${j}]`, signature));
         }
         appendTurn(contents, "parts", "model", parts);
         return;
@@ -109,6 +156,24 @@ function textParts(content: string | ChatContentPart[] | null, field: string): G
   });
 }
 
+/** An assistant message's content: text, and refusals as the text they said. */
+function assistantParts(content: string | AssistantContentPart[], field: string): GeminiPart[] {
+  if (typeof content === "string") return textParts(content, field);
+  return content.flatMap((part, j): GeminiPart[] => {
+    const text = assistantPartText(part);
+    if (text !== undefined) return [{ text }];
+    // Reasoning parts went first, through thinkingBlocksOf.
+    if (part.type === "thinking" || part.type === "redacted_thinking") return [];
+    throw unsupportedPart(part.type, `${field}.content[${j}]`);
+  });
+}
+
+/** A signed reasoning block sent back, as a thought part; Gemini has no redacted reasoning. */
+function thoughtPartOf(block: ThinkingBlock): GeminiPart[] {
+  if (block.type !== "thinking") return [];
+  return [{ text: block.thinking, thought: true, thoughtSignature: block.signature }];
+}
+
 function userParts(content: string | ChatContentPart[], field: string): GeminiPart[] {
   if (typeof content === "string") return textParts(content, field);
   return content.map((part, j): GeminiPart => {
@@ -136,9 +201,9 @@ function mediaPart(url: string, field: string): GeminiPart {
   return { fileData: { mimeType: media.mimeType, fileUri: media.url } };
 }
 
-function functionCallPart(call: ChatToolCall, field: string): GeminiPart {
+function functionCallPart(call: ChatToolCall, field: string, placeholder?: string): GeminiPart {
   const args = toolCallArguments(call, field);
-  const signature = thoughtSignatureOf(call);
+  const signature = thoughtSignatureOf(call) ?? placeholder;
   return {
     functionCall: { name: call.function.name, args },
     ...(signature !== undefined && { thoughtSignature: signature }),
@@ -229,6 +294,56 @@ function buildGenerationConfig(request: ChatCompletionRequest): GeminiGeneration
   return config;
 }
 
+/** Gemini 3 thinking levels for OpenAI efforts (Gemini 3 cannot stop thinking: `none` is minimal). */
+const THINKING_LEVEL: Readonly<Record<ReasoningEffort, GeminiThinkingConfig["thinkingLevel"]>> = {
+  none: "MINIMAL",
+  minimal: "MINIMAL",
+  low: "LOW",
+  medium: "MEDIUM",
+  high: "HIGH",
+  xhigh: "HIGH",
+  max: "HIGH",
+};
+
+/**
+ * Gemini 2.5 thinking budgets for OpenAI efforts, as Google's own OpenAI-compatible API maps them
+ * (`none` turns thinking off where the model allows it; 512 is the smallest budget every 2.5 model
+ * takes).
+ */
+const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = {
+  none: 0,
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 24576,
+  max: 24576,
+};
+
+/**
+ * `reasoning_effort` and `thinking` → `thinkingConfig`. An effort becomes a `thinkingLevel` for
+ * Gemini 3 and later and a `thinkingBudget` before; an Anthropic-style `thinking` object becomes a
+ * budget for every model (its `budget_tokens`; -1, Gemini's own choice, for `adaptive`; 0 for
+ * `disabled`) and wins over an effort. Thoughts are asked for (`includeThoughts`) whenever thinking
+ * is on, so that they come back as `reasoning_content`.
+ */
+function buildThinkingConfig(
+  request: ChatCompletionRequest,
+  model: string,
+): GeminiThinkingConfig | undefined {
+  const { effort, thinking } = reasoningAsk(request);
+  if (thinking !== undefined) {
+    if (thinking.type === "disabled") return { thinkingBudget: 0 };
+    const budget = thinking.type === "enabled" ? (thinking.budget_tokens ?? -1) : -1;
+    return { includeThoughts: true, thinkingBudget: budget };
+  }
+  if (effort === undefined) return undefined;
+  const includeThoughts = effort !== "none";
+  return geminiGeneration(model) >= 3
+    ? { includeThoughts, thinkingLevel: THINKING_LEVEL[effort] }
+    : { includeThoughts, thinkingBudget: THINKING_BUDGET[effort] };
+}
+
 // ---- Gemini → OpenAI response ----
 
 /** Gemini `finishReason` → OpenAI `finish_reason`; anything unlisted counts as a normal stop. */
@@ -242,8 +357,35 @@ const FINISH_REASON: Readonly<Record<string, OpenAIFinishReason>> = {
   SPII: "content_filter",
   IMAGE_SAFETY: "content_filter",
   OTHER: "stop",
-  MALFORMED_FUNCTION_CALL: "stop",
 };
+
+/**
+ * Finish reasons that say the model's function call could not be used. OpenAI has no finish reason
+ * for that, and `stop` would leave the client waiting for a call that never comes, so the answer
+ * becomes an error (see `failedToolCallError`).
+ */
+const FAILED_TOOL_CALL: Readonly<Record<string, string>> = {
+  MALFORMED_FUNCTION_CALL: "a function call that is not valid",
+  UNEXPECTED_TOOL_CALL: "a tool call when no tool was enabled",
+};
+
+/**
+ * The error for a candidate that ended with a failed function call, or undefined: a 502 (the model,
+ * not the request, went wrong, and a retry may succeed), with Gemini's finish reason as the `code`
+ * and its `finishMessage`, which names the call, in the message.
+ */
+export function failedToolCallError(candidate: GeminiCandidate): MappedError | undefined {
+  const reason = candidate.finishReason;
+  const what = reason === undefined ? undefined : FAILED_TOOL_CALL[reason];
+  if (what === undefined) return undefined;
+  const detail = candidate.finishMessage ? ` (${candidate.finishMessage})` : "";
+  return {
+    status: 502,
+    type: "api_error",
+    code: reason ?? null,
+    message: `Gemini generated ${what} and stopped with finishReason ${reason}${detail}; retry the request, or check the tool definitions and tool_choice.`,
+  };
+}
 
 /**
  * Maps a Gemini finish reason. A turn that called functions ends with STOP in Gemini, but OpenAI
@@ -266,11 +408,34 @@ export interface SortedParts {
   content: string;
   reasoning: string;
   functionCalls: SortedFunctionCall[];
+  /** A signature on a part other than a function call, with the thought text it closes. */
+  thinkingBlocks: ReasoningBlock[];
 }
 
-/** Splits parts into answer text, reasoning (`thought: true`) and function calls. */
-export function sortParts(parts: GeminiPart[] | undefined): SortedParts {
-  const sorted: SortedParts = { content: "", reasoning: "", functionCalls: [] };
+/** The shared empty block list; frozen, so that a push into it fails loudly. */
+const NO_BLOCKS = Object.freeze([]) as unknown as ReasoningBlock[];
+
+/** Thought text not yet closed by a signature (a stream carries it from event to event). */
+export interface PendingThought {
+  text: string;
+}
+
+/**
+ * Splits parts into answer text, reasoning (`thought: true`) and function calls. A signature on a
+ * function call stays with the call; one on another part becomes a reasoning block holding the
+ * thought text since the last such signature (`pending`), which goes back as a thought part.
+ */
+export function sortParts(
+  parts: GeminiPart[] | undefined,
+  pending: PendingThought = { text: "" },
+): SortedParts {
+  // Most parts carry no signature: the block list is only allocated for one that does.
+  const sorted: SortedParts = {
+    content: "",
+    reasoning: "",
+    functionCalls: [],
+    thinkingBlocks: NO_BLOCKS,
+  };
   for (const part of parts ?? []) {
     if (part.functionCall) {
       sorted.functionCalls.push({
@@ -278,9 +443,19 @@ export function sortParts(parts: GeminiPart[] | undefined): SortedParts {
         arguments: JSON.stringify(part.functionCall.args ?? {}),
         ...(part.thoughtSignature !== undefined && { thoughtSignature: part.thoughtSignature }),
       });
-    } else if (typeof part.text === "string") {
-      if (part.thought) sorted.reasoning += part.text;
-      else sorted.content += part.text;
+      continue;
+    }
+    if (typeof part.text === "string") {
+      if (part.thought) {
+        sorted.reasoning += part.text;
+        pending.text += part.text;
+      } else sorted.content += part.text;
+    }
+    if (part.thoughtSignature !== undefined) {
+      const block = { type: "thinking" as const, thinking: pending.text };
+      if (sorted.thinkingBlocks === NO_BLOCKS) sorted.thinkingBlocks = [];
+      sorted.thinkingBlocks.push({ ...block, signature: part.thoughtSignature });
+      pending.text = "";
     }
   }
   return sorted;

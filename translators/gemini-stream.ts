@@ -4,11 +4,13 @@
  * candidate; the last one carries `finishReason` and the final `usageMetadata`.
  */
 import {
+  failedToolCallError,
   mapFinishReason,
   mapGoogleError,
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
+  type PendingThought,
 } from "./gemini-helper";
 import type { GeminiStreamEvent, GeminiUsageMetadata } from "./gemini-types";
 import type { TokenUsage } from "./types";
@@ -17,6 +19,8 @@ import type { ChunkDelta, ChunkEmitter } from "./shared/chunk-emitter";
 interface CandidateProgress {
   /** Tool calls emitted so far: the next one's OpenAI index. */
   toolCalls: number;
+  /** Thought text since the last signature. */
+  pending: PendingThought;
 }
 
 /**
@@ -28,9 +32,14 @@ export class GeminiStreamState {
   private usageMetadata: GeminiUsageMetadata | undefined;
   private failed = false;
 
+  /**
+   * @param thinkingBlocks whether signed thoughts are also sent as reasoning blocks with their
+   *   signatures (`thinking_blocks`), for the client to send back.
+   */
   constructor(
     private readonly emit: ChunkEmitter,
     private readonly newId: () => string,
+    private readonly thinkingBlocks = false,
   ) {}
 
   /** Token usage from the latest `usageMetadata` seen. */
@@ -56,10 +65,16 @@ export class GeminiStreamState {
     candidates.forEach((candidate, position) => {
       const index = candidate.index ?? position;
       const known = this.progress.get(index);
-      const progress = known ?? { toolCalls: 0 };
+      const progress = known ?? { toolCalls: 0, pending: { text: "" } };
       if (!known) this.progress.set(index, progress);
       const delta = this.deltaOf(candidate.content?.parts, progress, !known);
       if (Object.keys(delta).length > 0) this.emit.chunk(delta, null, index);
+      const failed = failedToolCallError(candidate);
+      if (failed) {
+        this.failed = true;
+        this.emit.error(failed);
+        return;
+      }
       if (candidate.finishReason) {
         this.emit.chunk({}, mapFinishReason(candidate.finishReason, progress.toolCalls > 0), index);
       }
@@ -71,10 +86,13 @@ export class GeminiStreamState {
     progress: CandidateProgress,
     first: boolean,
   ): ChunkDelta {
-    const sorted = sortParts(parts);
+    const sorted = sortParts(parts, progress.pending);
     const delta: ChunkDelta = first ? { role: "assistant" } : {};
     if (sorted.reasoning) delta.reasoning_content = sorted.reasoning;
     if (sorted.content || first) delta.content = sorted.content;
+    if (this.thinkingBlocks && sorted.thinkingBlocks.length > 0) {
+      delta.thinking_blocks = sorted.thinkingBlocks;
+    }
     if (sorted.functionCalls.length > 0) {
       delta.tool_calls = sorted.functionCalls.map(call => ({
         index: progress.toolCalls++,

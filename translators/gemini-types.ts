@@ -45,6 +45,14 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number;
   responseMimeType?: string;
   responseJsonSchema?: unknown;
+  thinkingConfig?: GeminiThinkingConfig;
+}
+
+/** `generationConfig.thinkingConfig`: a budget (Gemini 2.5) or a level (Gemini 3). */
+export interface GeminiThinkingConfig {
+  includeThoughts?: boolean;
+  thinkingBudget?: number;
+  thinkingLevel?: "MINIMAL" | "LOW" | "MEDIUM" | "HIGH";
 }
 
 /** Token counts as Gemini reports them. */
@@ -61,6 +69,8 @@ export interface GeminiCandidate {
   index?: number;
   content?: { role?: string; parts?: GeminiPart[] };
   finishReason?: string;
+  /** Why the candidate finished, in words (e.g. the malformed call of MALFORMED_FUNCTION_CALL). */
+  finishMessage?: string;
 }
 
 /** A whole `generateContent` response, and also each event of the SSE stream. */

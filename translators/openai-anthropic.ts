@@ -12,7 +12,11 @@ import {
 import { AnthropicStreamState } from "./anthropic-stream";
 import type { AnthropicResponse } from "./anthropic-types";
 import type { BackendTarget, Translator, TranslatorDeps } from "./types";
-import { chatCompletionChoice, chatCompletionResponse } from "./shared/chat-completion";
+import {
+  chatCompletionChoice,
+  chatCompletionResponse,
+  withThinkingBlocks,
+} from "./shared/chat-completion";
 import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
 
 /** The Anthropic version sent when the client did not send an `anthropic-version` header. */
@@ -63,7 +67,7 @@ export function createAnthropicMessagesTranslator(
         choices: [
           chatCompletionChoice(
             0,
-            sortBlocks(message.content),
+            withThinkingBlocks(sortBlocks(message.content), facts.thinkingBlocks),
             mapStopReason(message.stop_reason) ?? "stop",
           ),
         ],
@@ -73,7 +77,7 @@ export function createAnthropicMessagesTranslator(
 
     stream(facts) {
       return createChatStreamTranslator(facts, deps, emitter => {
-        const state = new AnthropicStreamState(emitter);
+        const state = new AnthropicStreamState(emitter, facts.thinkingBlocks);
         return { onEvent: data => state.onEvent(JSON.parse(data)), usage: () => state.usage() };
       });
     },

@@ -13,7 +13,11 @@ import { ConverseStreamState } from "./awsbedrock-stream";
 import type { ConverseResponse } from "./awsbedrock-types";
 import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 import { createEventStreamReader, type EventStreamMessage } from "./shared/aws-eventstream";
-import { chatCompletionChoice, chatCompletionResponse } from "./shared/chat-completion";
+import {
+  chatCompletionChoice,
+  chatCompletionResponse,
+  withThinkingBlocks,
+} from "./shared/chat-completion";
 import { createChatTranslator, createFramedStreamTranslator } from "./shared/chat-translation";
 
 /** The upstream `:path` of a Converse call; the model id (or ARN) is URI-encoded into it. */
@@ -43,7 +47,7 @@ export function createOpenAIToAWSBedrock(backend: BackendTarget, deps: Translato
         headers: {
           accept: facts.stream ? "application/vnd.amazon.eventstream" : "application/json",
         },
-        body: buildConverseRequest(request),
+        body: buildConverseRequest(request, facts.upstreamModel),
       };
     },
 
@@ -57,7 +61,10 @@ export function createOpenAIToAWSBedrock(backend: BackendTarget, deps: Translato
         choices: [
           chatCompletionChoice(
             0,
-            sortContent(converse.output?.message?.content),
+            withThinkingBlocks(
+              sortContent(converse.output?.message?.content),
+              facts.thinkingBlocks,
+            ),
             mapStopReason(converse.stopReason),
           ),
         ],
@@ -71,7 +78,7 @@ export function createOpenAIToAWSBedrock(backend: BackendTarget, deps: Translato
         deps,
         createEventStreamReader,
         emitter => {
-          const state = new ConverseStreamState(emitter);
+          const state = new ConverseStreamState(emitter, facts.thinkingBlocks);
           return {
             onEvent: message => state.onMessage(message),
             end: () => state.end(),

@@ -3,6 +3,7 @@
  */
 import {
   buildGeminiRequest,
+  failedToolCallError,
   mapFinishReason,
   mapGoogleError,
   openAIToolCallOf,
@@ -17,7 +18,11 @@ import {
   chatCompletionResponse,
   type ChatCompletionChoice,
 } from "./shared/chat-completion";
-import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
+import {
+  createChatStreamTranslator,
+  createChatTranslator,
+  errorResponse,
+} from "./shared/chat-translation";
 
 /**
  * Creates the translator for one chat request to a Gemini model on Vertex AI.
@@ -41,32 +46,42 @@ export function createOpenAIToGCPVertexAI(
       const method = facts.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       return {
         path: `publishers/google/models/${facts.upstreamModel}:${method}`,
-        body: buildGeminiRequest(request),
+        body: buildGeminiRequest(request, facts.upstreamModel),
       };
     },
 
     mapError: mapGoogleError,
 
     completion(gemini, facts) {
+      const usage = usageFromGemini(gemini.usageMetadata);
+      for (const candidate of gemini.candidates ?? []) {
+        const failed = failedToolCallError(candidate);
+        // The tokens were spent all the same: the error reports them for accounting.
+        if (failed) return { ...errorResponse(failed), usage };
+      }
       return chatCompletionResponse({
         id: gemini.responseId ?? deps.newId(),
         created: deps.nowSeconds(),
         model: facts.requestedModel,
-        choices: choicesOf(gemini, deps),
-        usage: usageFromGemini(gemini.usageMetadata),
+        choices: choicesOf(gemini, deps, facts.thinkingBlocks),
+        usage,
       });
     },
 
     stream(facts) {
       return createChatStreamTranslator(facts, deps, emitter => {
-        const state = new GeminiStreamState(emitter, deps.newId);
+        const state = new GeminiStreamState(emitter, deps.newId, facts.thinkingBlocks);
         return { onEvent: data => state.onEvent(JSON.parse(data)), usage: () => state.usage() };
       });
     },
   });
 }
 
-function choicesOf(gemini: GeminiResponse, deps: TranslatorDeps): ChatCompletionChoice[] {
+function choicesOf(
+  gemini: GeminiResponse,
+  deps: TranslatorDeps,
+  thinkingBlocks: boolean,
+): ChatCompletionChoice[] {
   const candidates = gemini.candidates ?? [];
   if (candidates.length === 0 && gemini.promptFeedback?.blockReason) {
     const { blockReason, blockReasonMessage } = gemini.promptFeedback;
@@ -85,7 +100,12 @@ function choicesOf(gemini: GeminiResponse, deps: TranslatorDeps): ChatCompletion
     return chatCompletionChoice(
       candidate.index ?? position,
       // sortParts gives "" when there is no text: no content, and no reasoning_content.
-      { content: sorted.content || null, reasoning: sorted.reasoning || null, toolCalls },
+      {
+        content: sorted.content || null,
+        reasoning: sorted.reasoning || null,
+        toolCalls,
+        ...(thinkingBlocks && { thinkingBlocks: sorted.thinkingBlocks }),
+      },
       mapFinishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),
     );
   });

@@ -196,3 +196,37 @@ export const completionsBody = {
     "###\nIncident 19: checkout replica OOMKilled seven times since yesterday's deploy; other replicas healthy.\nCategory:",
   ].join("\n"),
 };
+
+/** A reasoning block as a client sends it back: ~1 KB of thought and an opaque signature. */
+const thought = (text: string, n: number) => ({
+  type: "thinking",
+  thinking: text,
+  signature: `${"RXNpZ25hdHVyZQ".repeat(16)}${n}`,
+});
+
+/**
+ * `chatBody` with reasoning on: `reasoning_effort`, and each assistant turn replayed with the
+ * reasoning blocks (text and signature) we returned for it, the way reasoning clients send history.
+ * About 6 KB as JSON, most of it reasoning the translators must carry through unchanged.
+ */
+export const reasoningChatBody = {
+  ...chatBody,
+  max_completion_tokens: 20_000,
+  temperature: undefined,
+  reasoning_effort: "high",
+  messages: chatBody.messages.map((message, i) =>
+    message.role === "assistant"
+      ? {
+          ...message,
+          thinking_blocks: [
+            thought(
+              "The user reports elevated 5xx on checkout overnight. Before answering I should look at pod health in the payments namespace, then correlate restarts with the deploy markers. ".repeat(
+                2,
+              ),
+              i,
+            ),
+          ],
+        }
+      : message,
+  ),
+};

@@ -1,7 +1,12 @@
 import { APIError } from "openai";
 import { createOpenAIToGCPVertexAI } from "../../translators/openai-gcpvertexai";
 import type { BackendTarget } from "../../translators/types";
-import { textStreamEvents, toolStreamEvents, vertexSse } from "./fixtures/openai-gcpvertexai";
+import {
+  malformedCallStreamEvents,
+  textStreamEvents,
+  toolStreamEvents,
+  vertexSse,
+} from "./fixtures/openai-gcpvertexai";
 import {
   bytesOf,
   chunkBuilder,
@@ -122,6 +127,36 @@ describe("OpenAI → GCP Vertex AI (Gemini): streaming", () => {
       "[DONE]",
     ]);
     await expect(readWithOpenAISdk(output)).rejects.toBeInstanceOf(APIError);
+  });
+
+  describe("a malformed function call", () => {
+    const bytes = bytesOf(vertexSse(malformedCallStreamEvents));
+    const whole = run([bytes]);
+
+    it("ends the stream with an error event naming MALFORMED_FUNCTION_CALL, not a stop", async () => {
+      expect(ssePayloads(whole)).toEqual([
+        expect.objectContaining({ id: "resp-m1" }),
+        {
+          error: {
+            message: expect.stringContaining(
+              "finishReason MALFORMED_FUNCTION_CALL (Malformed function call: get_weather(city=))",
+            ),
+            type: "api_error",
+            param: null,
+            code: "MALFORMED_FUNCTION_CALL",
+          },
+        },
+        "[DONE]",
+      ]);
+      await expect(readWithOpenAISdk(whole)).rejects.toBeInstanceOf(APIError);
+    });
+
+    it("still reports the tokens spent, and the same output for every split", () => {
+      const stream = startStream(createOpenAIToGCPVertexAI, backend, request);
+      feed(stream, [bytes]);
+      expect(stream.usage()).toMatchObject({ inputTokens: 9, outputTokens: 4 });
+      for (const pieces of everySplit(bytes)) expect(run(pieces)).toBe(whole);
+    });
   });
 
   describe("split boundaries", () => {

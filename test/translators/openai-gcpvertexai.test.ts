@@ -5,6 +5,7 @@ import type { BackendTarget } from "../../translators/types";
 import {
   blockedPromptResponse,
   errorCases,
+  failedToolCallReasons,
   finishReasonCases,
   functionCallResponse,
   requestCases,
@@ -206,6 +207,36 @@ describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
       choices: [{ finish_reason: expected }],
     });
   });
+
+  it.each(failedToolCallReasons)(
+    "answers finishReason %s with a 502 naming the reason, and still counts the tokens",
+    reason => {
+      const { translator } = translatorFor(simpleRequest);
+      const gemini: GenerateContentResponseBody = {
+        candidates: [
+          {
+            content: { role: "model", parts: [] },
+            finishReason: reason,
+            finishMessage: "Malformed function call: f(x=)",
+          },
+        ],
+        usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 2, totalTokenCount: 9 },
+      };
+      const response = respond(translator, 200, gemini);
+      expect(response.status).toBe(502);
+      expect(jsonOf(response.body)).toEqual({
+        error: {
+          message: expect.stringMatching(
+            new RegExp(`finishReason ${reason} \\(Malformed function call: f\\(x=\\)\\)`),
+          ),
+          type: "api_error",
+          param: null,
+          code: reason,
+        },
+      });
+      expect(response.usage).toMatchObject({ inputTokens: 7, outputTokens: 2, totalTokens: 9 });
+    },
+  );
 
   it.each(errorCases.map(c => [c.name, c] as const))(
     "maps a Google error: %s",

@@ -7,6 +7,7 @@
 import type { ClientResponse, TokenUsage } from "../types";
 import { jsonResponse } from "./chat-translation";
 import { openAIUsage } from "./token-usage";
+import type { ReasoningBlock } from "./reasoning";
 
 /** The `finish_reason` values an OpenAI choice can carry. */
 export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
@@ -27,6 +28,18 @@ export interface AssistantReply {
   toolCalls: readonly OpenAIToolCall[];
   /** Why the model or the provider declined to answer. */
   refusal?: string;
+  /**
+   * The provider's reasoning blocks with their signatures, sent as `thinking_blocks` for the client
+   * to send back with the message on the next turn; left out when empty or undefined.
+   */
+  thinkingBlocks?: readonly ReasoningBlock[];
+}
+
+/** The reply with its reasoning blocks only when the request wants them (`thinkingBlocks`). */
+export function withThinkingBlocks(reply: AssistantReply, wanted: boolean): AssistantReply {
+  return wanted || reply.thinkingBlocks === undefined
+    ? reply
+    : { ...reply, thinkingBlocks: undefined };
 }
 
 /**
@@ -38,7 +51,7 @@ export function chatCompletionChoice(
   reply: AssistantReply,
   finishReason: OpenAIFinishReason,
 ) {
-  const { reasoning, toolCalls } = reply;
+  const { reasoning, toolCalls, thinkingBlocks } = reply;
   const refusal = reply.refusal ?? null;
   return {
     index,
@@ -47,6 +60,8 @@ export function chatCompletionChoice(
       content: reply.content ?? (toolCalls.length > 0 || refusal !== null ? null : ""),
       refusal,
       ...(reasoning !== null && { reasoning_content: reasoning }),
+      ...(thinkingBlocks !== undefined &&
+        thinkingBlocks.length > 0 && { thinking_blocks: thinkingBlocks }),
       ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
     },
     logprobs: null,

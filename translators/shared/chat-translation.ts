@@ -19,6 +19,7 @@ import { SseChunkEmitter, type ChunkEmitter } from "./chunk-emitter";
 import { jsonBytes } from "./json-bytes";
 import { createSseReader, type SseEvent } from "./sse";
 import { NO_USAGE } from "./token-usage";
+import { wantsThinkingBlocks } from "./reasoning";
 import { errorMessage } from "../../lib/error-message";
 
 /** What the response side needs to remember about the request. */
@@ -30,6 +31,11 @@ export interface RequestFacts {
   stream: boolean;
   /** `stream_options.include_usage`. */
   includeUsage: boolean;
+  /**
+   * Whether answers carry the provider's reasoning blocks (`thinking_blocks`, with signatures) for
+   * the client to send back: when the request turned reasoning on or sent blocks back itself.
+   */
+  thinkingBlocks: boolean;
 }
 
 /**
@@ -58,6 +64,7 @@ export function parseChatRequest(
       upstreamModel: backend.modelNameOverride ?? request.model,
       stream: request.stream === true,
       includeUsage: request.stream_options?.include_usage === true,
+      thinkingBlocks: wantsThinkingBlocks(request),
     },
   };
 }

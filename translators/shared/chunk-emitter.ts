@@ -5,12 +5,15 @@
  */
 import type { TokenUsage } from "../types";
 import { openAIUsage } from "./token-usage";
+import type { ReasoningBlock } from "./reasoning";
 
 /** The `delta` of one chunk choice. */
 export interface ChunkDelta {
   role?: "assistant";
   content?: string;
   reasoning_content?: string;
+  /** Whole reasoning blocks with their signatures, each sent once its provider block ended. */
+  thinking_blocks?: ReasoningBlock[];
   tool_calls?: {
     index: number;
     id?: string;

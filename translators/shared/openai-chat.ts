@@ -25,6 +25,39 @@ const ContentPartSchema = z.discriminatedUnion("type", [
   AudioPartSchema,
 ]);
 
+/** What the model declined to say, as OpenAI clients replay an assistant turn that refused. */
+const RefusalPartSchema = z.object({ type: z.literal("refusal"), refusal: z.string() }).loose();
+
+/**
+ * A reasoning block of an earlier assistant turn, as this gateway returns it (`thinking_blocks`)
+ * and clients send it back: the text and the provider's signature over it, which the provider needs
+ * unchanged to continue the reasoning (Anthropic, Bedrock) or the tool loop (Gemini 3).
+ */
+const ThinkingPartSchema = z
+  .object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() })
+  .loose();
+/** Reasoning the provider returned encrypted (`data` is opaque and goes back unchanged). */
+const RedactedThinkingPartSchema = z
+  .object({ type: z.literal("redacted_thinking"), data: z.string() })
+  .loose();
+const ThinkingBlockSchema = z.discriminatedUnion("type", [
+  ThinkingPartSchema,
+  RedactedThinkingPartSchema,
+]);
+
+/**
+ * The parts an assistant message can hold. Media parts are parsed so that each provider can reject
+ * them naming the part, as before.
+ */
+const AssistantContentPartSchema = z.discriminatedUnion("type", [
+  TextPartSchema,
+  ImagePartSchema,
+  AudioPartSchema,
+  RefusalPartSchema,
+  ThinkingPartSchema,
+  RedactedThinkingPartSchema,
+]);
+
 const ToolCallSchema = z
   .object({
     id: z.string(),
@@ -58,8 +91,10 @@ const MessageSchema = z.discriminatedUnion("role", [
   z
     .object({
       role: z.literal("assistant"),
-      content: content(ContentPartSchema).nullish(),
+      content: content(AssistantContentPartSchema).nullish(),
       tool_calls: z.array(ToolCallSchema).optional(),
+      /** The reasoning blocks of this turn, echoed back from our response's `thinking_blocks`. */
+      thinking_blocks: z.array(ThinkingBlockSchema).nullish(),
     })
     .loose(),
   z
@@ -126,6 +161,14 @@ export const chatCompletionRequestSchema = z
     presence_penalty: z.number().nullish(),
     frequency_penalty: z.number().nullish(),
     reasoning_effort: z.string().nullish(),
+    /**
+     * Anthropic's thinking switch, which Anthropic-style clients send through OpenAI SDKs:
+     * `{type: "enabled", budget_tokens}`, `{type: "adaptive"}` or `{type: "disabled"}`.
+     */
+    thinking: z
+      .object({ type: z.string(), budget_tokens: z.number().int().positive().optional() })
+      .loose()
+      .nullish(),
     user: z.string().optional(),
   })
   .loose();
@@ -134,3 +177,6 @@ export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 export type ChatMessage = ChatCompletionRequest["messages"][number];
 export type ChatContentPart = z.infer<typeof ContentPartSchema>;
 export type ChatToolCall = z.infer<typeof ToolCallSchema>;
+export type AssistantContentPart = z.infer<typeof AssistantContentPartSchema>;
+export type ThinkingBlock = z.infer<typeof ThinkingBlockSchema>;
+export type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;

@@ -4,7 +4,7 @@
  */
 import { badRequest } from "../errors";
 import { parseJsonObject } from "../../lib/json-object";
-import type { ChatContentPart, ChatToolCall } from "./openai-chat";
+import type { AssistantContentPart, ChatContentPart, ChatToolCall } from "./openai-chat";
 
 /** A provider turn: a role and its blocks under `key` (`content`, or Gemini's `parts`). */
 export type Turn<K extends string, R, B> = { role: R } & { [P in K]: B[] };
@@ -60,4 +60,15 @@ export function parseToolJson(text: string): Record<string, unknown> | undefined
 export function textOf(content: string | ChatContentPart[]): string {
   if (typeof content === "string") return content;
   return content.map(part => (part.type === "text" ? part.text : "")).join("");
+}
+
+/**
+ * The text an assistant content part stands for in a provider's text block: its text, or what a
+ * refusal said (OpenAI SDKs replay a refused turn as a `refusal` part, and no other provider has a
+ * refusal block); undefined for a part that is not text.
+ */
+export function assistantPartText(part: AssistantContentPart): string | undefined {
+  if (part.type === "text") return part.text;
+  if (part.type === "refusal") return part.refusal;
+  return undefined;
 }

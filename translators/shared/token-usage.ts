@@ -24,6 +24,8 @@ export function usageWithCachedInput(counts: {
   cacheRead: number;
   cacheWrite: number;
   output: number;
+  /** Output tokens spent reasoning, where the provider reports them (0 otherwise). */
+  reasoning?: number;
 }): TokenUsage {
   const inputTokens = counts.input + counts.cacheRead + counts.cacheWrite;
   return {
@@ -32,7 +34,7 @@ export function usageWithCachedInput(counts: {
     totalTokens: inputTokens + counts.output,
     cachedInputTokens: counts.cacheRead,
     cacheCreationInputTokens: counts.cacheWrite,
-    reasoningTokens: 0,
+    reasoningTokens: counts.reasoning ?? 0,
   };
 }
 
