@@ -305,7 +305,10 @@ ${credentials}`;
 
 describe("the README's examples", () => {
   const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
-  const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1]);
+  // The AI Gateway resources the README shows (it also shows an Envoy Gateway policy).
+  const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map(m => m[1])
+    .filter(example => example.includes("apiVersion: aigateway.envoyproxy.io/"));
   const reason = (kind: string, name: string) =>
     jsonpath([kind, name, "-n", "default"], '{.status.conditions[?(@.type=="Accepted")].reason}');
 
