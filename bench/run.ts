@@ -102,6 +102,10 @@ async function startPortkey(upstreamPort: number): Promise<Target["headers"] | u
   };
 }
 
+/** A latency, or "—" when no request succeeded (all errors: the row says how many). */
+const ms = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? "—" : value.toFixed(2);
+
 const body = (stream: boolean) =>
   JSON.stringify({
     model: "gpt-4o",
@@ -180,11 +184,13 @@ async function main(): Promise<void> {
         result.name,
         result.rps.toFixed(0),
         isDirect ? "" : `${(result.rps / direct.rps).toFixed(2)}×`,
-        result.p50.toFixed(2),
-        result.p99.toFixed(2),
-        isDirect ? "" : (result.p50 - direct.p50).toFixed(2),
-        isDirect ? "" : (result.p99 - direct.p99).toFixed(2),
-        result === gateway || isDirect ? "" : `${(gateway.rps / result.rps).toFixed(2)}×`,
+        ms(result.p50),
+        ms(result.p99),
+        isDirect ? "" : ms(result.p50 - direct.p50),
+        isDirect ? "" : ms(result.p99 - direct.p99),
+        result === gateway || isDirect || result.rps === 0
+          ? ""
+          : `${(gateway.rps / result.rps).toFixed(2)}×`,
         String(result.errors),
       ]);
     }

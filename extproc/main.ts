@@ -17,8 +17,7 @@ import { RouteStore } from "../pipeline/route-store";
 import { UpstreamClient } from "../pipeline/upstream-client";
 import type { ConfigSource } from "./config-sources/config-source";
 import { DirectoryConfigSource } from "./config-sources/directory-source";
-import { kfcSecretWatch } from "./config-sources/kfc-secret-watch";
-import { SecretConfigSource, type SecretWatchFactory } from "./config-sources/secret-source";
+import type { SecretWatchFactory } from "./config-sources/secret-source";
 import { ExtProcServer } from "./server";
 import type { ExtProcSettings } from "./settings";
 
@@ -33,7 +32,7 @@ export interface RunningExtProc {
 
 export interface ExtProcDeps {
   logger?: Logger;
-  /** The Secret watch; kubernetes-fluent-client's unless a test gives another. */
+  /** The Secret watch; the API client's (kube-secret-watch.ts) unless a test gives another. */
   secretWatch?: SecretWatchFactory;
   /** Called when the configuration source can no longer follow changes: restart the process. */
   onFatal?: (error: Error) => void;
@@ -73,16 +72,7 @@ export async function startExtProc(
     server.setServing(false);
     deps.onFatal?.(error);
   };
-  const source: ConfigSource = settings.configDir
-    ? new DirectoryConfigSource({ store: routes, dir: settings.configDir, onFailure, logger })
-    : new SecretConfigSource({
-        store: routes,
-        namespace: settings.namespace,
-        prefix: settings.configSecretPrefix,
-        watch: deps.secretWatch ?? kfcSecretWatch({ logger }),
-        onFailure,
-        logger,
-      });
+  const source = configSource(settings, routes, logger, onFailure, deps.secretWatch);
   await source.start();
   server.setServing(true);
   const metricsPort = (metricsServer.address() as AddressInfo).port;
@@ -108,6 +98,41 @@ export async function startExtProc(
       logger.info("stopped");
     },
   };
+}
+
+/**
+ * The configuration source of the mode. The Secret source and its API client are loaded only in
+ * that mode, so a server reading a folder holds no watch code in memory.
+ */
+function configSource(
+  settings: ExtProcSettings,
+  store: RouteStore,
+  logger: Logger,
+  onFailure: (error: Error) => void,
+  secretWatch: SecretWatchFactory | undefined,
+): ConfigSource {
+  if (settings.configDir) {
+    return new DirectoryConfigSource({ store, dir: settings.configDir, onFailure, logger });
+  }
+  // require, not import(): tsx and the bundle resolve a source module for require(), while a
+  // dynamic import() goes to Node's ESM resolver, which knows no extensionless .ts paths.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { SecretConfigSource } =
+    require("./config-sources/secret-source") as typeof import("./config-sources/secret-source");
+  const watch =
+    secretWatch ??
+    (
+      require("./config-sources/kube-secret-watch") as typeof import("./config-sources/kube-secret-watch")
+    ).kubeSecretWatch({ logger });
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return new SecretConfigSource({
+    store,
+    namespace: settings.namespace,
+    prefix: settings.configSecretPrefix,
+    watch,
+    onFailure,
+    logger,
+  });
 }
 
 /**

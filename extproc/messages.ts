@@ -38,12 +38,20 @@ export function protoHeaderMutation(mutation: HeaderMutation): ProtoHeaderMutati
   };
 }
 
+/**
+ * The bytes as a Buffer over the same memory. `Buffer.from(uint8Array)` copies; the answers' body
+ * fields are typed Buffer for the readers of decoded messages, and protobufjs copies them into the
+ * message once anyway.
+ */
+export const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** An answer of the gateway as Envoy's local reply. */
 export function immediateResponse(answer: GatewayAnswer, details: string): ImmediateResponse {
   return {
     status: { code: answer.status },
     headers: protoHeaderMutation({ set: answer.headers, remove: [] }),
-    body: Buffer.from(answer.body),
+    body: asBuffer(answer.body),
     details,
   };
 }

@@ -13,7 +13,13 @@ import type { Gateway } from "../pipeline/gateway";
 import { composeHeaderMutations } from "../pipeline/header-mutation";
 import type { AnsweredSummary } from "../pipeline/observer";
 import type { UpstreamClient } from "../pipeline/upstream-client";
-import { dynamicMetadata, headersOf, immediateResponse, protoHeaderMutation } from "./messages";
+import {
+  asBuffer,
+  dynamicMetadata,
+  headersOf,
+  immediateResponse,
+  protoHeaderMutation,
+} from "./messages";
 import type { ProcessingRequest, ProcessingResponse } from "./protocol";
 
 /** The filter name Envoy keys request attributes by. */
@@ -161,7 +167,7 @@ export class StreamProcessor {
         ).toAnswer(),
       );
     }
-    return this.begin(Buffer.concat(this.requestBody));
+    return this.begin(joined(this.requestBody));
   }
 
   private async begin(body: Buffer): Promise<ProcessingResponse> {
@@ -179,7 +185,7 @@ export class StreamProcessor {
       request_body: {
         response: {
           header_mutation: protoHeaderMutation(attempt.headers),
-          body_mutation: { body: Buffer.from(attempt.body) },
+          body_mutation: { body: asBuffer(attempt.body) },
           // The generated HTTPRoute sends to the selected backend by a header set here.
           clear_route_cache: true,
         },
@@ -273,7 +279,7 @@ export class StreamProcessor {
     const translated = exchange.translateBody(
       this.responseStatus,
       this.responseHeaders,
-      Buffer.concat(this.responseBody),
+      joined(this.responseBody),
     );
     const statusChange: HeaderMutation =
       translated.status !== this.responseStatus
@@ -285,7 +291,7 @@ export class StreamProcessor {
           header_mutation: protoHeaderMutation(
             composeHeaderMutations(translated.headers, statusChange),
           ),
-          body_mutation: { body: Buffer.from(translated.body) },
+          body_mutation: { body: asBuffer(translated.body) },
         },
       },
     });
@@ -317,9 +323,12 @@ export class StreamProcessor {
   }
 }
 
+/** The chunks of a buffered body as one; Envoy sends it in one message, which needs no copy. */
+const joined = (chunks: Buffer[]) => (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+
 /** A streamed chunk's replacement: Envoy needs `clear_body` to send nothing for it. */
 const bodyMutation = (bytes: Uint8Array) =>
-  bytes.length > 0 ? { body: Buffer.from(bytes) } : { clear_body: true };
+  bytes.length > 0 ? { body: asBuffer(bytes) } : { clear_body: true };
 
 /** What Envoy Gateway's rate limits and access logs read: the costs, and who served. */
 const metadataOf = (summary: RequestSummary) =>

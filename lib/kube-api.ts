@@ -4,14 +4,17 @@
  *
  * Why not kubernetes-fluent-client for these: it re-reads the kubeconfig and opens a new TLS
  * connection (an undici Agent kept alive for ten minutes) on every call. Under load that is a TLS
- * handshake per call on both ends and thousands of idle sockets held by the module. Watches stay
- * with Pepr and kfc: they are long-lived, one connection each.
+ * handshake per call on both ends and thousands of idle sockets held by the module. The watches of
+ * the module's own kinds stay with Pepr and kfc; `ListWatch` (list-watch.ts) watches over this
+ * client where a process should not load kfc (the ext_proc server) or hold whole objects.
  *
  * The kubeconfig is read with `@kubernetes/client-node` (in-cluster service account, KUBECONFIG,
  * client certificates, tokens); its credentials are re-applied every `AUTH_REFRESH_MS`, so rotated
- * service-account tokens are picked up as client-go does.
+ * service-account tokens are picked up as client-go does. That library (~65 MB of heap with its
+ * generated API) is loaded on the first connection only, so a process that never talks to the API
+ * server (the ext_proc server with --config-dir, `ai-gateway run`) does not pay for it.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request } from "undici";
 
 /** A resource type as its REST path names it. */
@@ -113,6 +116,7 @@ export class KubeApi {
 
   /** The cluster of the default kubeconfig (in-cluster, or KUBECONFIG, or ~/.kube/config). */
   static async fromDefaultConfig(maxConnections = 16): Promise<KubeApi> {
+    const { KubeConfig } = await import("@kubernetes/client-node");
     const config = new KubeConfig();
     config.loadFromDefault();
     const cluster = config.getCurrentCluster();
@@ -159,27 +163,37 @@ export class KubeApi {
     return list.items ?? [];
   }
 
-  /** One LIST of metadata only, with the resourceVersion a watch continues from. */
-  async listMetadata<T>(
+  /**
+   * One LIST (of full objects, or of metadata only), with the resourceVersion a watch continues
+   * from.
+   */
+  async listVersioned<T>(
     path: ResourcePath,
-    options: Omit<ListOptions, "metadataOnly"> = {},
+    options: Omit<ListOptions, "resourceVersion"> = {},
   ): Promise<{ items: T[]; resourceVersion: string }> {
+    const { metadataOnly, ...query } = options;
     const list = await this.call<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
       "GET",
       path,
-      { query: { ...options }, accept: METADATA_ONLY },
+      { query, ...(metadataOnly && { accept: METADATA_ONLY }) },
     );
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "" };
   }
 
   /**
-   * Watches metadata only (no data, spec or status reaches this process) from `resourceVersion`,
-   * calling `onEvent` per event until the API server ends the stream (after `timeoutSeconds`) or
-   * `signal` aborts. Rejects with a `KubeApiError` when the watch cannot start.
+   * Watches from `resourceVersion` (full objects, or metadata only: then no data, spec or status
+   * reaches this process), calling `onEvent` per event until the API server ends the stream (after
+   * `timeoutSeconds`), `signal` aborts or `onEvent` throws. Rejects with a `KubeApiError` when the
+   * watch cannot start.
    */
-  async watchMetadata<T>(
+  async watch<T>(
     path: ResourcePath,
-    options: { resourceVersion: string; labelSelector?: string; timeoutSeconds: number },
+    options: {
+      resourceVersion: string;
+      labelSelector?: string;
+      timeoutSeconds: number;
+      metadataOnly?: boolean;
+    },
     onEvent: (event: WatchEventLine<T>) => void,
     signal: AbortSignal,
   ): Promise<void> {
@@ -193,7 +207,10 @@ export class KubeApi {
     const response = await request(`${this.server}${resourceUrlPath(path)}?${query}`, {
       method: "GET",
       dispatcher: this.agent,
-      headers: { accept: METADATA_ONLY_WATCH, ...(await this.authHeaders()) },
+      headers: {
+        accept: options.metadataOnly ? METADATA_ONLY_WATCH : "application/json",
+        ...(await this.authHeaders()),
+      },
       signal,
     });
     if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -204,15 +221,23 @@ export class KubeApi {
         text.slice(0, 200) || `HTTP ${response.statusCode}`,
       );
     }
+    // Events are newline-delimited JSON; a network chunk may end inside a line, or inside a
+    // multi-byte character, which the decoder keeps for the next chunk.
+    const decoder = new TextDecoder();
     let buffered = "";
-    for await (const chunk of response.body) {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line) onEvent(JSON.parse(line));
+    try {
+      for await (const chunk of response.body) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line) onEvent(parseEvent<T>(line));
+        }
       }
+    } finally {
+      // An event handler that throws (a 410) ends the watch: the connection is not reused.
+      response.body.destroy();
     }
   }
 
@@ -269,6 +294,18 @@ export class KubeApi {
     this.headers = headers;
     this.headersAt = Date.now();
     return headers;
+  }
+}
+
+/**
+ * One watch event. V8's parse error quotes the text, which may hold a Secret's data: never let it
+ * reach a log.
+ */
+function parseEvent<T>(line: string): WatchEventLine<T> {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`a watch event of ${line.length} characters is not valid JSON`);
   }
 }
 

@@ -47,10 +47,73 @@ export const rootLogger = winston.createLogger({
   transports: [new winston.transports.Console({ stderrLevels: Object.keys(pinoLevelFor) })],
 });
 
+/** The component of each logger `componentLogger` made, for `logRecord`. */
+const componentOf = new WeakMap<winston.Logger, string>();
+
 /** A child logger tagged with the component that writes through it. */
 export function componentLogger(component: string): winston.Logger {
-  return rootLogger.child({ component });
+  const logger = rootLogger.child({ component });
+  componentOf.set(logger, component);
+  return logger;
 }
+
+/** winston's keys (triple-beam's, registered globally) for a record's level and its text. */
+const LEVEL = Symbol.for("level");
+const MESSAGE = Symbol.for("message");
+
+/**
+ * `logger.info(message, fields)`, for a line written on every request: the same record (the same
+ * JSON line, keys sorted as winston's json format sorts them) handed to the root logger's
+ * transports directly. Winston's own path pipes each record through a Transform
+ * stream per logger and its format chain, ~35 µs a line on Node 20 against ~5 µs here, which was
+ * a tenth of a request's cost in the ext_proc server.
+ *
+ * `fields` must be flat JSON values: strings, numbers, booleans, arrays of them (no Error, no
+ * nested object, whose keys winston would sort too). A logger not made by `componentLogger`
+ * (a test's own) gets `logger.info` itself.
+ */
+export function logRecord(
+  logger: winston.Logger,
+  message: string,
+  fields: Record<string, unknown>,
+): void {
+  const component = componentOf.get(logger);
+  if (component === undefined) {
+    logger.info(message, fields);
+    return;
+  }
+  const levels = rootLogger.levels;
+  if (rootLogger.silent || levels[rootLogger.level] < levels.info) return;
+  const unsorted: Record<string, unknown> = {
+    ...fields,
+    component,
+    level: "info",
+    message,
+    timestamp: new Date().toISOString(),
+  };
+  // winston's json format sorts the keys (safe-stable-stringify): the same line, byte for byte.
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(unsorted).sort()) sorted[key] = unsorted[key];
+  // Both keys exist already: assigning them keeps their sorted place.
+  const record: winston.Logform.TransformableInfo = Object.assign(sorted, {
+    level: "info",
+    message,
+  });
+  record[LEVEL] = "info";
+  record[MESSAGE] = JSON.stringify(record);
+  for (const transport of rootLogger.transports) {
+    // What a transport does with a record piped to it (winston-transport's _write): skip when
+    // silent or above its level, apply its own format if it has one.
+    if (transport.silent) continue;
+    if (transport.level !== undefined && levels[transport.level] < levels.info) continue;
+    const formatted = transport.format
+      ? transport.format.transform({ ...record }, transport.format.options)
+      : record;
+    if (formatted) transport.log?.(formatted, noop);
+  }
+}
+
+const noop = () => undefined;
 
 /**
  * Sends every record of the project's loggers into `target` (inside the Pepr module: Pepr's pino

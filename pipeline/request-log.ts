@@ -1,8 +1,10 @@
 /**
  * One structured log line per request, at info: where it went and what it cost. Never a credential,
- * a prompt or an answer: only names, numbers and error types.
+ * a prompt or an answer: only names, numbers and error types. Written with `logRecord`, winston's
+ * record without its stream pipeline: it is written on every request.
  */
 import type { Logger } from "winston";
+import { logRecord } from "../lib/logger";
 import { isServed, type AnsweredSummary, type RequestObserver } from "./observer";
 import type { RequestSummary } from "./exchange";
 
@@ -13,7 +15,7 @@ export class RequestLog implements RequestObserver {
     const processing =
       timing.processingMs === undefined ? {} : { processingMs: round(timing.processingMs) };
     if (!isServed(summary)) {
-      this.logger.info("request", {
+      logRecord(this.logger, "request", {
         route: summary.route,
         endpoint: summary.endpoint,
         status: summary.status,
@@ -23,7 +25,7 @@ export class RequestLog implements RequestObserver {
       });
       return;
     }
-    this.logger.info("request", {
+    logRecord(this.logger, "request", {
       route: summary.route,
       endpoint: summary.endpoint,
       backend: summary.backend,

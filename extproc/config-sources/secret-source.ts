@@ -4,8 +4,8 @@
  * under `data[CONFIG_DATA_KEY]` (see contract/route-config.ts).
  *
  * The source watches that one namespace only (the server may get, list and watch Secrets there and
- * nowhere else). The watch itself is a `SecretWatchFactory`: `kfcSecretWatch()` in production
- * (kfc-secret-watch.ts), anything that delivers the same events in tests.
+ * nowhere else). The watch itself is a `SecretWatchFactory`: `kubeSecretWatch()` in production
+ * (kube-secret-watch.ts), anything that delivers the same events in tests.
  */
 import type { Logger } from "winston";
 import { componentLogger } from "../../lib/logger";
@@ -69,7 +69,7 @@ export interface SecretConfigSourceOptions extends ConfigSourceOptions {
   prefix: string;
   /** The label's key; `CONFIG_LABEL` unless overridden. */
   labelKey?: string;
-  /** The watch transport, e.g. `kfcSecretWatch()`. */
+  /** The watch transport, e.g. `kubeSecretWatch()`. */
   watch: SecretWatchFactory;
 }
 

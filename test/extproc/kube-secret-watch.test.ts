@@ -1,0 +1,221 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { kubeSecretWatch } from "../../extproc/config-sources/kube-secret-watch";
+import type { SecretObject, SecretPhase } from "../../extproc/config-sources/secret-source";
+import { KubeApi } from "../../lib/kube-api";
+
+const NAMESPACE = "ai-gateway-system";
+const LABEL = { key: "aigateway.envoyproxy.io/config", value: "aigw-route" };
+const SECRETS = `/api/v1/namespaces/${NAMESPACE}/secrets`;
+
+const secret = (name: string, resourceVersion: string, text = name): SecretObject => ({
+  metadata: { name, namespace: NAMESPACE, resourceVersion } as SecretObject["metadata"],
+  data: { "route.json": Buffer.from(text).toString("base64") },
+});
+
+interface Seen {
+  url: URL;
+  headers: IncomingMessage["headers"];
+}
+
+/**
+ * A stand-in API server: LISTs answer from `lists` in turn (the last one repeats); each WATCH
+ * streams the next entry of `watches` as newline-delimited JSON, then stays open (`hold`) or ends.
+ */
+async function fakeApiServer(script: {
+  lists: { resourceVersion: string; items: SecretObject[] }[];
+  watches: { events: object[]; hold: boolean }[];
+  failAll?: boolean;
+}) {
+  const seen: Seen[] = [];
+  const held: ServerResponse[] = [];
+  let lists = 0;
+  let watches = 0;
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url!, "http://fake");
+    seen.push({ url, headers: request.headers });
+    if (script.failAll || url.pathname !== SECRETS) {
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
+      return;
+    }
+    if (url.searchParams.get("watch") !== "1") {
+      const list = script.lists[Math.min(lists++, script.lists.length - 1)];
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({
+          kind: "SecretList",
+          metadata: { resourceVersion: list.resourceVersion },
+          items: list.items,
+        }),
+      );
+      return;
+    }
+    const watch = script.watches[watches++] ?? { events: [], hold: true };
+    response.writeHead(200, { "content-type": "application/json" });
+    // One event split across two writes, as a network chunk may split it.
+    for (const event of watch.events) {
+      const line = `${JSON.stringify(event)}\n`;
+      response.write(line.slice(0, 7));
+      response.write(line.slice(7));
+    }
+    if (watch.hold) held.push(response);
+    else response.end();
+  });
+  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), "kube-secret-watch-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: test-token}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`,
+  );
+  return {
+    seen,
+    kubeconfig,
+    async close() {
+      for (const response of held) response.destroy();
+      await new Promise(resolve => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Records what the watch reports, and waits for a number of `synced` calls. */
+function recorder() {
+  const events: [SecretPhase, string, string][] = [];
+  const gaveUp: Error[] = [];
+  let synced = 0;
+  const waiters: { count: number; resolve(): void }[] = [];
+  return {
+    events,
+    gaveUp,
+    synced: () => synced,
+    handlers: {
+      event(object: SecretObject, phase: SecretPhase) {
+        const text = object.data ? Buffer.from(object.data["route.json"], "base64").toString() : "";
+        events.push([phase, object.metadata?.name ?? "", text]);
+      },
+      synced() {
+        synced++;
+        for (const waiter of waiters.filter(waiter => waiter.count <= synced)) waiter.resolve();
+      },
+      gaveUp(error: Error) {
+        gaveUp.push(error);
+      },
+    },
+    untilSynced: (count: number) =>
+      new Promise<void>(resolve => {
+        if (synced >= count) resolve();
+        else waiters.push({ count, resolve });
+      }),
+  };
+}
+
+describe("kubeSecretWatch", () => {
+  const previous = process.env.KUBECONFIG;
+  let fake: Awaited<ReturnType<typeof fakeApiServer>> | undefined;
+  let api: KubeApi | undefined;
+
+  afterEach(async () => {
+    process.env.KUBECONFIG = previous;
+    await api?.close();
+    await fake?.close();
+    api = undefined;
+    fake = undefined;
+  });
+
+  async function connect(script: Parameters<typeof fakeApiServer>[0]) {
+    fake = await fakeApiServer(script);
+    process.env.KUBECONFIG = fake.kubeconfig;
+    api = await KubeApi.fromDefaultConfig();
+    const connected = api;
+    return () => Promise.resolve(connected);
+  }
+
+  it("lists, watches, relists after a 410 and reports what was deleted meanwhile", async () => {
+    const client = await connect({
+      lists: [
+        { resourceVersion: "10", items: [secret("a", "5"), secret("b", "6")] },
+        { resourceVersion: "30", items: [secret("b", "21", "b2"), secret("c", "22")] },
+      ],
+      watches: [
+        {
+          events: [
+            { type: "MODIFIED", object: secret("a", "11", "a2") },
+            { type: "BOOKMARK", object: { metadata: { resourceVersion: "12" } } },
+            { type: "ERROR", object: { kind: "Status", code: 410, message: "too old" } },
+          ],
+          hold: false,
+        },
+        { events: [{ type: "ADDED", object: secret("d", "31", "d ✓") }], hold: true },
+      ],
+    });
+    const seen = recorder();
+    const watch = kubeSecretWatch({ api: client })(
+      { namespace: NAMESPACE, label: LABEL },
+      seen.handlers,
+    );
+    await watch.start();
+    await seen.untilSynced(2);
+    await new Promise(resolve => setTimeout(resolve, 50));
+    watch.stop();
+
+    expect(seen.events).toEqual([
+      ["ADDED", "a", "a"],
+      ["ADDED", "b", "b"],
+      ["MODIFIED", "a", "a2"],
+      // The relist: b changed, c is new, a was deleted while the watch could not see it.
+      ["MODIFIED", "b", "b2"],
+      ["ADDED", "c", "c"],
+      ["DELETED", "a", ""],
+      ["ADDED", "d", "d ✓"],
+    ]);
+    expect(seen.synced()).toBe(2);
+    expect(seen.gaveUp).toEqual([]);
+
+    const requests = fake!.seen.map(({ url }) => ({
+      watch: url.searchParams.get("watch"),
+      resourceVersion: url.searchParams.get("resourceVersion"),
+      labelSelector: url.searchParams.get("labelSelector"),
+    }));
+    const selector = `${LABEL.key}=${LABEL.value}`;
+    expect(requests).toEqual([
+      { watch: null, resourceVersion: null, labelSelector: selector },
+      { watch: "1", resourceVersion: "10", labelSelector: selector },
+      { watch: null, resourceVersion: null, labelSelector: selector },
+      { watch: "1", resourceVersion: "30", labelSelector: selector },
+    ]);
+    for (const { headers } of fake!.seen) {
+      expect(headers.authorization).toBe("Bearer test-token");
+      // Whole Secrets: the document is in their data.
+      expect(headers.accept).toBe("application/json");
+    }
+  });
+
+  it("retries a failing API server with back-off, then gives up", async () => {
+    const client = await connect({ lists: [], watches: [], failAll: true });
+    const seen = recorder();
+    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs: 5 })(
+      { namespace: NAMESPACE, label: LABEL },
+      seen.handlers,
+    );
+    await watch.start();
+    for (let waited = 0; seen.gaveUp.length === 0 && waited < 2000; waited += 10) {
+      await new Promise(resolve => setTimeout(resolve, 10));
+    }
+    watch.stop();
+    expect(fake!.seen).toHaveLength(3);
+    expect(seen.gaveUp).toHaveLength(1);
+    expect(seen.gaveUp[0].message).toMatch(/failed 3 times in a row: etcd is down/);
+    expect(seen.synced()).toBe(0);
+  });
+});
