@@ -7,14 +7,10 @@ import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import type { Logger } from "winston";
-import { BackendAuthRegistry } from "../auth/registry";
 import { componentLogger } from "../lib/logger";
-import { BackendHealth } from "../pipeline/backend-health";
-import { Gateway } from "../pipeline/gateway";
-import { GatewayMetrics, observeAll } from "../pipeline/metrics";
-import { RequestLog } from "../pipeline/request-log";
-import { RouteStore } from "../pipeline/route-store";
-import { UpstreamClient } from "../pipeline/upstream-client";
+import { assembleDataPlane } from "../pipeline/data-plane";
+import type { GatewayMetrics } from "../pipeline/metrics";
+import type { RouteStore } from "../pipeline/route-store";
 import type { ConfigSource } from "./config-sources/config-source";
 import { DirectoryConfigSource } from "./config-sources/directory-source";
 import type { SecretWatchFactory } from "./config-sources/secret-source";
@@ -43,23 +39,11 @@ export async function startExtProc(
   deps: ExtProcDeps = {},
 ): Promise<RunningExtProc> {
   const logger = deps.logger ?? componentLogger("extproc");
-  const auth = new BackendAuthRegistry();
-  const routes = new RouteStore(auth);
-  const metrics = new GatewayMetrics();
-  const gateway = new Gateway({
-    routes,
-    auth,
-    health: new BackendHealth({ coolDownMs: settings.coolDownSeconds * 1000 }),
-    fallbackBudgetMs: settings.fallbackBudgetSeconds * 1000,
-    onProblem: message => logger.warn(message),
-  });
-  const upstream = new UpstreamClient();
-  const server = new ExtProcServer({
-    gateway,
-    upstream,
+  const { auth, routes, metrics, gateway, upstream, observer } = assembleDataPlane(
+    settings,
     logger,
-    observer: observeAll(new RequestLog(logger), metrics),
-  });
+  );
+  const server = new ExtProcServer({ gateway, upstream, logger, observer });
   const tcp = settings.socket && settings.port === 0 ? [] : [`${settings.host}:${settings.port}`];
   if (settings.socket) await removeStaleSocket(settings.socket);
   const addresses = [...tcp, ...(settings.socket ? [`unix:${settings.socket}`] : [])];

@@ -7,7 +7,7 @@
 import { routeKeyOfXdsRouteName } from "../contract/route-config";
 import type { HeaderMutation } from "../lib/header-mutation";
 import type { GatewayAnswer } from "../pipeline/answer";
-import { GatewayError } from "../pipeline/answer";
+import { errorCodeOf, GatewayError } from "../pipeline/answer";
 import type { Exchange, RequestSummary, ResponsePlan } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { composeHeaderMutations } from "../pipeline/header-mutation";
@@ -338,12 +338,3 @@ const metadataOf = (summary: RequestSummary) =>
     model_name: summary.model,
     route_name: summary.route,
   });
-
-function errorCodeOf(answer: GatewayAnswer): string {
-  try {
-    const error = JSON.parse(Buffer.from(answer.body).toString("utf8"))?.error;
-    return String(error?.code ?? error?.type ?? answer.status);
-  } catch {
-    return String(answer.status);
-  }
-}

@@ -22,6 +22,16 @@ export function jsonAnswer(status: number, value: unknown): GatewayAnswer {
   };
 }
 
+/** The OpenAI error code (or type) of an answer, for the request's log line and metrics. */
+export function errorCodeOf(answer: GatewayAnswer): string {
+  try {
+    const error = JSON.parse(Buffer.from(answer.body).toString("utf8"))?.error;
+    return String(error?.code ?? error?.type ?? answer.status);
+  } catch {
+    return String(answer.status);
+  }
+}
+
 /**
  * A request the gateway refuses or cannot serve, answered in OpenAI's error shape so that every
  * OpenAI SDK reports it as it reports the provider's own errors.

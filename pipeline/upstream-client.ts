@@ -3,6 +3,7 @@
  * every request of `ai-gateway run`. Connections are pooled and kept alive per origin.
  */
 import { Agent, request } from "undici";
+import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { UpstreamAttempt } from "./upstream-attempt";
 import { applyHeaderMutation } from "./header-mutation";
 
@@ -15,18 +16,7 @@ export interface UpstreamResponse {
 }
 
 /** Headers that belong to one hop, or that the HTTP client sets itself. */
-const NOT_FORWARDED = new Set([
-  "host",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "content-length",
-  "expect",
-]);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length", "expect"]);
 
 /** The headers to send: the client's with the attempt's changes, without pseudo and hop headers. */
 export function upstreamHeaders(

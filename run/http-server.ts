@@ -16,8 +16,9 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "winston";
 import { SELECTED_BACKEND_HEADER } from "../contract/route-config";
 import { errorMessage } from "../lib/error-message";
+import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { HeaderMutation } from "../lib/header-mutation";
-import { GatewayError, type GatewayAnswer } from "../pipeline/answer";
+import { errorCodeOf, GatewayError, type GatewayAnswer } from "../pipeline/answer";
 import { Exchange, type RequestSummary } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { applyHeaderMutation } from "../pipeline/header-mutation";
@@ -41,16 +42,7 @@ const CANCELLED = "cancelled";
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Headers of one hop, and those the server sets itself for the body it writes. */
-const NOT_PASSED_ON = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "content-length",
-]);
+const NOT_PASSED_ON = new Set([...HOP_BY_HOP_HEADERS, "content-length"]);
 
 export interface GatewayHttpServerOptions {
   gateway: Gateway;
@@ -162,16 +154,6 @@ function passedOn(upstream: Record<string, string>, mutation: HeaderMutation) {
   const changed = applyHeaderMutation(kept, mutation);
   delete changed[":status"];
   return changed;
-}
-
-/** The OpenAI error code (or type) of a gateway answer, for the request's log line. */
-function errorCodeOf(answer: GatewayAnswer): string {
-  try {
-    const error = JSON.parse(Buffer.from(answer.body).toString("utf8"))?.error;
-    return String(error?.code ?? error?.type ?? answer.status);
-  } catch {
-    return String(answer.status);
-  }
 }
 
 export class GatewayHttpServer {

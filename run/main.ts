@@ -6,17 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import type { Logger } from "winston";
-import { BackendAuthRegistry } from "../auth/registry";
 import { ManifestError, readManifests } from "../cli/manifests";
 import type { RouteConfig } from "../contract/route-config";
 import { errorMessage } from "../lib/error-message";
 import { componentLogger } from "../lib/logger";
-import { BackendHealth } from "../pipeline/backend-health";
-import { Gateway } from "../pipeline/gateway";
-import { GatewayMetrics, observeAll } from "../pipeline/metrics";
-import { RequestLog } from "../pipeline/request-log";
-import { RouteStore } from "../pipeline/route-store";
-import { UpstreamClient } from "../pipeline/upstream-client";
+import { assembleDataPlane } from "../pipeline/data-plane";
+import type { RouteStore } from "../pipeline/route-store";
 import type { SourcedManifest } from "../resolve/manifest-routes";
 import { DEFAULT_SOURCE, defaultManifests } from "./default-manifests";
 import { GatewayHttpServer } from "./http-server";
@@ -99,25 +94,18 @@ export async function startRun(settings: RunSettings, deps: RunDeps = {}): Promi
   const config = await loadConfig(settings.files, env, readFile);
   const source = settings.files.length > 0 ? settings.files.join(", ") : DEFAULT_SOURCE;
 
-  const auth = new BackendAuthRegistry();
-  const routes = new RouteStore(auth);
+  const { auth, routes, metrics, gateway, upstream, observer } = assembleDataPlane(
+    settings,
+    logger,
+  );
   serveRoutes(routes, config.routes, source);
-  const metrics = new GatewayMetrics();
-  const gateway = new Gateway({
-    routes,
-    auth,
-    health: new BackendHealth({ coolDownMs: settings.coolDownSeconds * 1000 }),
-    fallbackBudgetMs: settings.fallbackBudgetSeconds * 1000,
-    onProblem: message => logger.warn(message),
-  });
-  const upstream = new UpstreamClient();
   const server = new GatewayHttpServer({
     gateway,
     routes,
     upstream,
     metrics,
     logger,
-    observer: observeAll(new RequestLog(logger), metrics),
+    observer,
     attemptTimeoutMs: settings.requestTimeoutSeconds * 1000,
   });
   const port = await server.listen(settings.port, settings.host);
