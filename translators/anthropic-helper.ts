@@ -65,20 +65,16 @@ export const DEFAULT_MAX_TOKENS = 4096;
  * `tool_result` blocks in a user turn, and consecutive same-role turns are merged because Anthropic
  * demands alternation; `user` becomes `metadata.user_id`. `seed`, `presence_penalty`,
  * `frequency_penalty` and `logprobs` have no Anthropic equivalent and are ignored.
- * @throws TranslationError (400) for `n` > 1, `response_format` json_object/json_schema (Anthropic has
- *   no JSON mode), unsupported content parts, and tool-call arguments that are not a JSON object.
+ * `response_format: json_schema` becomes `output_config.format`.
+ * @throws TranslationError (400) for `n` > 1, `response_format` json_object (Anthropic has no
+ *   schema-less JSON mode) or json_schema without a schema, unsupported content parts, and tool-call
+ *   arguments that are not a JSON object.
  */
 export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicRequestBody {
   if (request.n != null && request.n > 1) {
     throw badRequest("n: Anthropic returns one choice per request; n must be 1.", "n");
   }
-  const format = request.response_format?.type;
-  if (format === "json_object" || format === "json_schema") {
-    throw badRequest(
-      `response_format: "${format}" is not supported for Anthropic backends, which have no JSON mode; describe the format in the prompt or use a tool with input_schema instead.`,
-      "response_format",
-    );
-  }
+  const outputFormat = structuredOutputOf(request);
   const { messages, system } = buildMessages(request.messages);
   const clientMaxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const body: AnthropicRequestBody = {
@@ -101,8 +97,33 @@ export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicReq
   if (request.temperature != null) body.temperature = request.temperature;
   if (request.top_p != null) body.top_p = request.top_p;
   if (request.user != null) body.metadata = { user_id: request.user };
+  if (outputFormat) body.output_config = { format: outputFormat };
   applyReasoning(body, request, clientMaxTokens);
   return body;
+}
+
+/**
+ * `response_format: json_schema` → Anthropic's structured output (`output_config.format`). Anthropic
+ * has no schema-less JSON mode, so `json_object` is refused with what to send instead.
+ */
+function structuredOutputOf(
+  request: ChatCompletionRequest,
+): { type: "json_schema"; schema: Record<string, unknown> } | undefined {
+  const format = request.response_format;
+  if (format?.type === "json_object") {
+    throw badRequest(
+      'response_format: "json_object" is not supported for Anthropic backends, which only take a JSON schema; send response_format json_schema with json_schema.schema instead.',
+      "response_format",
+    );
+  }
+  if (format?.type !== "json_schema") return undefined;
+  if (!format.json_schema.schema) {
+    throw badRequest(
+      "response_format.json_schema.schema is required for Anthropic backends: they constrain the answer to a schema.",
+      "response_format.json_schema.schema",
+    );
+  }
+  return { type: "json_schema", schema: format.json_schema.schema };
 }
 
 /** OpenAI efforts → Anthropic `output_config.effort` (Anthropic has no `minimal`, no `none`). */
@@ -134,7 +155,7 @@ function applyReasoning(
     const maxTokens = maxTokensForThinking(thinking, clientMaxTokens, DEFAULT_MAX_TOKENS);
     if (maxTokens !== undefined) body.max_tokens = maxTokens;
     const level = effort && ANTHROPIC_EFFORT[effort];
-    if (level) body.output_config = { effort: level };
+    if (level) body.output_config = { ...body.output_config, effort: level };
     return;
   }
   if (effort === undefined) return;

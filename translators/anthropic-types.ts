@@ -40,7 +40,11 @@ export interface AnthropicRequestBody {
   metadata?: { user_id: string };
   /** The client's Anthropic-style `thinking` object as it came, or one built from an effort. */
   thinking?: { type: string; budget_tokens?: number };
-  output_config?: { effort?: string };
+  output_config?: {
+    effort?: string;
+    /** Structured output: the answer's text is JSON valid against `schema`. */
+    format?: { type: "json_schema"; schema: Record<string, unknown> };
+  };
   stream?: boolean;
 }
 
