@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { BackendAuthConfig, BackendAuthConfigSchema, secretFields } from "../contract/credentials";
+import { fieldPath } from "../lib/zod-issues";
 import { AuthError } from "./errors";
 
 const CONFIG_TYPES: ReadonlySet<unknown> = new Set(
@@ -43,15 +44,6 @@ function unknownFields(keys: readonly string[]): string {
     /^[A-Za-z][A-Za-z0-9]{0,39}$/.test(key) ? `"${key}"` : "(name withheld)",
   );
   return `unknown field${keys.length === 1 ? "" : "s"} ${names.join(", ")}`;
-}
-
-/** `oidcExchangeToken.oidc.scopes[0]`: object keys joined by dots, array indexes in brackets. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) =>
-      typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`,
-    )
-    .join("");
 }
 
 /** The placeholder `redact()` writes in place of a secret value. */

@@ -26,15 +26,21 @@ function encodeRequest(service: string): Buffer {
 }
 
 /** grpc.health.v1.HealthCheckResponse { ServingStatus status = 1; }: SERVING is 1. */
-const isServing = (response: Buffer) =>
+const saysServing = (response: Buffer) =>
   response.length >= 2 && response[0] === 0x08 && response[1] === 1;
 
+/** The `healthcheck` command: exit code 0 when the server of `args`/`env` serves, else 1. */
 export async function checkHealth(
   args: readonly string[],
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const settings = extProcSettings(args, env);
   const address = settings.socket ? `unix:${settings.socket}` : `127.0.0.1:${settings.port}`;
+  return (await isServing(address)) ? 0 : 1;
+}
+
+/** Whether the ext_proc server at `address` (`host:port`, `unix:path`) reports SERVING. */
+export async function isServing(address: string, deadlineMs = 3_000): Promise<boolean> {
   const Health = makeGenericClientConstructor({}, "Health");
   const client: Client = new Health(address, credentials.createInsecure());
   try {
@@ -44,13 +50,13 @@ export async function checkHealth(
         (value: Buffer) => value,
         (value: Buffer) => value,
         encodeRequest(EXTERNAL_PROCESSOR_SERVICE),
-        { deadline: Date.now() + 3_000 },
+        { deadline: Date.now() + deadlineMs },
         (error, value) => (error || !value ? reject(error) : resolve(value)),
       ),
     );
-    return isServing(response) ? 0 : 1;
+    return saysServing(response);
   } catch {
-    return 1;
+    return false;
   } finally {
     client.close();
   }

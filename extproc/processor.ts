@@ -7,11 +7,17 @@
 import { routeKeyOfXdsRouteName } from "../contract/route-config";
 import type { HeaderMutation } from "../lib/header-mutation";
 import type { GatewayAnswer } from "../pipeline/answer";
-import { errorCodeOf, GatewayError } from "../pipeline/answer";
+import { GatewayError } from "../pipeline/answer";
 import type { Exchange, RequestSummary, ResponsePlan } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { composeHeaderMutations } from "../pipeline/header-mutation";
-import type { AnsweredSummary } from "../pipeline/observer";
+import {
+  answeredSummary,
+  CANCELLED,
+  CLIENT_CLOSED_REQUEST,
+  SERVED_BY_HEADER,
+  type AnsweredSummary,
+} from "../pipeline/observer";
 import type { UpstreamClient } from "../pipeline/upstream-client";
 import {
   asBuffer,
@@ -25,13 +31,6 @@ import type { ProcessingRequest, ProcessingResponse } from "./protocol";
 /** The filter name Envoy keys request attributes by. */
 const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
 const ROUTE_NAME_ATTRIBUTE = "xds.route_name";
-
-const CANCELLED = "cancelled";
-/** What proxies log for a request whose client went away before the answer. */
-const CLIENT_CLOSED_REQUEST = 499;
-
-/** The response header that names the backend that served. */
-export const SERVED_BY_HEADER = "x-ai-eg-backend";
 
 /** A message that breaks the protocol: answered with a gRPC error, never a crash. */
 export class ProtocolError extends Error {
@@ -308,13 +307,13 @@ export class StreamProcessor {
   private answerWith(answer: GatewayAnswer, summary?: RequestSummary): ProcessingResponse {
     this.stage = "done";
     this.deps.finished(
-      summary ?? {
-        route: this.routeKey,
-        endpoint: this.path.split("?")[0],
-        status: answer.status,
-        durationMs: this.deps.now() - this.startedAt,
-        ...(answer.status >= 400 ? { errorType: errorCodeOf(answer) } : {}),
-      },
+      summary ??
+        answeredSummary(
+          this.routeKey,
+          this.path.split("?")[0],
+          answer,
+          this.deps.now() - this.startedAt,
+        ),
     );
     return {
       immediate_response: immediateResponse(answer, summary ? "ai_gateway_fallback" : "ai_gateway"),

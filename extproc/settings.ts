@@ -3,7 +3,7 @@
  * before anything starts.
  */
 import { z } from "zod";
-import { formatZodIssues } from "../pipeline/zod-issues";
+import { formatZodIssues } from "../lib/zod-issues";
 
 export const ExtProcSettingsSchema = z.object({
   /** The gRPC port Envoy connects to; 0 picks a free one. */

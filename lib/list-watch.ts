@@ -167,12 +167,18 @@ export class ListWatch<T extends ObjectMetadata> {
     this.options.onRetry?.(errorMessage(error), failures);
     const delay = Math.min(this.options.maxDelayMs ?? 30_000, 250 * 2 ** failures);
     await new Promise<void>(resolve => {
-      const timer = setTimeout(resolve, delay);
-      timer.unref();
-      this.stopping.signal.addEventListener("abort", () => {
+      const onStop = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // One listener per wait, removed when the wait ends: a watch that keeps failing must not
+      // pile them up on the signal.
+      const timer = setTimeout(() => {
+        this.stopping.signal.removeEventListener("abort", onStop);
+        resolve();
+      }, delay);
+      timer.unref();
+      this.stopping.signal.addEventListener("abort", onStop, { once: true });
     });
     if (this.stopping.signal.aborted) throw new Stopped();
   }

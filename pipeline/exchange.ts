@@ -22,7 +22,7 @@ import {
   prepareAttempt,
   UpstreamAttempt,
 } from "./upstream-attempt";
-import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
+import { readAll, type UpstreamClient, type UpstreamResponse } from "./upstream-client";
 
 /** What to do with an upstream response once its status and headers are known. */
 export type ResponsePlan =
@@ -437,10 +437,4 @@ function errorTypeOf(body: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

@@ -1,5 +1,15 @@
 /** Where a front door reports each finished request: the log line and the metrics. */
+import { SELECTED_BACKEND_HEADER } from "../contract/route-config";
+import { errorCodeOf, type GatewayAnswer } from "./answer";
 import type { RequestSummary } from "./exchange";
+
+/** The response header that names the backend that served: the one the request was sent with. */
+export const SERVED_BY_HEADER = SELECTED_BACKEND_HEADER;
+
+/** The error type of a request whose client (or Envoy) went away before its answer. */
+export const CANCELLED = "cancelled";
+/** The status proxies log for such a request. */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 /** A request the gateway answered by itself, before any backend was tried. */
 export interface AnsweredSummary {
@@ -8,6 +18,22 @@ export interface AnsweredSummary {
   status: number;
   durationMs: number;
   errorType?: string;
+}
+
+/** The summary of a request answered with `answer` by the gateway itself. */
+export function answeredSummary(
+  route: string,
+  endpoint: string,
+  answer: GatewayAnswer,
+  durationMs: number,
+): AnsweredSummary {
+  return {
+    route,
+    endpoint,
+    status: answer.status,
+    durationMs,
+    ...(answer.status >= 400 ? { errorType: errorCodeOf(answer) } : {}),
+  };
 }
 
 export interface RequestObserver {

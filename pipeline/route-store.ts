@@ -7,7 +7,7 @@
 import type { BackendAuthRegistry } from "../auth/registry";
 import { RouteConfig, RouteConfigSchema } from "../contract/route-config";
 import { errorMessage } from "../lib/error-message";
-import { formatZodIssues } from "./zod-issues";
+import { formatZodIssues } from "../lib/zod-issues";
 
 export const routeKeyOf = (route: { namespace: string; name: string }) =>
   `${route.namespace}/${route.name}`;

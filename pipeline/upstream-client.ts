@@ -36,6 +36,13 @@ const flatten = (headers: Record<string, string | string[] | undefined>) =>
     ),
   );
 
+/** A whole upstream body, read to its end. */
+export async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 export class UpstreamClient {
   private readonly agent: Agent;
 

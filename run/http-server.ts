@@ -14,29 +14,28 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "winston";
-import { SELECTED_BACKEND_HEADER } from "../contract/route-config";
 import { errorMessage } from "../lib/error-message";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { HeaderMutation } from "../lib/header-mutation";
-import { errorCodeOf, GatewayError, type GatewayAnswer } from "../pipeline/answer";
+import { GatewayError, type GatewayAnswer } from "../pipeline/answer";
 import { Exchange, type RequestSummary } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { applyHeaderMutation } from "../pipeline/header-mutation";
 import type { GatewayMetrics } from "../pipeline/metrics";
 import { isModelsRequest } from "../pipeline/models";
-import type { AnsweredSummary, RequestObserver } from "../pipeline/observer";
+import {
+  answeredSummary,
+  CANCELLED,
+  CLIENT_CLOSED_REQUEST,
+  SERVED_BY_HEADER,
+  type RequestObserver,
+} from "../pipeline/observer";
 import type { RouteStore } from "../pipeline/route-store";
-import type { UpstreamClient, UpstreamResponse } from "../pipeline/upstream-client";
+import { readAll, type UpstreamClient, type UpstreamResponse } from "../pipeline/upstream-client";
 import { chooseRoute, modelsOfAllRoutes } from "./route-choice";
 
 /** The response header with the time the gateway itself spent before the answer's headers (ms). */
 export const OVERHEAD_HEADER = "x-ai-eg-overhead-ms";
-/** The response header that names the backend that served: the one the ext_proc server sets. */
-export const SERVED_BY_HEADER = SELECTED_BACKEND_HEADER;
-
-/** What proxies log for a request whose client went away before the answer. */
-const CLIENT_CLOSED_REQUEST = 499;
-const CANCELLED = "cancelled";
 
 /** Large request bodies (images in base64) are accepted up to this size. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -140,12 +139,6 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 /** The upstream's headers as the client gets them: without hop headers, with `mutation` applied. */
 function passedOn(upstream: Record<string, string>, mutation: HeaderMutation) {
   const kept = Object.fromEntries(
@@ -215,13 +208,7 @@ export class GatewayHttpServer {
     const overhead = new Overhead();
     const answered = (routeKey: string, answer: GatewayAnswer) => {
       this.write(response, { ...answer, headers: { ...answer.headers, ...overhead.header() } });
-      const summary: AnsweredSummary = {
-        route: routeKey,
-        endpoint,
-        status: answer.status,
-        durationMs: Date.now() - startedAt,
-        ...(answer.status >= 400 ? { errorType: errorCodeOf(answer) } : {}),
-      };
+      const summary = answeredSummary(routeKey, endpoint, answer, Date.now() - startedAt);
       observer.finished(summary, { processingMs: overhead.ms });
     };
 

@@ -1,6 +1,6 @@
 /** The settings of `ai-gateway run`, from its flags, checked before anything starts. */
 import { z } from "zod";
-import { formatZodIssues } from "../pipeline/zod-issues";
+import { formatZodIssues } from "../lib/zod-issues";
 
 export const RunSettingsSchema = z.object({
   /** Manifest files and folders (`-` is standard input); none serves the built-in default. */

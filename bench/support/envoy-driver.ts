@@ -8,15 +8,13 @@
  */
 import {
   credentials,
-  loadPackageDefinition,
   makeClientConstructor,
   type Client,
   type ClientDuplexStream,
 } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import { isServing as isExtProcServing } from "../../extproc/healthcheck";
 import {
   externalProcessorService,
-  EXTERNAL_PROCESSOR_SERVICE,
   type ProcessingRequest,
   type ProcessingResponse,
 } from "../../extproc/protocol";
@@ -103,39 +101,4 @@ export class EnvoyDriver {
 }
 
 /** Whether the server's gRPC health service reports the ext_proc service SERVING. */
-export function isServing(address: string): Promise<boolean> {
-  const definition = loadSync(require.resolve("grpc-health-check/proto/health/v1/health.proto"), {
-    keepCase: true,
-    enums: String,
-  });
-  const grpc = loadPackageDefinition(definition) as unknown as {
-    grpc: {
-      health: {
-        v1: {
-          Health: new (
-            address: string,
-            creds: unknown,
-          ) => {
-            Check(
-              request: object,
-              options: { deadline: number },
-              callback: (error: Error | null, response?: { status: string }) => void,
-            ): void;
-            close(): void;
-          };
-        };
-      };
-    };
-  };
-  const client = new grpc.grpc.health.v1.Health(address, credentials.createInsecure());
-  return new Promise(resolve =>
-    client.Check(
-      { service: EXTERNAL_PROCESSOR_SERVICE },
-      { deadline: Date.now() + 1000 },
-      (error, response) => {
-        client.close();
-        resolve(!error && response?.status === "SERVING");
-      },
-    ),
-  );
-}
+export const isServing = (address: string): Promise<boolean> => isExtProcServing(address, 1000);

@@ -3,6 +3,7 @@
  * that plays Envoy in front of it, and builders for backends that point at the fake providers with
  * each provider's real kind of credentials.
  */
+import { modelRule as pipelineModelRule, routeConfig } from "../../pipeline/fixtures";
 import OpenAI from "openai";
 import { BackendAuthRegistry } from "../../../auth/registry";
 import type { BackendConfig, RouteConfig, RuleConfig } from "../../../contract/route-config";
@@ -183,23 +184,11 @@ function gcpAuth(google: { serviceAccountJSON: string; tokenURL: string }) {
   };
 }
 
+/** A rule for `model`, listed in `/v1/models` as owned by "E2E". */
 export const modelRule = (model: string, ruleBackends: BackendConfig[]): RuleConfig => ({
-  matches: [{ headers: [{ type: "Exact", name: "x-ai-eg-model", value: model }] }],
-  backends: ruleBackends,
+  ...pipelineModelRule(model, ruleBackends),
   modelsOwnedBy: "E2E",
   modelsCreatedAt: "2025-01-01T00:00:00Z",
 });
 
-export const routeConfig = (
-  rules: RuleConfig[],
-  overrides: Partial<RouteConfig> = {},
-): RouteConfig => ({
-  version: "aigw.config/v2",
-  namespace: "default",
-  name: "route",
-  generation: 1,
-  hostnames: [],
-  rules,
-  llmRequestCosts: [],
-  ...overrides,
-});
+export { routeConfig };

@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 
-const fieldPath = (path: readonly PropertyKey[]) =>
+/** `oidcExchangeToken.oidc.scopes[0]`: object keys joined by dots, array indexes in brackets. */
+export const fieldPath = (path: readonly PropertyKey[]) =>
   path
     .map((key, index) =>
       typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`,
