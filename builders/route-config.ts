@@ -3,6 +3,7 @@ import {
   AIGatewayRouteRuleBackendRef,
   HTTPBodyMutation,
   HTTPHeaderMutation,
+  HTTPRouteTimeouts,
   timestampText,
 } from "../api/v1alpha1";
 import {
@@ -13,7 +14,10 @@ import {
   CONFIG_VERSION,
   configSecretName,
   RouteConfig,
+  RuleTimeouts,
 } from "../contract/route-config";
+import { durationToMs } from "./durations";
+import { DEFAULT_REQUEST_TIMEOUT } from "./http-route";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./metadata";
 import type { ControllerSettings } from "../controller/settings";
 import { backendIdOf, ResolvedBackend, RouteInputs } from "../resolve/resolved";
@@ -65,6 +69,15 @@ function backendConfig(
   };
 }
 
+/** A rule's timeouts as the HTTPRoute gets them (the request's defaults to 60 s), in ms. */
+function ruleTimeouts(timeouts: HTTPRouteTimeouts | undefined): RuleTimeouts {
+  const { backendRequest } = timeouts ?? {};
+  return {
+    requestMs: durationToMs(timeouts?.request ?? DEFAULT_REQUEST_TIMEOUT),
+    ...(backendRequest ? { backendRequestMs: durationToMs(backendRequest) } : {}),
+  };
+}
+
 /**
  * The route's document: its rules with their matches and the backends that can serve (with weights,
  * priorities, overrides, merged mutations and resolved credentials), and its costs. Backends that do
@@ -87,6 +100,7 @@ export function buildRouteConfig({ route, backends }: RouteInputs): RouteConfig 
         const config = backend && backendConfig(ref, backend);
         return config ? [config] : [];
       }),
+      timeouts: ruleTimeouts(rule.timeouts),
       modelsOwnedBy: rule.modelsOwnedBy,
       modelsCreatedAt: rule.modelsCreatedAt ?? createdAt,
     })),

@@ -24,7 +24,7 @@ import {
 } from "../api/v1alpha1";
 import { BackendAuthConfigSchema } from "./credentials";
 
-export const CONFIG_VERSION = "aigw.config/v2";
+export const CONFIG_VERSION = "aigw.config/v3";
 
 /**
  * The header the ext_proc server sets to the selected backend's id (`<namespace>/<name>` of the
@@ -56,11 +56,24 @@ export const BackendConfigSchema = z.strictObject({
   auth: BackendAuthConfigSchema.optional(),
 });
 
+/**
+ * A rule's timeouts in milliseconds, 0 for none: the HTTPRoute carries the same ones, which Envoy
+ * enforces in a cluster; the data plane bounds its own fallbacks by them, and `ai-gateway run`,
+ * being the proxy, enforces them itself.
+ */
+export const RuleTimeoutsSchema = z.strictObject({
+  /** The whole request, fallbacks included. */
+  requestMs: z.number().int().min(0),
+  /** Each attempt at a backend; the request's timeout bounds it when absent. */
+  backendRequestMs: z.number().int().min(0).optional(),
+});
+
 export const RuleConfigSchema = z.strictObject({
   name: z.string().optional(),
   /** Any of these matches selects the rule; none means every request. */
   matches: z.array(z.strictObject({ headers: z.array(HTTPHeaderMatchSchema) })),
   backends: z.array(BackendConfigSchema),
+  timeouts: RuleTimeoutsSchema,
   modelsOwnedBy: z.string(),
   modelsCreatedAt: z.string(),
 });
@@ -78,6 +91,7 @@ export const RouteConfigSchema = z.strictObject({
 
 export type BackendConfig = z.infer<typeof BackendConfigSchema>;
 export type RuleConfig = z.infer<typeof RuleConfigSchema>;
+export type RuleTimeouts = z.infer<typeof RuleTimeoutsSchema>;
 export type RouteConfig = z.infer<typeof RouteConfigSchema>;
 
 /**

@@ -257,9 +257,28 @@ export class Exchange {
     };
   }
 
-  /** How long the request may still take, from its start, before fallbacks stop (ms, ≥ 1). */
-  timeLeftMs(): number {
-    return Math.max(1, this.budgetLeft());
+  /**
+   * How long the current attempt may take (ms, ≥ 1; Infinity for no limit): the rule's backend
+   * request timeout, within what is left of its request timeout, as Envoy bounds a routed request.
+   */
+  attemptTimeoutMs(): number {
+    return this.attemptLimit().ms;
+  }
+
+  /** Why an attempt that ran out of `attemptTimeoutMs()` failed, naming the timeout. */
+  attemptTimedOut(): Error {
+    return new Error(this.attemptLimit().exceeded);
+  }
+
+  private attemptLimit(): { ms: number; exceeded: string } {
+    const { requestMs, backendRequestMs } = this.rule.timeouts;
+    const requestLeft = requestMs ? this.startedAt + requestMs - this.deps.now() : Infinity;
+    if (backendRequestMs && backendRequestMs <= requestLeft) {
+      const exceeded = `no answer within the rule's backend request timeout (${seconds(backendRequestMs)})`;
+      return { ms: Math.max(1, backendRequestMs), exceeded };
+    }
+    const exceeded = `no answer within the rule's request timeout (${seconds(requestMs)})`;
+    return { ms: Math.max(1, requestLeft), exceeded };
   }
 
   /**
@@ -328,7 +347,9 @@ export class Exchange {
       }
       const backend = next.attempt.backend;
       let response: UpstreamResponse;
-      const deadline = AbortSignal.timeout(this.timeLeftMs());
+      const deadline = AbortSignal.timeout(
+        Math.max(1, Math.min(this.attemptTimeoutMs(), this.budgetLeft())),
+      );
       try {
         response = await upstream.send(
           this.current,
@@ -407,12 +428,19 @@ export class Exchange {
     return this.remaining.length > 0 && this.budgetLeft() > 0;
   }
 
+  /** What is left of the fallback budget and of the rule's request timeout (ms). */
   private budgetLeft(): number {
-    return this.startedAt + this.deps.fallbackBudgetMs - this.deps.now();
+    const { requestMs } = this.rule.timeouts;
+    const budget = requestMs
+      ? Math.min(requestMs, this.deps.fallbackBudgetMs)
+      : this.deps.fallbackBudgetMs;
+    return this.startedAt + budget - this.deps.now();
   }
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
+
+const seconds = (ms: number) => `${ms / 1000} s`;
 const EMPTY = new Uint8Array(0);
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -42,6 +42,15 @@ export interface GatewayRequest {
   body: Uint8Array;
 }
 
+/** A request whose body the gateway has read (`Gateway.read()`). */
+export interface ReadRequest {
+  /** The path without its query. */
+  endpoint: string;
+  /** The client's headers, with `x-ai-eg-model` set to the body's model. */
+  headers: Record<string, string>;
+  body: Record<string, unknown> & { model: string };
+}
+
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export const DEFAULT_TRANSLATOR_DEPS: TranslatorDeps = {
@@ -64,13 +73,7 @@ export class Gateway {
    */
   answerHeaders(routeKey: string, method: string, path: string): GatewayAnswer | undefined {
     const route = this.options.routes.get(routeKey);
-    if (!route) {
-      return new GatewayError(
-        503,
-        `the gateway has no configuration for route ${routeKey} yet; if this persists, check the AIGatewayRoute's status`,
-        "route_not_configured",
-      ).toAnswer();
-    }
+    if (!route) return unknownRoute(routeKey).toAnswer();
     if (isModelsRequest(method, path)) return modelList(route);
     return undefined;
   }
@@ -80,6 +83,28 @@ export class Gateway {
    * itself (a bad request, a model no rule serves, a backend without credentials).
    */
   async begin(routeKey: string, request: GatewayRequest): Promise<Exchange | GatewayAnswer> {
+    const early = this.answerHeaders(routeKey, request.method, request.path);
+    if (early) return early;
+    const read = this.read(request);
+    return "answer" in read ? read.answer : this.beginRead(routeKey, read.request);
+  }
+
+  /**
+   * Reads a request's body as the OpenAI API takes it, once, for a front door that must know the
+   * model before it knows the route (`ai-gateway run` with several routes): the request to pass to
+   * `beginRead()`, or the answer to a bad one.
+   */
+  read(request: GatewayRequest): { request: ReadRequest } | { answer: GatewayAnswer } {
+    try {
+      return { request: readRequest(request) };
+    } catch (error) {
+      if (error instanceof GatewayError) return { answer: error.toAnswer() };
+      throw error;
+    }
+  }
+
+  /** `begin()` for a request already read. */
+  async beginRead(routeKey: string, request: ReadRequest): Promise<Exchange | GatewayAnswer> {
     try {
       return await this.start(routeKey, request);
     } catch (error) {
@@ -95,21 +120,12 @@ export class Gateway {
     }
   }
 
-  private async start(routeKey: string, request: GatewayRequest): Promise<Exchange> {
-    const early = this.answerHeaders(routeKey, request.method, request.path);
-    if (early) throw new AnsweredEarly(early);
-    const route = this.options.routes.get(routeKey)!;
-    const endpoint = request.path.split("?")[0];
-    if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(endpoint)) {
-      throw new GatewayError(
-        404,
-        `unsupported path: ${endpoint}; the gateway serves ${SUPPORTED_ENDPOINTS.join(", ")} and GET /v1/models`,
-        "unsupported_path",
-      );
-    }
-    const body = withUsageForCosts(parseBody(request.body), route.llmRequestCosts.length > 0);
+  private async start(routeKey: string, request: ReadRequest): Promise<Exchange> {
+    const route = this.options.routes.get(routeKey);
+    if (!route) throw unknownRoute(routeKey);
+    const { endpoint, headers } = request;
+    const body = withUsageForCosts(request.body, route.llmRequestCosts.length > 0);
     const model = body.model;
-    const headers = { ...request.headers, [MODEL_HEADER]: model };
     const rule = matchRule(route, headers);
     if (!rule) {
       throw new GatewayError(
@@ -139,15 +155,30 @@ export class Gateway {
   }
 }
 
-/** An answer found while starting; carried out of `start()` to `begin()`. */
-class AnsweredEarly extends GatewayError {
-  constructor(readonly answer: GatewayAnswer) {
-    super(answer.status, "answered before the body was read");
+/**
+ * The endpoint, the body as a JSON object naming its model, and the headers with the model header
+ * set from it (the rules match on it).
+ * @throws GatewayError for a path the gateway does not serve, or a body that is not such an object.
+ */
+function readRequest(request: GatewayRequest): ReadRequest {
+  const endpoint = request.path.split("?")[0];
+  if (!(SUPPORTED_ENDPOINTS as readonly string[]).includes(endpoint)) {
+    throw new GatewayError(
+      404,
+      `unsupported path: ${endpoint}; the gateway serves ${SUPPORTED_ENDPOINTS.join(", ")} and GET /v1/models`,
+      "unsupported_path",
+    );
   }
-  override toAnswer(): GatewayAnswer {
-    return this.answer;
-  }
+  const body = parseBody(request.body);
+  return { endpoint, headers: { ...request.headers, [MODEL_HEADER]: body.model }, body };
 }
+
+const unknownRoute = (routeKey: string) =>
+  new GatewayError(
+    503,
+    `the gateway has no configuration for route ${routeKey} yet; if this persists, check the AIGatewayRoute's status`,
+    "route_not_configured",
+  );
 
 /**
  * A stream reports its token usage only when asked (`stream_options.include_usage`); a route that

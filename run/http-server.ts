@@ -32,7 +32,7 @@ import {
 } from "../pipeline/observer";
 import type { RouteStore } from "../pipeline/route-store";
 import { readAll, type UpstreamClient, type UpstreamResponse } from "../pipeline/upstream-client";
-import { chooseRoute, modelsOfAllRoutes } from "./route-choice";
+import { modelsOfRoutes, noRouteForHost, routeForModel, routesForHost } from "./route-choice";
 
 /** The response header with the time the gateway itself spent before the answer's headers (ms). */
 export const OVERHEAD_HEADER = "x-ai-eg-overhead-ms";
@@ -50,8 +50,6 @@ export interface GatewayHttpServerOptions {
   observer: RequestObserver;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** How long one attempt may take, as the HTTPRoute's request timeout bounds it under Envoy. */
-  attemptTimeoutMs: number;
 }
 
 /** The time the gateway spends working, as opposed to waiting for the client or a backend. */
@@ -86,13 +84,14 @@ class Overhead {
 }
 
 /**
- * Ends an attempt when its time is up or the client goes away. One controller and one timer per
- * attempt, cleared when it ends: `AbortSignal.timeout` and `AbortSignal.any` keep theirs until
- * garbage collection, which shows in the tail latency under load.
+ * Ends an attempt when its time is up (the rule's timeouts, as Envoy enforces them in a cluster) or
+ * the client goes away. One controller and one timer per attempt, cleared when it ends:
+ * `AbortSignal.timeout` and `AbortSignal.any` keep theirs until garbage collection, which shows in
+ * the tail latency under load.
  */
 class AttemptDeadline {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer?: NodeJS.Timeout;
   private readonly onClientGone = () => this.controller.abort();
   timedOut = false;
 
@@ -100,10 +99,12 @@ class AttemptDeadline {
     private readonly clientGone: AbortSignal,
     timeoutMs: number,
   ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort();
-    }, timeoutMs);
+    if (Number.isFinite(timeoutMs)) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.controller.abort();
+      }, timeoutMs);
+    }
     clientGone.addEventListener("abort", this.onClientGone, { once: true });
   }
 
@@ -212,11 +213,23 @@ export class GatewayHttpServer {
       observer.finished(summary, { processingMs: overhead.ms });
     };
 
+    const host = request.headers.host;
+    const candidates = overhead.time(() => routesForHost(routes, host));
+    const servesRoutes = routes.keys().length > 0;
+    if (candidates.length === 0 && servesRoutes) return answered("", noRouteForHost(routes, host));
     if (isModelsRequest(method, path)) {
       return answered(
         "",
-        overhead.time(() => modelsOfAllRoutes(routes)),
+        overhead.time(() => modelsOfRoutes(routes, candidates)),
       );
+    }
+    if (!servesRoutes) {
+      const none = new GatewayError(
+        503,
+        "the gateway serves no route: its configuration has no AIGatewayRoute",
+        "route_not_configured",
+      );
+      return answered("", none.toAnswer());
     }
     let body: Buffer;
     try {
@@ -230,21 +243,13 @@ export class GatewayHttpServer {
         "request_too_large",
         "invalid_request_error",
       );
-      return answered("", tooLarge.toAnswer());
+      return answered(candidates[0], tooLarge.toAnswer());
     }
     const headers = flatHeaders(request.headers);
-    const routeKey = overhead.time(() => chooseRoute(routes, headers, body));
-    if (routeKey === undefined) {
-      const none = new GatewayError(
-        503,
-        "the gateway serves no route: its configuration has no AIGatewayRoute",
-        "route_not_configured",
-      );
-      return answered("", none.toAnswer());
-    }
-    const started = await overhead.timeAsync(() =>
-      gateway.begin(routeKey, { method, path, headers, body }),
-    );
+    const read = overhead.time(() => gateway.read({ method, path, headers, body }));
+    if ("answer" in read) return answered(candidates[0], read.answer);
+    const routeKey = overhead.time(() => routeForModel(routes, candidates, read.request.headers));
+    const started = await overhead.timeAsync(() => gateway.beginRead(routeKey, read.request));
     if (!(started instanceof Exchange)) return answered(routeKey, started);
     const summary = await this.relay(started, headers, response, clientGone.signal, overhead);
     observer.finished(summary, { processingMs: overhead.ms });
@@ -271,7 +276,7 @@ export class GatewayHttpServer {
     let failure: GatewayAnswer | undefined;
     for (;;) {
       const attempt = exchange.attempt;
-      const deadline = new AttemptDeadline(clientGone, this.options.attemptTimeoutMs);
+      const deadline = new AttemptDeadline(clientGone, exchange.attemptTimeoutMs());
       const { signal } = deadline;
       let upstream: UpstreamResponse | undefined;
       let plan: ReturnType<Exchange["planResponse"]> | undefined;
@@ -303,7 +308,7 @@ export class GatewayHttpServer {
           response.destroy();
           return { ...exchange.finish(), errorType: "upstream_reset" };
         }
-        failure = exchange.attemptFailed(deadline.timedOut ? timedOut(this.options) : error);
+        failure = exchange.attemptFailed(deadline.timedOut ? exchange.attemptTimedOut() : error);
       } finally {
         deadline.clear();
       }
@@ -368,6 +373,3 @@ async function drained(response: ServerResponse): Promise<void> {
     ac.abort();
   }
 }
-
-const timedOut = ({ attemptTimeoutMs }: { attemptTimeoutMs: number }) =>
-  new Error(`no answer within ${attemptTimeoutMs / 1000} s`);

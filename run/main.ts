@@ -106,7 +106,6 @@ export async function startRun(settings: RunSettings, deps: RunDeps = {}): Promi
     metrics,
     logger,
     observer,
-    attemptTimeoutMs: settings.requestTimeoutSeconds * 1000,
   });
   const port = await server.listen(settings.port, settings.host);
 

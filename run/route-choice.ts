@@ -1,49 +1,70 @@
 /**
- * Which AIGatewayRoute serves a request when there is no Envoy to say: in a cluster Envoy matches
- * the request to an HTTPRoute (by hostname, then by the model header the ext_proc server sets);
- * here the first route, in the order the files gave them, that has a rule for the request's model.
+ * Which AIGatewayRoute serves a request when there is no Envoy to say. In a cluster Envoy matches
+ * the request to an HTTPRoute by its hostnames, then by the model header the ext_proc server sets;
+ * here the routes whose `hostnames` take the request's `Host` (a route without any takes every
+ * host), and among them the first, in the order the files gave them, with a rule for the model.
  */
-import { MODEL_HEADER } from "../api/v1alpha1";
-import { jsonAnswer, type GatewayAnswer } from "../pipeline/answer";
+import { GatewayError, jsonAnswer, type GatewayAnswer } from "../pipeline/answer";
 import { modelEntries } from "../pipeline/models";
 import { matchRule } from "../pipeline/rule-match";
 import type { RouteStore } from "../pipeline/route-store";
 
-const decoder = new TextDecoder();
-
-/** The `model` of a JSON body, if it has one; the pipeline reports a body that is not JSON. */
-function modelOf(body: Uint8Array): string | undefined {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(body));
-    if (typeof value !== "object" || value === null) return undefined;
-    const model = (value as { model?: unknown }).model;
-    return typeof model === "string" ? model : undefined;
-  } catch {
-    return undefined;
-  }
+/** The host of a `Host` header: lower-case, without its port or an IPv6 address's brackets. */
+function hostOf(header: string): string {
+  const host = header.trim().toLowerCase();
+  if (host.startsWith("[")) return host.slice(1, host.indexOf("]"));
+  const colon = host.lastIndexOf(":");
+  return (colon === -1 ? host : host.slice(0, colon)).replace(/\.$/, "");
 }
 
 /**
- * The key of the route for a request, or undefined when no route is served. A request no route has
- * a rule for goes to the first route, whose pipeline answers it (404 for an unknown model).
+ * Whether a route with `hostnames` serves `host`, as Gateway API matches them: exactly, or for a
+ * wildcard `*.example.com`, any host with at least one more label before `.example.com`.
  */
-export function chooseRoute(
-  routes: RouteStore,
-  headers: Record<string, string>,
-  body: Uint8Array,
-): string | undefined {
-  const keys = routes.keys();
-  // One route, the usual case locally: no need to read the body twice.
-  if (keys.length <= 1) return keys[0];
-  const model = modelOf(body);
-  if (model === undefined) return keys[0];
-  const withModel = { ...headers, [MODEL_HEADER]: model };
-  return keys.find(key => matchRule(routes.get(key)!, withModel)) ?? keys[0];
+export function servesHost(hostnames: readonly string[], host: string | undefined): boolean {
+  if (hostnames.length === 0) return true;
+  if (host === undefined) return false;
+  const name = hostOf(host);
+  return hostnames.some(pattern => {
+    const wanted = pattern.toLowerCase();
+    if (!wanted.startsWith("*.")) return name === wanted;
+    const suffix = wanted.slice(1);
+    return name.length > suffix.length && name.endsWith(suffix);
+  });
 }
 
-/** `GET /v1/models`: the models of every route served, each once, in route order. */
-export function modelsOfAllRoutes(routes: RouteStore): GatewayAnswer {
+/** The keys of the routes that serve `host`, in route order. */
+export function routesForHost(routes: RouteStore, host: string | undefined): string[] {
+  return routes.keys().filter(key => servesHost(routes.get(key)!.hostnames, host));
+}
+
+/** The answer when routes are served, but none for the request's host (Envoy's 404, explained). */
+export function noRouteForHost(routes: RouteStore, host: string | undefined): GatewayAnswer {
+  const served = [...new Set(routes.keys().flatMap(key => routes.get(key)!.hostnames))];
+  return new GatewayError(
+    404,
+    `no AIGatewayRoute serves the host \`${host ?? ""}\`; the routes' hostnames are: ${served.join(", ")}`,
+    "route_not_found",
+    "invalid_request_error",
+  ).toAnswer();
+}
+
+/**
+ * Among `candidates` (route keys), the first with a rule for the request; the first of them when
+ * none has, so that its pipeline answers (404 for an unknown model). `headers` carry the model.
+ */
+export function routeForModel(
+  routes: RouteStore,
+  candidates: readonly string[],
+  headers: Record<string, string>,
+): string {
+  if (candidates.length === 1) return candidates[0];
+  return candidates.find(key => matchRule(routes.get(key)!, headers)) ?? candidates[0];
+}
+
+/** `GET /v1/models`: the models of the routes given, each once, in route order. */
+export function modelsOfRoutes(routes: RouteStore, keys: readonly string[]): GatewayAnswer {
   const seen = new Set<string>();
-  const data = routes.keys().flatMap(key => modelEntries(routes.get(key)!, seen));
+  const data = keys.flatMap(key => modelEntries(routes.get(key)!, seen));
   return jsonAnswer(200, { object: "list", data });
 }

@@ -14,25 +14,15 @@ function modelsOf(rule: RouteConfig["rules"][number]): string {
   return names.length > 0 ? names.join(", ") : "*";
 }
 
-/** One row per backend of each rule of each route, in the order requests are matched. */
+/**
+ * One row per backend of each rule of each route, in the order requests are matched; with the
+ * hosts each route serves first when a route names any.
+ */
 export function routeTable(routes: readonly RouteConfig[]): string {
-  const rows: string[][] = routes.flatMap(route =>
-    route.rules.flatMap(rule => {
-      const models = modelsOf(rule);
-      if (rule.backends.length === 0) return [[models, "(no backend can serve)", "", "", ""]];
-      return rule.backends.map(backend => [
-        models,
-        backend.id,
-        backend.schema.name,
-        backend.endpoint
-          ? `${backend.endpoint.tls ? "https" : "http"}://${backend.endpoint.hostname}:${backend.endpoint.port}`
-          : "(from its credentials)",
-        String(backend.priority),
-      ]);
-    }),
-  );
-  const table = [[...HEADINGS], ...rows];
-  const widths = HEADINGS.map((_, column) => Math.max(...table.map(row => row[column].length)));
+  const withHosts = routes.some(route => route.hostnames.length > 0);
+  const headings = withHosts ? ["HOST", ...HEADINGS] : [...HEADINGS];
+  const table = [headings, ...routes.flatMap(route => rowsOf(route, withHosts))];
+  const widths = headings.map((_, column) => Math.max(...table.map(row => row[column].length)));
   return table
     .map(row =>
       row
@@ -41,4 +31,23 @@ export function routeTable(routes: readonly RouteConfig[]): string {
         .trimEnd(),
     )
     .join("\n");
+}
+
+function rowsOf(route: RouteConfig, withHosts: boolean): string[][] {
+  const hosts = withHosts ? [route.hostnames.length > 0 ? route.hostnames.join(", ") : "*"] : [];
+  return route.rules.flatMap(rule => {
+    const models = modelsOf(rule);
+    if (rule.backends.length === 0)
+      return [[...hosts, models, "(no backend can serve)", "", "", ""]];
+    return rule.backends.map(backend => [
+      ...hosts,
+      models,
+      backend.id,
+      backend.schema.name,
+      backend.endpoint
+        ? `${backend.endpoint.tls ? "https" : "http"}://${backend.endpoint.hostname}:${backend.endpoint.port}`
+        : "(from its credentials)",
+      String(backend.priority),
+    ]);
+  });
 }

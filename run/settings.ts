@@ -9,8 +9,6 @@ export const RunSettingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(1975),
   /** The address to listen on: this machine only, unless told otherwise. */
   host: z.string().min(1).default("127.0.0.1"),
-  /** How long one attempt at a backend may take: the HTTPRoute's default request timeout. */
-  requestTimeoutSeconds: z.coerce.number().positive().max(3600).default(60),
   /** How long a request's fallbacks may take, from its start. */
   fallbackBudgetSeconds: z.coerce.number().min(0).max(3600).default(60),
   /** How long a failed backend is passed over. */
@@ -23,7 +21,6 @@ type ValueFlag = Exclude<keyof RunSettings, "files">;
 export const RUN_FLAGS: Record<string, ValueFlag> = {
   "--port": "port",
   "--host": "host",
-  "--request-timeout-seconds": "requestTimeoutSeconds",
   "--fallback-budget-seconds": "fallbackBudgetSeconds",
   "--cool-down-seconds": "coolDownSeconds",
 };

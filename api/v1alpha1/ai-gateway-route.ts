@@ -253,3 +253,4 @@ export type AIGatewayRouteRuleBackendRef = z.infer<typeof RouteRuleBackendRefSch
 export type LLMRequestCost = z.infer<typeof LLMRequestCostSchema>;
 export type HTTPHeaderMatch = z.infer<typeof HTTPHeaderMatchSchema>;
 export type ParentReference = z.infer<typeof ParentReferenceSchema>;
+export type HTTPRouteTimeouts = z.infer<typeof HTTPRouteTimeoutsSchema>;

@@ -1,5 +1,10 @@
 /** Route documents for the pipeline tests, as the control plane writes them. */
-import type { BackendConfig, RouteConfig, RuleConfig } from "../../contract/route-config";
+import {
+  CONFIG_VERSION,
+  type BackendConfig,
+  type RouteConfig,
+  type RuleConfig,
+} from "../../contract/route-config";
 
 export const backend = (id: string, overrides: Partial<BackendConfig> = {}): BackendConfig => ({
   id: `default/${id}`,
@@ -14,6 +19,7 @@ export const backend = (id: string, overrides: Partial<BackendConfig> = {}): Bac
 export const modelRule = (model: string, backends: BackendConfig[]): RuleConfig => ({
   matches: [{ headers: [{ type: "Exact", name: "x-ai-eg-model", value: model }] }],
   backends,
+  timeouts: { requestMs: 60_000 },
   modelsOwnedBy: "Example",
   modelsCreatedAt: "2024-01-01T00:00:00Z",
 });
@@ -22,7 +28,7 @@ export const routeConfig = (
   rules: RuleConfig[],
   overrides: Partial<RouteConfig> = {},
 ): RouteConfig => ({
-  version: "aigw.config/v2",
+  version: CONFIG_VERSION,
   namespace: "default",
   name: "route",
   generation: 1,

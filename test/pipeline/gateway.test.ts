@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { BackendAuthRegistry } from "../../auth/registry";
-import type { RouteConfig } from "../../contract/route-config";
+import type { RouteConfig, RuleConfig } from "../../contract/route-config";
 import type { GatewayAnswer } from "../../pipeline/answer";
 import { Exchange } from "../../pipeline/exchange";
 import { Gateway, GatewayRequest } from "../../pipeline/gateway";
@@ -400,5 +400,60 @@ describe("Gateway: token usage for a route that charges tokens", () => {
     const free = setUp(routeConfig([modelRule("gpt-4o", [backend("a")])]));
     const plain = expectExchange(await free.gateway.begin(ROUTE_KEY, request(stream)));
     expect(JSON.parse(text(plain.attempt.body)).stream_options).toBeUndefined();
+  });
+});
+
+describe("Exchange: the rule's timeouts", () => {
+  /** A rule of two backends with `timeouts`; the gateway's fallback budget is its 60 s default. */
+  const withTimeouts = (timeouts: RuleConfig["timeouts"]) =>
+    setUp(
+      routeConfig([
+        { ...modelRule("gpt-4o", [backend("a"), backend("b", { priority: 1 })]), timeouts },
+      ]),
+    );
+
+  it("gives each attempt the backend request timeout, within what is left of the request's", async () => {
+    const { gateway, clock } = withTimeouts({ requestMs: 1_000, backendRequestMs: 400 });
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(exchange.attemptTimeoutMs()).toBe(400);
+    clock.ms += 700;
+    expect(exchange.attemptTimeoutMs()).toBe(300);
+    expect(exchange.attemptTimedOut().message).toBe(
+      "no answer within the rule's request timeout (1 s)",
+    );
+    clock.ms += 400;
+    expect(exchange.attemptTimeoutMs()).toBe(1);
+  });
+
+  it("names the backend request timeout when it is the one that ran out", async () => {
+    const { gateway, clock } = withTimeouts({ requestMs: 1_000, backendRequestMs: 400 });
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    clock.ms += 400;
+    expect(exchange.attemptTimedOut().message).toBe(
+      "no answer within the rule's backend request timeout (0.4 s)",
+    );
+  });
+
+  it("bounds an attempt by the request timeout alone when the rule sets no backend timeout", async () => {
+    const { gateway, clock } = withTimeouts({ requestMs: 2_000 });
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    clock.ms += 500;
+    expect(exchange.attemptTimeoutMs()).toBe(1_500);
+  });
+
+  it("sets no limit for a request timeout of 0s", async () => {
+    const { gateway } = withTimeouts({ requestMs: 0 });
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(exchange.attemptTimeoutMs()).toBe(Infinity);
+  });
+
+  it("stops falling back when the request's time is up, even with fallback budget left", async () => {
+    const { gateway, clock } = withTimeouts({ requestMs: 1_000 });
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    clock.ms += 999;
+    expect(exchange.canAdvance()).toBe(true);
+    clock.ms += 1;
+    expect(exchange.canAdvance()).toBe(false);
+    expect(exchange.planResponse(500, {})).toEqual({ kind: "buffer" });
   });
 });

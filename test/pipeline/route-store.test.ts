@@ -28,8 +28,8 @@ describe("RouteStore", () => {
     ["a credential that is not JSON", "sk-CANARY-key", /^route\.json: not JSON$/],
     [
       "a document of another version",
-      JSON.stringify({ ...routeConfig([]), version: "aigw.config/v1" }),
-      /^route\.json: version: Invalid input: expected "aigw.config\/v2"$/,
+      JSON.stringify({ ...routeConfig([]), version: "aigw.config/v2" }),
+      /^route\.json: version: Invalid input: expected "aigw.config\/v3"$/,
     ],
     [
       "a backend without its weight, and an unknown field",

@@ -20,8 +20,8 @@ import type { RunningGateway } from "../../run/main";
 import { backendManifests, manifestFolder, routeManifest } from "./support/manifests";
 import { clientOf, startGateway } from "./support/gateway";
 
-/** The request timeout: a hung backend is given up after this long. */
-const TIMEOUT_SECONDS = 0.3;
+/** The rule's timeout for each attempt: a hung backend is given up after this long. */
+const BACKEND_REQUEST_TIMEOUT_MS = 300;
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -58,13 +58,14 @@ describe("ai-gateway run: fallback", () => {
               { name: "bedrock", modelNameOverride: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
               { name: "openai", priority: 1 },
             ],
+            timeouts: { backendRequest: `${BACKEND_REQUEST_TIMEOUT_MS}ms` },
           },
           { model: "unreachable", backends: [{ name: "nowhere" }] },
         ]),
       ],
     });
     gateway = await startGateway(
-      { files: [dir], requestTimeoutSeconds: TIMEOUT_SECONDS, coolDownSeconds: 0 },
+      { files: [dir], coolDownSeconds: 0 },
       {
         env: {
           AWS_KEY_ID: FAKE_AWS_CREDENTIALS.accessKeyId,
@@ -183,8 +184,8 @@ describe("ai-gateway run: fallback", () => {
     await eventually(async () => (bedrock.requests.length > before.bedrock ? true : undefined));
     abort.abort();
     await expect(asked).rejects.toThrow(OpenAI.APIUserAbortError);
-    // Well past the request timeout: had the gateway kept waiting, it would have fallen back.
-    await new Promise(resolve => setTimeout(resolve, TIMEOUT_SECONDS * 1000 + 200));
+    // Well past the attempt's timeout: had the gateway kept waiting, it would have fallen back.
+    await new Promise(resolve => setTimeout(resolve, BACKEND_REQUEST_TIMEOUT_MS + 200));
     expect(openai.requests.length).toBe(before.openai);
   });
 });

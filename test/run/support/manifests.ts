@@ -97,6 +97,7 @@ export function backendManifests(name: string, fake: FakeProvider, env: string):
 export interface RouteRule {
   model: string;
   backends: Array<{ name: string; priority?: number; modelNameOverride?: string }>;
+  timeouts?: { request?: string; backendRequest?: string };
 }
 
 /** An AIGatewayRoute with a rule per model. */
@@ -110,6 +111,7 @@ export function routeManifest(name: string, rules: RouteRule[], extra: object = 
         matches: [{ headers: [{ type: "Exact", name: "x-ai-eg-model", value: rule.model }] }],
         modelsOwnedBy: "E2E",
         backendRefs: rule.backends.map(backend => ({ priority: 0, ...backend })),
+        ...(rule.timeouts ? { timeouts: rule.timeouts } : {}),
       })),
       ...extra,
     },
