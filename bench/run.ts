@@ -18,6 +18,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ROOT = join(__dirname, "..");
+const PORTKEY_PORT = 8787;
 const children: ChildProcess[] = [];
 
 /** Starts a process and resolves with the first line of its stdout that `match` finds. */
@@ -87,18 +88,35 @@ spec:
   return file;
 }
 
-/** Portkey's gateway, when its package is installed: it is an optional comparison. */
-async function startPortkey(upstreamPort: number): Promise<Target["headers"] | undefined> {
+/**
+ * Portkey's gateway, when its package is installed: it is an optional comparison. As shipped, on
+ * Node it fails every streamed response (see `support/portkey/streaming-fix.mjs`), so streams are
+ * measured against a second instance started with that fix; whole answers against Portkey as is.
+ */
+async function startPortkey(
+  upstreamPort: number,
+): Promise<{ headers: Target["headers"]; origin: (stream: boolean) => string } | undefined> {
   let entry: string;
   try {
     entry = require.resolve("@portkey-ai/gateway/build/start-server.js");
   } catch {
     return undefined;
   }
-  await startProcess("node", [entry, "--port", "8787"], /(8787)/);
+  const fix = join(__dirname, "support", "portkey", "streaming-fix.mjs");
+  await Promise.all([
+    startProcess("node", [entry, `--port=${PORTKEY_PORT}`, "--headless"], /(Ready)/),
+    startProcess(
+      "node",
+      ["--import", fix, entry, `--port=${PORTKEY_PORT + 1}`, "--headless"],
+      /(Ready)/,
+    ),
+  ]);
   return {
-    "x-portkey-provider": "openai",
-    "x-portkey-custom-host": `http://127.0.0.1:${upstreamPort}/v1`,
+    headers: {
+      "x-portkey-provider": "openai",
+      "x-portkey-custom-host": `http://127.0.0.1:${upstreamPort}/v1`,
+    },
+    origin: stream => `http://127.0.0.1:${stream ? PORTKEY_PORT + 1 : PORTKEY_PORT}`,
   };
 }
 
@@ -152,9 +170,9 @@ async function main(): Promise<void> {
           {
             name: "Portkey",
             target: (stream: boolean) => ({
-              origin: "http://127.0.0.1:8787",
+              origin: portkey.origin(stream),
               path: "/v1/chat/completions",
-              headers: { ...common, ...portkey },
+              headers: { ...common, ...portkey.headers },
               body: body(stream),
             }),
           },
