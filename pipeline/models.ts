@@ -1,6 +1,6 @@
 /** `GET /v1/models`: the models a route serves, as OpenAI lists them. */
 import { MODEL_HEADER } from "../api/v1alpha1";
-import type { RouteConfig } from "../contract/route-config";
+import type { RouteConfig, RuleConfig } from "../contract/route-config";
 import { GatewayAnswer, jsonAnswer } from "./answer";
 
 const MODELS_PATH = "/v1/models";
@@ -36,12 +36,15 @@ export function modelEntries(route: RouteConfig, seen = new Set<string>()): Mode
       match.headers
         .filter(header => header.type === "Exact" && header.name.toLowerCase() === MODEL_HEADER)
         .filter(header => !seen.has(header.value) && seen.add(header.value))
-        .map(header => ({
-          id: header.value,
-          object: "model" as const,
-          created: unixSeconds(rule.modelsCreatedAt),
-          owned_by: rule.modelsOwnedBy,
-        })),
+        .map(header => modelEntry(header.value, rule)),
     ),
   );
 }
+
+/** A model of `rule`, with the owner and creation time the rule gives its models. */
+export const modelEntry = (id: string, rule: RuleConfig): ModelEntry => ({
+  id,
+  object: "model",
+  created: unixSeconds(rule.modelsCreatedAt),
+  owned_by: rule.modelsOwnedBy,
+});

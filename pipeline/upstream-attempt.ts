@@ -85,13 +85,11 @@ export async function prepareAttempt(
     },
     remove: [],
   };
-  const configured: HeaderMutation = {
-    set: Object.fromEntries(
-      (backend.headerMutation?.set ?? []).map(header => [header.name.toLowerCase(), header.value]),
-    ),
-    remove: (backend.headerMutation?.remove ?? []).map(name => name.toLowerCase()),
-  };
-  const beforeAuth = composeHeaderMutations(translated.headers, configured, routing);
+  const beforeAuth = composeHeaderMutations(
+    translated.headers,
+    configuredMutation(backend),
+    routing,
+  );
   const credentials = await authenticate(
     backend,
     {
@@ -121,14 +119,26 @@ export async function prepareAttempt(
   };
 }
 
+/** The header changes the AIServiceBackend (and its route) ask for, with lower-case names. */
+export function configuredMutation(backend: BackendConfig): HeaderMutation {
+  return {
+    set: Object.fromEntries(
+      (backend.headerMutation?.set ?? []).map(header => [header.name.toLowerCase(), header.value]),
+    ),
+    remove: (backend.headerMutation?.remove ?? []).map(name => name.toLowerCase()),
+  };
+}
+
 /**
  * The backend's credentials for the final request. A backend without a policy sends none, and the
  * client's own credential headers never reach it either way.
+ * @throws GatewayError 503 when the credentials cannot be had.
  */
-async function authenticate(
+export async function authenticate(
   backend: BackendConfig,
   request: { path: string; headers: Record<string, string>; body: Uint8Array },
   registry: BackendAuthRegistry,
+  method = "POST",
 ): Promise<{ path: string; headers: HeaderMutation; host?: string }> {
   if (!backend.auth)
     return { path: request.path, headers: credentialMutation({}, request.headers) };
@@ -142,7 +152,7 @@ async function authenticate(
   }
   try {
     return await authenticator.authenticate({
-      method: "POST",
+      method,
       ...(backend.endpoint ? { host: backend.endpoint.hostname } : {}),
       path: request.path,
       headers: request.headers,

@@ -4,7 +4,7 @@
  */
 import { Agent, request } from "undici";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
-import type { UpstreamAttempt } from "./upstream-attempt";
+import type { UpstreamAttempt, UpstreamOrigin } from "./upstream-attempt";
 import { applyHeaderMutation } from "./header-mutation";
 
 /** What comes back: the status and headers, and the body as it arrives. */
@@ -64,13 +64,35 @@ export class UpstreamClient {
   ): Promise<UpstreamResponse> {
     const origin = attempt.origin;
     if (!origin) throw new Error(`backend ${attempt.backend.id} has no address to send to`);
-    const url = `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}${attempt.path}`;
+    const headers = upstreamHeaders(clientHeaders, attempt);
+    return this.request("POST", origin, attempt.path, headers, attempt.body, signal);
+  }
+
+  /** A GET of `path` with `headers` (lower-case names, no pseudo or hop headers). */
+  async get(
+    origin: UpstreamOrigin,
+    path: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    return this.request("GET", origin, path, headers, undefined, signal);
+  }
+
+  private async request(
+    method: "GET" | "POST",
+    origin: UpstreamOrigin,
+    path: string,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    const url = `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}${path}`;
     const response = await request(url, {
-      method: "POST",
+      method,
       dispatcher: this.agent,
       // The Host Envoy's host rewrite sends, and the one SigV4 signed: the hostname, no port.
-      headers: { ...upstreamHeaders(clientHeaders, attempt), host: origin.hostname },
-      body: attempt.body,
+      headers: { ...headers, host: origin.hostname },
+      body,
       signal,
     });
     return { status: response.statusCode, headers: flatten(response.headers), body: response.body };

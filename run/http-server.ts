@@ -32,6 +32,7 @@ import {
 } from "../pipeline/observer";
 import type { RouteStore } from "../pipeline/route-store";
 import { readAll, type UpstreamClient, type UpstreamResponse } from "../pipeline/upstream-client";
+import type { ModelDiscovery } from "./model-discovery";
 import { modelsOfRoutes, noRouteForHost, routeForModel, routesForHost } from "./route-choice";
 
 /** The response header with the time the gateway itself spent before the answer's headers (ms). */
@@ -50,6 +51,8 @@ export interface GatewayHttpServerOptions {
   observer: RequestObserver;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Lists the models of rules that match by pattern at `/v1/models`. */
+  discovery?: ModelDiscovery;
 }
 
 /** The time the gateway spends working, as opposed to waiting for the client or a backend. */
@@ -218,10 +221,7 @@ export class GatewayHttpServer {
     const servesRoutes = routes.keys().length > 0;
     if (candidates.length === 0 && servesRoutes) return answered("", noRouteForHost(routes, host));
     if (isModelsRequest(method, path)) {
-      return answered(
-        "",
-        overhead.time(() => modelsOfRoutes(routes, candidates)),
-      );
+      return answered("", await modelsOfRoutes(routes, candidates, this.options.discovery));
     }
     if (!servesRoutes) {
       const none = new GatewayError(

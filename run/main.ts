@@ -15,6 +15,7 @@ import type { RouteStore } from "../pipeline/route-store";
 import type { SourcedManifest } from "../resolve/manifest-routes";
 import { DEFAULT_SOURCE, defaultManifests } from "./default-manifests";
 import { GatewayHttpServer } from "./http-server";
+import { ModelDiscovery } from "./model-discovery";
 import {
   ConfigError,
   configFromManifests,
@@ -106,6 +107,11 @@ export async function startRun(settings: RunSettings, deps: RunDeps = {}): Promi
     metrics,
     logger,
     observer,
+    discovery: new ModelDiscovery({
+      upstream,
+      auth,
+      onProblem: message => logger.warn(message),
+    }),
   });
   const port = await server.listen(settings.port, settings.host);
 

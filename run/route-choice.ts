@@ -5,9 +5,10 @@
  * host), and among them the first, in the order the files gave them, with a rule for the model.
  */
 import { GatewayError, jsonAnswer, type GatewayAnswer } from "../pipeline/answer";
-import { modelEntries } from "../pipeline/models";
+import { modelEntries, type ModelEntry } from "../pipeline/models";
 import { matchRule } from "../pipeline/rule-match";
 import type { RouteStore } from "../pipeline/route-store";
+import type { ModelDiscovery } from "./model-discovery";
 
 /** The host of a `Host` header: lower-case, without its port or an IPv6 address's brackets. */
 function hostOf(header: string): string {
@@ -62,9 +63,23 @@ export function routeForModel(
   return candidates.find(key => matchRule(routes.get(key)!, headers)) ?? candidates[0];
 }
 
-/** `GET /v1/models`: the models of the routes given, each once, in route order. */
-export function modelsOfRoutes(routes: RouteStore, keys: readonly string[]): GatewayAnswer {
+/**
+ * `GET /v1/models`: the models of the routes given, each once, in route order: those a rule names,
+ * then those its backends list for a rule that matches by pattern (with `discovery`).
+ */
+export async function modelsOfRoutes(
+  routes: RouteStore,
+  keys: readonly string[],
+  discovery?: ModelDiscovery,
+): Promise<GatewayAnswer> {
   const seen = new Set<string>();
-  const data = keys.flatMap(key => modelEntries(routes.get(key)!, seen));
+  const data: ModelEntry[] = [];
+  for (const key of keys) {
+    // A reload may have removed the route while an earlier one was listing.
+    const route = routes.get(key);
+    if (!route) continue;
+    data.push(...modelEntries(route, seen));
+    if (discovery) data.push(...(await discovery.entries(route, seen)));
+  }
   return jsonAnswer(200, { object: "list", data });
 }

@@ -5,7 +5,7 @@
  * its answer from the second, streamed when it asked for a stream; a backend that cannot be
  * reached at all is answered with a 502 naming it.
  */
-import { createServer } from "node:net";
+import { closedPort } from "../support/closed-port";
 import OpenAI from "openai";
 import {
   FAKE_API_KEY,
@@ -22,15 +22,6 @@ import { clientOf, startGateway } from "./support/gateway";
 
 /** The rule's timeout for each attempt: a hung backend is given up after this long. */
 const BACKEND_REQUEST_TIMEOUT_MS = 300;
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
 
 describe("ai-gateway run: fallback", () => {
   let gateway: RunningGateway;

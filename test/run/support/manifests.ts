@@ -95,7 +95,11 @@ export function backendManifests(name: string, fake: FakeProvider, env: string):
 }
 
 export interface RouteRule {
+  /** The model name, or with `pattern`, a regular expression on it. */
   model: string;
+  pattern?: boolean;
+  /** The rule's `modelsOwnedBy`; "E2E" by default. */
+  owner?: string;
   backends: Array<{ name: string; priority?: number; modelNameOverride?: string }>;
   timeouts?: { request?: string; backendRequest?: string };
 }
@@ -108,8 +112,18 @@ export function routeManifest(name: string, rules: RouteRule[], extra: object = 
     metadata: meta(name),
     spec: {
       rules: rules.map(rule => ({
-        matches: [{ headers: [{ type: "Exact", name: "x-ai-eg-model", value: rule.model }] }],
-        modelsOwnedBy: "E2E",
+        matches: [
+          {
+            headers: [
+              {
+                type: rule.pattern ? "RegularExpression" : "Exact",
+                name: "x-ai-eg-model",
+                value: rule.model,
+              },
+            ],
+          },
+        ],
+        modelsOwnedBy: rule.owner ?? "E2E",
         backendRefs: rule.backends.map(backend => ({ priority: 0, ...backend })),
         ...(rule.timeouts ? { timeouts: rule.timeouts } : {}),
       })),

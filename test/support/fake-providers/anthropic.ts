@@ -71,6 +71,9 @@ export function createAnthropicModule(flavour: Flavour): ProviderModule {
 
   return {
     route(method, path) {
+      if (method === "GET" && !vertex && path === "/v1/models") {
+        return { operation: "models", model: "", stream: false };
+      }
       if (method !== "POST") return undefined;
       if (!vertex)
         return path === "/v1/messages"
@@ -96,7 +99,21 @@ export function createAnthropicModule(flavour: Flavour): ProviderModule {
 
     notFound: () => (vertex ? googleError(404) : error(404, { message: "Not Found" })),
 
-    answer(routed) {
+    answer(routed, options) {
+      if (routed.call.operation === "models") {
+        const data = options.listedModels.map(id => ({
+          type: "model",
+          id,
+          display_name: id,
+          created_at: new Date(FIXED_CREATED * 1000).toISOString(),
+        }));
+        return jsonReply(200, {
+          data,
+          has_more: false,
+          first_id: data[0]?.id ?? null,
+          last_id: data.at(-1)?.id ?? null,
+        });
+      }
       const body = routed.request.body;
       if (!isRecord(body))
         return error(400, { message: "There was an error parsing the body of your request." });

@@ -56,6 +56,7 @@ function resolve(options: FakeProviderOptions): ResolvedOptions {
     bearerToken: options.bearerToken ?? FAKE_BEARER_TOKEN,
     aws: options.aws ?? FAKE_AWS_CREDENTIALS,
     checkAuth: options.checkAuth ?? true,
+    listedModels: options.listedModels ?? [],
     openAIPrefix: options.openAIPrefix ?? "/v1",
     chunkDelayMs: options.chunkDelayMs ?? 2,
     chunkBytes: options.chunkBytes,

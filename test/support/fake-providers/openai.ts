@@ -111,6 +111,9 @@ export function createOpenAIModule(flavour: Flavour, options: ResolvedOptions): 
 
   return {
     route(method, path, query) {
+      if (method === "GET" && !azure && path === `${prefix}models`) {
+        return { operation: "models", model: "", stream: false };
+      }
       if (method !== "POST") return undefined;
       if (!azure) {
         const operation = path.startsWith(prefix)
@@ -139,6 +142,15 @@ export function createOpenAIModule(flavour: Flavour, options: ResolvedOptions): 
       azure ? error(404) : error(404, { message: `Invalid URL (${method} ${path})` }),
 
     answer(routed) {
+      if (routed.call.operation === "models") {
+        const data = options.listedModels.map(id => ({
+          id,
+          object: "model",
+          created: FIXED_CREATED,
+          owned_by: "system",
+        }));
+        return jsonReply(200, { object: "list", data });
+      }
       const body = routed.request.body;
       if (!isRecord(body)) {
         return error(400, {

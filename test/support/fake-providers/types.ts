@@ -37,6 +37,8 @@ export interface FakeProviderOptions {
   aws?: FakeAwsCredentials;
   /** `false` accepts any credentials, or none. Default `true`. */
   checkAuth?: boolean;
+  /** What OpenAI's and Anthropic's `GET …/models` list. Default none. */
+  listedModels?: string[];
   /** The OpenAI path prefix (the backend's schema version). Default `/v1`. */
   openAIPrefix?: string;
   /** The pause between two writes of a stream, in ms. Default 2. */
@@ -85,7 +87,7 @@ export type FakeBehaviour =
 
 /** What the fake made of a request it routed. */
 export interface ProviderCall {
-  operation: "chat" | "completions" | "embeddings";
+  operation: "chat" | "completions" | "embeddings" | "models";
   /** The model (or Azure deployment), URL-decoded when it came in the path. */
   model: string;
   stream: boolean;

@@ -1,0 +1,10 @@
+/** A loopback port nothing listens on: for a backend that cannot be reached. */
+import { createServer } from "node:net";
+
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}
