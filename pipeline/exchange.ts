@@ -22,7 +22,7 @@ import {
   prepareAttempt,
   UpstreamAttempt,
 } from "./upstream-attempt";
-import { readAll, type UpstreamClient, type UpstreamResponse } from "./upstream-client";
+import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
 
 /** What to do with an upstream response once its status and headers are known. */
 export type ResponsePlan =
@@ -367,7 +367,7 @@ export class Exchange {
         continue;
       }
       const plan = this.planResponse(response.status, response.headers);
-      const body = await readAll(response.body);
+      const body = await response.whole();
       if (plan.kind === "fallback") {
         last = this.answerOf(response.status, response.headers, body);
         continue;

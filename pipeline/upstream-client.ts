@@ -13,6 +13,8 @@ export interface UpstreamResponse {
   /** Lower-case names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   body: AsyncIterable<Uint8Array>;
+  /** The whole body, read to its end (instead of iterating `body`). */
+  whole(): Promise<Buffer>;
 }
 
 /** Headers that belong to one hop, or that the HTTP client sets itself. */
@@ -35,13 +37,6 @@ const flatten = (headers: Record<string, string | string[] | undefined>) =>
       value === undefined ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]],
     ),
   );
-
-/** A whole upstream body, read to its end. */
-export async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 export class UpstreamClient {
   private readonly agent: Agent;
@@ -95,7 +90,14 @@ export class UpstreamClient {
       body,
       signal,
     });
-    return { status: response.statusCode, headers: flatten(response.headers), body: response.body };
+    const answer = response.body;
+    return {
+      status: response.statusCode,
+      headers: flatten(response.headers),
+      body: answer,
+      // The body's own reader: an async iterator per answer costs more than the answer's bytes.
+      whole: async () => Buffer.from(await answer.arrayBuffer()),
+    };
   }
 
   async close(): Promise<void> {

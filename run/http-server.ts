@@ -31,7 +31,7 @@ import {
   type RequestObserver,
 } from "../pipeline/observer";
 import type { RouteStore } from "../pipeline/route-store";
-import { readAll, type UpstreamClient, type UpstreamResponse } from "../pipeline/upstream-client";
+import type { UpstreamClient, UpstreamResponse } from "../pipeline/upstream-client";
 import type { ModelDiscovery } from "./model-discovery";
 import { modelsOfRoutes, noRouteForHost, routeForModel, routesForHost } from "./route-choice";
 
@@ -132,15 +132,31 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The request's body, read with events: an async iterator per request shows under load. */
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      done();
+      request.resume();
+      reject(new BodyTooLarge());
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    const onGone = () => {
+      done();
+      reject(new Error("the client went away before its request was whole"));
+    };
+    const done = () => {
+      request.off("data", onData).off("end", onEnd).off("error", onGone).off("close", onGone);
+    };
+    request.on("data", onData).on("end", onEnd).on("error", onGone).on("close", onGone);
+  });
 }
 
 /** The upstream's headers as the client gets them: without hop headers, with `mutation` applied. */
@@ -287,7 +303,7 @@ export class GatewayHttpServer {
         if (plan.kind === "stream") {
           return await this.stream(exchange, upstream, plan.headers, response, overhead);
         }
-        const whole = await readAll(upstream.body);
+        const whole = await upstream.whole();
         const translated = overhead.time(() =>
           exchange.translateBody(upstream!.status, upstream!.headers, whole),
         );

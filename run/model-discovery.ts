@@ -15,7 +15,7 @@ import { applyHeaderMutation, composeHeaderMutations } from "../pipeline/header-
 import { modelEntry, type ModelEntry } from "../pipeline/models";
 import { matchRule } from "../pipeline/rule-match";
 import { authenticate, configuredMutation } from "../pipeline/upstream-attempt";
-import { readAll, type UpstreamClient } from "../pipeline/upstream-client";
+import type { UpstreamClient } from "../pipeline/upstream-client";
 import { openAIPath } from "../translators/shared/openai-backend-paths";
 
 /** How to ask a backend of one API schema for its models, and read the answer. */
@@ -142,7 +142,7 @@ export class ModelDiscovery {
       headers,
       AbortSignal.timeout(this.options.timeoutMs ?? 3_000),
     );
-    const body = await readAll(response.body);
+    const body = await response.whole();
     if (response.status !== 200) throw new Error(`status ${response.status}`);
     return idsOf(body);
   }
