@@ -165,7 +165,7 @@ export async function up(): Promise<ClusterState> {
   await down();
   const started = Date.now();
   const binaries: Binaries = ensureBinaries();
-  const envoyGateway = ensureEnvoyGatewayController("the cluster tests");
+  const envoyGateway = ensureEnvoyGatewayController("The cluster suite");
   rmSync(RUN_DIR, { recursive: true, force: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const certs = makeCertificates(RUN_DIR);

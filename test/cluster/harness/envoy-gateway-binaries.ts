@@ -26,14 +26,17 @@ export const envoyGatewayBinary = (command: EnvoyGatewayCommand) =>
   join(binDir("envoy-gateway", ENVOY_GATEWAY_VERSION), command);
 
 function requireGo(command: EnvoyGatewayCommand, purpose: string): void {
-  const built = command === "egctl" ? command : "the envoy-gateway controller";
   try {
     run("go", ["version"], { env: GO_ENV });
   } catch {
+    // The controller is built with edits of ours, so a released binary cannot stand in for it.
+    const what =
+      command === "egctl"
+        ? `egctl v${ENVOY_GATEWAY_VERSION}, built from the Go module ${MODULE}`
+        : `the envoy-gateway controller v${ENVOY_GATEWAY_VERSION}, built from a copy of the Go module ${MODULE} with the edits in test/cluster/harness/envoy-gateway-binaries.ts`;
+    const or = command === "egctl" ? `, or put the binary at ${envoyGatewayBinary(command)}` : "";
     throw new Error(
-      `${purpose} needs ${built} v${ENVOY_GATEWAY_VERSION}, built from the Go module ${MODULE}: ` +
-        `install Go 1.26 or newer (https://go.dev/dl) with access to a Go module proxy, or put the ` +
-        `binary at ${envoyGatewayBinary(command)}.`,
+      `${purpose} needs ${what}: install Go 1.26 or newer (https://go.dev/dl) with access to a Go module proxy${or}.`,
     );
   }
 }
