@@ -9,6 +9,7 @@ interface StatusCondition {
   status: string;
   reason?: string;
   message?: string;
+  observedGeneration?: number;
 }
 
 /** The status shapes Envoy Gateway writes, as far as the verdict needs them. */
@@ -28,6 +29,30 @@ export const WAITING_FOR_ENVOY_GATEWAY = "WaitingForEnvoyGateway";
 const failed = (conditions: StatusCondition[] | undefined, type: string) =>
   conditions?.find(c => c.type === type && c.status === "False");
 
+/**
+ * The ext_proc Backend's refusal, if Envoy Gateway's latest verdict on it is one. Envoy Gateway
+ * v1.9 writes a refused Backend's condition with its type and reason swapped (`type: Invalid`,
+ * `reason: Accepted`, `status: "False"`), and never removes a condition of another type: a Backend
+ * refused after it was accepted keeps its `Accepted: "True"` of the older generation, and one
+ * accepted again keeps the `Invalid`. So the verdict is the condition of the newest generation, a
+ * refusal when two are of the same one.
+ */
+function backendRefusal(conditions: StatusCondition[] | undefined): StatusCondition | undefined {
+  const verdicts = (conditions ?? []).filter(
+    c => c.type === "Accepted" || (c.type === "Invalid" && c.status === "False"),
+  );
+  const refused = (c: StatusCondition) => c.type === "Invalid" || c.status === "False";
+  const latest = verdicts.reduce<StatusCondition | undefined>((newest, c) => {
+    if (!newest) return c;
+    const [a, b] = [c.observedGeneration ?? 0, newest.observedGeneration ?? 0];
+    return a > b || (a === b && refused(c)) ? c : newest;
+  }, undefined);
+  if (!latest || !refused(latest)) return undefined;
+  return latest.type === "Invalid"
+    ? { type: "Accepted", status: "False", reason: "Invalid", message: latest.message }
+    : latest;
+}
+
 const detail = (c: StatusCondition) => `${c.reason ?? "Unknown"}: ${c.message ?? ""}`.trim();
 
 /**
@@ -39,12 +64,12 @@ export function envoyGatewayProblem(
   hasParents: boolean,
   statuses: GeneratedObjectStatuses,
 ): Verdict | undefined {
-  const backendFailure = failed(statuses.extProcBackend?.conditions, "Accepted");
+  const backendFailure = backendRefusal(statuses.extProcBackend?.conditions);
   if (backendFailure) {
     return {
       accepted: false,
       reason: "ExtProcBackendNotAccepted",
-      message: `Envoy Gateway did not accept the ext_proc Backend of ${routeRef} (${detail(backendFailure)}); check that its Backend API is enabled (extensionApis.enableBackend: true)`,
+      message: `Envoy Gateway did not accept the ext_proc Backend of ${routeRef} (${detail(backendFailure)}); it points at the ext_proc server's address (AIGW_EXTPROC_HOST, AIGW_EXTPROC_PORT)`,
     };
   }
   if (!hasParents) {

@@ -1,14 +1,14 @@
 /**
  * Every example in examples/, applied in a shuffled order into a namespace of its own, reaches
- * Accepted once its objects exist and Envoy Gateway (stood in for) accepts the generated ones, with
+ * Accepted once its objects exist and Envoy Gateway's controller accepted the generated ones, with
  * its configuration delivered. The order changes per example but not per run (a fixed seed).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { shuffled } from "../support/seeded-random";
-import { configEntry, envoyGatewayReports } from "./support/envoy-gateway";
-import { jsonpath, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
+import { configEntry } from "./support/config-entry";
+import { acceptedReason, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
 
 const EXAMPLES = join(__dirname, "../../examples");
 
@@ -16,9 +16,6 @@ interface Manifest {
   kind: string;
   metadata: { name: string; namespace?: string };
 }
-
-const reason = (namespace: string, kind: string, name: string) =>
-  jsonpath([kind, name, "-n", namespace], '{.status.conditions[?(@.type=="Accepted")].reason}');
 
 describe.each(readdirSync(EXAMPLES).filter(file => file.endsWith(".yaml")))(
   "examples/%s, applied in a shuffled order",
@@ -44,10 +41,13 @@ describe.each(readdirSync(EXAMPLES).filter(file => file.endsWith(".yaml")))(
         () => (routes.every(route => configEntry(ns, route)) ? true : undefined),
         60_000,
       );
-      for (const route of routes) envoyGatewayReports(ns, route);
       const notAccepted = () =>
         ours
-          .map(m => [m.kind, m.metadata.name, reason(ns, m.kind.toLowerCase(), m.metadata.name)])
+          .map(m => [
+            m.kind,
+            m.metadata.name,
+            acceptedReason(ns, m.kind.toLowerCase(), m.metadata.name),
+          ])
           .filter(([, , why]) => why !== "Accepted");
       await waitFor(
         "everything to be Accepted",

@@ -5,8 +5,8 @@
  * and checks the reason and message `envoyGatewayProblem` makes of it: the AIGatewayRoute's
  * Accepted condition is decided from exactly this status in the cluster.
  *
- * Not covered here: ExtProcBackendNotAccepted (egctl always enables the Backend API, so it never
- * refuses a Backend for that reason).
+ * ExtProcBackendNotAccepted and the Backend API disabled are covered against the real controller
+ * in test/cluster/envoy-gateway-verdicts.test.ts (egctl always enables the Backend API).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -47,12 +47,36 @@ describe("envoyGatewayProblem", () => {
       hasParents: true,
       statuses: withChange(s => {
         s.extProcBackend!.conditions = [
-          condition("Accepted", "False", "Invalid", "Backend is disabled in Envoy Gateway"),
+          condition("Accepted", "False", "Invalid", "The Backend was not accepted: bad address"),
         ];
       }),
       reason: "ExtProcBackendNotAccepted",
       message:
-        "Envoy Gateway did not accept the ext_proc Backend of default/openai-route (Invalid: Backend is disabled in Envoy Gateway); check that its Backend API is enabled (extensionApis.enableBackend: true)",
+        "Envoy Gateway did not accept the ext_proc Backend of default/openai-route (Invalid: The Backend was not accepted: bad address); it points at the ext_proc server's address (AIGW_EXTPROC_HOST, AIGW_EXTPROC_PORT)",
+    },
+    {
+      name: "the ext_proc Backend is refused after it was accepted, as Envoy Gateway v1.9 writes it",
+      hasParents: true,
+      statuses: withChange(s => {
+        s.extProcBackend!.conditions = [
+          {
+            ...condition("Accepted", "True", "Accepted", "The Backend was accepted"),
+            observedGeneration: 1,
+          },
+          {
+            ...condition(
+              "Invalid",
+              "False",
+              "Accepted",
+              "The Backend was not accepted: bad address",
+            ),
+            observedGeneration: 2,
+          },
+        ];
+      }),
+      reason: "ExtProcBackendNotAccepted",
+      message:
+        "Envoy Gateway did not accept the ext_proc Backend of default/openai-route (Invalid: The Backend was not accepted: bad address); it points at the ext_proc server's address (AIGW_EXTPROC_HOST, AIGW_EXTPROC_PORT)",
     },
     {
       name: "the route has no parentRefs",
@@ -143,5 +167,22 @@ describe("envoyGatewayProblem", () => {
 
   it("finds no problem when Envoy Gateway accepted the HTTPRoute, the policy and the Backend", () => {
     expect(envoyGatewayProblem(ROUTE, true, allAccepted())).toBeUndefined();
+  });
+
+  it("finds no problem when the ext_proc Backend is accepted again after a refusal", () => {
+    // Envoy Gateway v1.9 leaves the refusal (type Invalid) in place; the newer generation decides.
+    const statuses = withChange(s => {
+      s.extProcBackend!.conditions = [
+        {
+          ...condition("Accepted", "True", "Accepted", "The Backend was accepted"),
+          observedGeneration: 3,
+        },
+        {
+          ...condition("Invalid", "False", "Accepted", "The Backend was not accepted"),
+          observedGeneration: 2,
+        },
+      ];
+    });
+    expect(envoyGatewayProblem(ROUTE, true, statuses)).toBeUndefined();
   });
 });

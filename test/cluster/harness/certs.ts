@@ -1,7 +1,8 @@
 /**
  * Certificates for the local control plane, made with openssl: a CA, the API server's serving
  * certificate (IP and DNS SANs: Node and Go check IP hosts against IP SANs only), an admin client
- * certificate in system:masters, and the service-account signing key pair.
+ * certificate in system:masters, the service-account signing key pair, and Envoy Gateway's xDS
+ * certificate.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,8 @@ export interface Certificates {
   adminKey: string;
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
+  envoyGateway: string;
+  envoyGatewayKey: string;
 }
 
 function signed(dir: string, name: string, subject: string, extensions: string): void {
@@ -82,6 +85,14 @@ export function makeCertificates(dir: string): Certificates {
     "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n",
   );
   signed(dir, "admin", "/O=system:masters/CN=admin", "extendedKeyUsage=clientAuth\n");
+  // What Envoy Gateway's certgen job makes for its xDS server (server and client auth: the Envoy
+  // proxies present the same CA's certificates).
+  signed(
+    dir,
+    "envoy-gateway",
+    "/CN=envoy-gateway",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:envoy-gateway\nextendedKeyUsage=serverAuth,clientAuth\n",
+  );
   run("openssl", ["genrsa", "-out", join(dir, "sa.key"), "2048"]);
   run("openssl", ["rsa", "-in", join(dir, "sa.key"), "-pubout", "-out", join(dir, "sa.pub")]);
   return {
@@ -93,5 +104,7 @@ export function makeCertificates(dir: string): Certificates {
     adminKey: join(dir, "admin.key"),
     serviceAccountKey: join(dir, "sa.key"),
     serviceAccountPublicKey: join(dir, "sa.pub"),
+    envoyGateway: join(dir, "envoy-gateway.crt"),
+    envoyGatewayKey: join(dir, "envoy-gateway.key"),
   };
 }

@@ -1,13 +1,15 @@
 /**
  * Starts and stops the local control plane: etcd, kube-apiserver (RBAC, client certificates),
- * kube-controller-manager (garbage collector, namespace controller), the CRDs, and the module
- * running out of cluster as `pepr dev` runs it, with admission and reconcile both live.
+ * kube-controller-manager (garbage collector, namespace controller), the CRDs, Envoy Gateway's
+ * controller and the module, both running out of cluster, with admission and reconcile live.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { Binaries, ensureBinaries } from "./binaries";
 import { Certificates, makeCertificates } from "./certs";
+import { ENVOY_GATEWAYS, startEnvoyGateway, waitForEnvoyGateway } from "./envoy-gateway";
+import { ensureEnvoyGatewayController } from "./envoy-gateway-binaries";
 import { KUBECONFIG, PROJECT_ROOT, RUN_DIR, STATE_FILE, THIRD_PARTY_CRDS } from "./paths";
 import { freePort, isAlive, startProcess, stopProcess, waitUntil } from "./processes";
 import { log, run } from "./run";
@@ -16,7 +18,14 @@ export interface ClusterState {
   kubeconfig: string;
   kubectl: string;
   apiserverPort: number;
-  pids: { etcd?: number; apiserver?: number; controllerManager?: number; module?: number };
+  pids: {
+    etcd?: number;
+    apiserver?: number;
+    controllerManager?: number;
+    module?: number;
+    /** Envoy Gateway's controllers, by GatewayClass. */
+    envoyGateways?: Record<string, number>;
+  };
 }
 
 export function readState(): ClusterState | undefined {
@@ -142,6 +151,7 @@ export async function isHealthy(state: ClusterState | undefined): Promise<boolea
     state.pids.apiserver,
     state.pids.controllerManager,
     state.pids.module,
+    ...ENVOY_GATEWAYS.map(instance => state.pids.envoyGateways?.[instance.gatewayClass]),
   ].every(isAlive);
   return running && (await readyz(state.apiserverPort, join(RUN_DIR, "ca.crt")));
 }
@@ -155,6 +165,7 @@ export async function up(): Promise<ClusterState> {
   await down();
   const started = Date.now();
   const binaries: Binaries = ensureBinaries();
+  const envoyGateway = ensureEnvoyGatewayController("The cluster suite");
   rmSync(RUN_DIR, { recursive: true, force: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const certs = makeCertificates(RUN_DIR);
@@ -230,8 +241,21 @@ export async function up(): Promise<ClusterState> {
   save();
   log("installing CRDs");
   installCrds(state);
+  const kubectl = (args: string[], input?: string) => kubectlIn(state, args, input);
+  state.pids.envoyGateways = {};
+  for (const instance of ENVOY_GATEWAYS) {
+    state.pids.envoyGateways[instance.gatewayClass] = await startEnvoyGateway(
+      instance,
+      envoyGateway,
+      certs,
+      KUBECONFIG,
+      kubectl,
+    );
+    save();
+  }
   await startModule(state);
   save();
+  for (const instance of ENVOY_GATEWAYS) await waitForEnvoyGateway(instance, kubectl);
   log(
     `test cluster ready in ${Math.round((Date.now() - started) / 1000)}s (KUBECONFIG=${KUBECONFIG})`,
   );
@@ -243,6 +267,7 @@ export async function down(): Promise<void> {
   if (!state) return;
   // The module first: on exit it removes its webhook configurations through the API server.
   await stopProcess(state.pids.module, 15_000);
+  for (const pid of Object.values(state.pids.envoyGateways ?? {})) await stopProcess(pid);
   await stopProcess(state.pids.controllerManager);
   await stopProcess(state.pids.apiserver);
   await stopProcess(state.pids.etcd);

@@ -57,3 +57,7 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
+
+/** The reason of an object's Accepted condition ("" while it has none). */
+export const acceptedReason = (namespace: string, kind: string, name: string) =>
+  jsonpath([kind, name, "-n", namespace], '{.status.conditions[?(@.type=="Accepted")].reason}');
