@@ -82,6 +82,17 @@ const BACKENDS: Record<APISchemaName, BackendTarget> = {
   AWSBedrock: { schema: { name: "AWSBedrock" } },
 };
 
+/**
+ * The backend a pair is measured against. Bedrock chooses its embeddings body by the model's family,
+ * so its embeddings backend names one: Cohere Embed v4 takes the body's 24 texts and its dimensions.
+ */
+function backendOf(pair: SupportedPair): BackendTarget {
+  const backend = BACKENDS[pair.schema];
+  return pair.endpoint === "/v1/embeddings" && pair.schema === "AWSBedrock"
+    ? { ...backend, modelNameOverride: "cohere.embed-v4:0" }
+    : backend;
+}
+
 const REQUEST_BODIES: Record<ClientEndpoint, object> = {
   "/v1/chat/completions": chatBody,
   "/v1/embeddings": embeddingsBody,
@@ -118,7 +129,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /** One translated request, as the data plane makes it. */
 function translateOnce(pair: SupportedPair, body: unknown) {
-  return createTranslator(pair.endpoint, BACKENDS[pair.schema], benchDeps()).translateRequest({
+  return createTranslator(pair.endpoint, backendOf(pair), benchDeps()).translateRequest({
     path: pair.endpoint,
     headers: { "content-type": "application/json" },
     body,
@@ -151,7 +162,7 @@ function endsWithDone(bytes: Uint8Array | undefined): boolean {
 
 /** Streams the chunks through a fresh translator; returns the client output pieces. */
 function streamOnce(pair: SupportedPair, chunks: Uint8Array[]): Uint8Array[] {
-  const translator = createTranslator(pair.endpoint, BACKENDS[pair.schema], benchDeps());
+  const translator = createTranslator(pair.endpoint, backendOf(pair), benchDeps());
   translator.translateRequest({ path: pair.endpoint, headers: {}, body: chatBody });
   const stream = translator.createStreamTranslator();
   const out = chunks.map(chunk => stream.push(chunk));

@@ -5,10 +5,12 @@ import type { APISchemaName } from "../api/v1alpha1";
 import { TranslationError } from "./errors";
 import { createOpenAIToAnthropic } from "./openai-anthropic";
 import { createOpenAIToAWSBedrock } from "./openai-awsbedrock";
+import { createOpenAIToAWSBedrockEmbeddings } from "./openai-awsbedrock-embeddings";
 import { createOpenAIToAzureOpenAIChat } from "./openai-azureopenai";
 import { createOpenAIToAzureOpenAIEmbeddings } from "./openai-azureopenai-embeddings";
 import { createOpenAIToGCPAnthropic } from "./openai-gcpanthropic";
 import { createOpenAIToGCPVertexAI } from "./openai-gcpvertexai";
+import { createOpenAIToGCPVertexAIEmbeddings } from "./openai-gcpvertexai-embeddings";
 import { createOpenAIToOpenAIChat } from "./openai-openai";
 import { createOpenAIToOpenAICompletions } from "./openai-openai-completions";
 import { createOpenAIToOpenAIEmbeddings } from "./openai-openai-embeddings";
@@ -27,7 +29,9 @@ const TRANSLATORS: Record<ClientEndpoint, Partial<Record<APISchemaName, Factory>
   },
   "/v1/embeddings": {
     OpenAI: createOpenAIToOpenAIEmbeddings,
+    AWSBedrock: createOpenAIToAWSBedrockEmbeddings,
     AzureOpenAI: createOpenAIToAzureOpenAIEmbeddings,
+    GCPVertexAI: createOpenAIToGCPVertexAIEmbeddings,
   },
   "/v1/completions": {
     OpenAI: createOpenAIToOpenAICompletions,

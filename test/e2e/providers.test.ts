@@ -29,6 +29,29 @@ const MODELS: Array<{ model: string; kind: FakeProviderKind }> = [
   { model: "claude", kind: "anthropic" },
 ];
 
+/** Embedding models on the cloud backends, each behind a backend with the model as its override. */
+const CLOUD_EMBEDDINGS = [
+  {
+    model: "titan-embedding",
+    kind: "awsbedrock" as const,
+    override: "amazon.titan-embed-text-v2:0",
+    // Titan embeds one text per request.
+    input: ["one"],
+  },
+  {
+    model: "cohere-embedding",
+    kind: "awsbedrock" as const,
+    override: "cohere.embed-english-v3",
+    input: ["one", "two"],
+  },
+  {
+    model: "vertex-embedding",
+    kind: "gcpvertexai" as const,
+    override: "text-embedding-005",
+    input: ["one", "two"],
+  },
+];
+
 const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: "function",
   function: {
@@ -79,6 +102,16 @@ describe("the gateway end to end, per provider", () => {
           modelRule("azure-embedding", [
             backends.azure("azure", fake("azureopenai"), FAKE_API_KEY),
           ]),
+          ...CLOUD_EMBEDDINGS.map(({ model, kind, override }) =>
+            modelRule(model, [
+              {
+                ...(kind === "awsbedrock"
+                  ? backends.bedrock(model, fake(kind), FAKE_AWS_CREDENTIALS)
+                  : backends.vertex(model, fake(kind), google)),
+                modelNameOverride: override,
+              },
+            ]),
+          ),
         ],
         { llmRequestCosts: COSTS },
       ),
@@ -219,11 +252,13 @@ describe("the gateway end to end, per provider", () => {
   });
 
   it.each([
-    { model: "text-embedding-3-small", kind: "openai" as const },
-    { model: "azure-embedding", kind: "azureopenai" as const },
-  ])("embeds with $kind", async ({ model, kind }) => {
-    const embeddings = await client.embeddings.create({ model, input: ["one", "two"] });
-    expect(embeddings.data.map(item => item.index)).toEqual([0, 1]);
+    { model: "text-embedding-3-small", kind: "openai" as const, input: ["one", "two"] },
+    { model: "azure-embedding", kind: "azureopenai" as const, input: ["one", "two"] },
+    ...CLOUD_EMBEDDINGS,
+  ])("embeds $model with $kind", async ({ model, kind, input }) => {
+    // The SDK asks for base64 and decodes it: every backend's answer must come back as base64.
+    const embeddings = await client.embeddings.create({ model, input });
+    expect(embeddings.data.map(item => item.index)).toEqual(input.map((_, index) => index));
     for (const item of embeddings.data) {
       expect(item.embedding).toHaveLength(DEFAULT_EMBEDDING_DIMENSIONS);
       expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5);
@@ -243,6 +278,7 @@ describe("the gateway end to end, per provider", () => {
       ...MODELS.map(entry => entry.model),
       "text-embedding-3-small",
       "azure-embedding",
+      ...CLOUD_EMBEDDINGS.map(entry => entry.model),
     ]);
     expect(models[0]).toMatchObject({ object: "model", owned_by: "E2E", created: 1735689600 });
     expect(stack.proxy.last().localReply).toBe("ext_proc");
@@ -275,6 +311,7 @@ describe("the gateway end to end, per provider", () => {
   });
 
   it("got each Vertex AI backend's token with its service-account key, once", () => {
-    expect(google.grants).toEqual([{ ok: true }, { ok: true }]);
+    // Gemini, Anthropic on Vertex, and the Vertex embedding model's backend.
+    expect(google.grants).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
   });
 });

@@ -35,6 +35,40 @@ const MODELS: Array<{ model: string; kind: FakeProviderKind; override?: string }
   { model: "claude", kind: "anthropic" },
 ];
 
+/** Embedding models on the cloud backends, each reached through a model override. */
+const CLOUD_EMBEDDINGS = [
+  {
+    model: "titan-embedding",
+    kind: "awsbedrock" as const,
+    override: "amazon.titan-embed-text-v2:0",
+    // Titan embeds one text per request.
+    input: ["one"],
+    extra: { normalize: true },
+    sent: { inputText: "one", normalize: true },
+  },
+  {
+    model: "cohere-embedding",
+    kind: "awsbedrock" as const,
+    override: "cohere.embed-english-v3",
+    input: ["one", "two"],
+    extra: { input_type: "search_query" },
+    sent: { texts: ["one", "two"], input_type: "search_query" },
+  },
+  {
+    model: "vertex-embedding",
+    kind: "gcpvertexai" as const,
+    override: "text-embedding-005",
+    input: ["one", "two"],
+    extra: { task_type: "RETRIEVAL_QUERY" },
+    sent: {
+      instances: [
+        { content: "one", task_type: "RETRIEVAL_QUERY" },
+        { content: "two", task_type: "RETRIEVAL_QUERY" },
+      ],
+    },
+  },
+];
+
 const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: "function",
   function: {
@@ -67,6 +101,10 @@ describe("ai-gateway run, per provider", () => {
           })),
           { model: "text-embedding-3-small", backends: [{ name: "openai" }] },
           { model: "azure-embedding", backends: [{ name: "azureopenai" }] },
+          ...CLOUD_EMBEDDINGS.map(({ model, kind, override }) => ({
+            model,
+            backends: [{ name: kind, modelNameOverride: override }],
+          })),
         ]),
       ],
     });
@@ -190,6 +228,40 @@ describe("ai-gateway run, per provider", () => {
     expect(fakes.get(kind)!.requests.at(-1)!.call?.operation).toBe("embeddings");
   });
 
+  it.each(CLOUD_EMBEDDINGS)(
+    "embeds with $override on $kind, extra fields passed through",
+    async ({ model, kind, input, extra, sent }) => {
+      // The SDK asks for base64 and decodes it: the gateway must write base64 float32.
+      const embeddings = await client.embeddings.create({ model, input, ...extra });
+      expect(embeddings.model).toBe(model);
+      expect(embeddings.data.map(item => item.index)).toEqual(input.map((_, index) => index));
+      for (const item of embeddings.data) {
+        expect(item.embedding).toHaveLength(DEFAULT_EMBEDDING_DIMENSIONS);
+        expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5);
+      }
+      // Cohere's body has no count: this one comes from Bedrock's response header.
+      expect(embeddings.usage.prompt_tokens).toBeGreaterThan(0);
+      const received = fakes.get(kind)!.requests.at(-1)!;
+      expect(received.call?.operation).toBe("embeddings");
+      expect(received.body).toMatchObject(sent);
+    },
+  );
+
+  it("answers several texts for Titan with a 400 naming the limit, before any upstream call", async () => {
+    const before = fakes.get("awsbedrock")!.requests.length;
+    const error = await client.embeddings
+      .create({ model: "titan-embedding", input: ["one", "two"] })
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain(
+      "Amazon Titan Text Embeddings v2 takes one text per request",
+    );
+    expect(fakes.get("awsbedrock")!.requests.length).toBe(before);
+  });
+
   it("completes a legacy completion", async () => {
     const completion = await client.completions.create({ model: "gpt-4o", prompt: "say hi" });
     expect(completion.choices[0].text).toBe(replyText("openai", "say hi"));
@@ -202,6 +274,7 @@ describe("ai-gateway run, per provider", () => {
       ...MODELS.map(entry => entry.model),
       "text-embedding-3-small",
       "azure-embedding",
+      ...CLOUD_EMBEDDINGS.map(entry => entry.model),
     ]);
   });
 

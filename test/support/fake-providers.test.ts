@@ -7,6 +7,7 @@ import {
   BedrockRuntimeClient,
   ConverseCommand,
   ConverseStreamCommand,
+  InvokeModelCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import { GoogleGenAI } from "@google/genai";
 import { createParser } from "eventsource-parser";
@@ -460,6 +461,26 @@ describe("gcpvertexai", () => {
     expect(denied.status).toBe(401);
     expect(await denied.json()).toMatchObject({ error: { status: "UNAUTHENTICATED" } });
   });
+  it("answers :predict of a text embedding model as the SDK's embedContent reads it", async () => {
+    const fake = await start("gcpvertexai");
+    const response = await client(fake).models.embedContent({
+      model: "text-embedding-005",
+      contents: ["one", "two"],
+      config: { taskType: "RETRIEVAL_DOCUMENT", outputDimensionality: 4 },
+    });
+    expect(fake.requests[0].url).toBe(`${VERTEX_PREFIX}/google/models/text-embedding-005:predict`);
+    expect(fake.requests[0].call?.operation).toBe("embeddings");
+    expect(fake.requests[0].body).toEqual({
+      instances: [
+        { content: "one", task_type: "RETRIEVAL_DOCUMENT" },
+        { content: "two", task_type: "RETRIEVAL_DOCUMENT" },
+      ],
+      parameters: { outputDimensionality: 4 },
+    });
+    expect(response.embeddings).toHaveLength(2);
+    expect(response.embeddings![0].values).toHaveLength(4);
+    expect(response.embeddings![0].statistics?.tokenCount).toBeGreaterThan(0);
+  });
 });
 
 describe("awsbedrock", () => {
@@ -502,6 +523,57 @@ describe("awsbedrock", () => {
     expect(JSON.parse(toolInput)).toEqual({ request: "please call a tool" });
     expect(kinds[0]).toBe("messageStart");
     expect(kinds.slice(-2)).toEqual(["messageStop", "metadata"]);
+  });
+
+  it("answers InvokeModel of Titan and Cohere embedding models signed by the SDK", async () => {
+    const fake = await start("awsbedrock");
+    const invoke = async (modelId: string, body: unknown) => {
+      const output = await bedrockClient(fake).send(
+        new InvokeModelCommand({
+          modelId,
+          contentType: "application/json",
+          accept: "application/json",
+          body: JSON.stringify(body),
+        }),
+      );
+      return { body: JSON.parse(new TextDecoder().decode(output.body)) };
+    };
+    const titan = await invoke("amazon.titan-embed-text-v2:0", {
+      inputText: "a cat",
+      dimensions: 4,
+    });
+    expect(titan.body.embedding).toHaveLength(4);
+    expect(titan.body.inputTextTokenCount).toBeGreaterThan(0);
+    expect(fake.requests[0].url).toBe("/model/amazon.titan-embed-text-v2%3A0/invoke");
+    expect(fake.requests[0].call).toMatchObject({ operation: "embeddings", stream: false });
+
+    const cohere = await invoke("cohere.embed-english-v3", {
+      texts: ["one", "two"],
+      input_type: "search_document",
+      embedding_types: ["float"],
+    });
+    expect(cohere.body).toMatchObject({
+      response_type: "embeddings_by_type",
+      texts: ["one", "two"],
+    });
+    expect(cohere.body.embeddings.float).toHaveLength(2);
+    expect(cohere.body.embeddings.float[0]).toHaveLength(DEFAULT_EMBEDDING_DIMENSIONS);
+
+    await expect(invoke("cohere.embed-english-v3", { texts: ["x"] })).rejects.toMatchObject({
+      name: "ValidationException",
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it("counts an InvokeModel call's input tokens in a response header", async () => {
+    const fake = await start("awsbedrock", { checkAuth: false });
+    const answer = await post(`${fake.url}/model/cohere.embed-v4%3A0/invoke`, {
+      texts: ["one two three"],
+      input_type: "search_query",
+    });
+    expect(answer.status).toBe(200);
+    expect(Number(answer.headers.get("x-amzn-bedrock-input-token-count"))).toBeGreaterThan(0);
+    expect(await answer.json()).toMatchObject({ response_type: "embeddings_floats" });
   });
 
   it("rejects bad signatures with Bedrock's exceptions", async () => {

@@ -22,6 +22,15 @@ const MINIMAL_BODY: Record<ClientEndpoint, unknown> = {
 };
 const ENDPOINTS = Object.keys(MINIMAL_BODY) as ClientEndpoint[];
 
+/**
+ * The smallest valid body for a pair: Bedrock chooses the embeddings body by the model's family, so
+ * its model must name one.
+ */
+const minimalBody = (endpoint: ClientEndpoint, schema: APISchemaName) =>
+  endpoint === "/v1/embeddings" && schema === "AWSBedrock"
+    ? { model: "amazon.titan-embed-text-v2:0", input: "Hi" }
+    : (MINIMAL_BODY[endpoint] as { model: string });
+
 /** A backend of the schema, with the api-version Azure OpenAI cannot do without. */
 const backendOf = (name: APISchemaName): BackendTarget =>
   name === "AzureOpenAI" ? { schema: { name, version: "2024-10-21" } } : { schema: { name } };
@@ -49,7 +58,9 @@ describe("SUPPORTED_PAIRS", () => {
       { endpoint: "/v1/chat/completions", schema: "GCPAnthropic" },
       { endpoint: "/v1/chat/completions", schema: "Anthropic" },
       { endpoint: "/v1/embeddings", schema: "OpenAI" },
+      { endpoint: "/v1/embeddings", schema: "AWSBedrock" },
       { endpoint: "/v1/embeddings", schema: "AzureOpenAI" },
+      { endpoint: "/v1/embeddings", schema: "GCPVertexAI" },
       { endpoint: "/v1/completions", schema: "OpenAI" },
     ]);
     expect(SUPPORTED_ENDPOINTS).toEqual(ENDPOINTS);
@@ -61,12 +72,13 @@ describe("SUPPORTED_PAIRS", () => {
     "%s → %s builds and translates a minimal request",
     (endpoint, schema) => {
       const translator = createTranslator(endpoint, backendOf(schema), fixedDeps());
-      const upstream = translator.translateRequest({
-        path: endpoint,
-        headers: {},
-        body: MINIMAL_BODY[endpoint],
+      const body = minimalBody(endpoint, schema);
+      const upstream = translator.translateRequest({ path: endpoint, headers: {}, body });
+      expect(upstream).toMatchObject({
+        requestedModel: body.model,
+        upstreamModel: body.model,
+        stream: false,
       });
-      expect(upstream).toMatchObject({ requestedModel: "m", upstreamModel: "m", stream: false });
     },
   );
 
@@ -127,7 +139,7 @@ describe("createTranslator", () => {
     expect(bodyOf(thrownBy("/v1/embeddings", "Anthropic"))).toEqual({
       error: {
         message:
-          "/v1/embeddings is not supported for backend schema Anthropic; it supports OpenAI, AzureOpenAI",
+          "/v1/embeddings is not supported for backend schema Anthropic; it supports OpenAI, AWSBedrock, AzureOpenAI, GCPVertexAI",
         type: "invalid_request_error",
         param: null,
         code: "unsupported_backend",

@@ -1,7 +1,8 @@
 /**
  * AWS Bedrock Converse: `POST /model/{model id, URL-encoded}/converse` answers a `ConverseResponse`;
  * `/converse-stream` streams `application/vnd.amazon.eventstream` frames (`messageStart`,
- * `contentBlockDelta`, …, `metadata`), each payload padded with Bedrock's `p` field. Requests must
+ * `contentBlockDelta`, …, `metadata`), each payload padded with Bedrock's `p` field. `/invoke` of a
+ * Titan Text or Cohere Embed model answers embeddings (`embeddings.ts`). Requests must
  * carry a SigV4 signature (service `bedrock`) over the expected credentials; errors are
  * `{"message": …}` named by the `x-amzn-errortype` header.
  */
@@ -21,6 +22,7 @@ import {
   toolArguments,
   toolPreamble,
 } from "./conversation";
+import { bedrockInvokeEmbeddings } from "./embeddings";
 import type {
   FakeProviderRequest,
   ProviderModule,
@@ -65,10 +67,10 @@ function bedrockError(status: number, name: string, message: string): ProviderRe
 export function createBedrockModule(): ProviderModule {
   return {
     route(method, path) {
-      const match = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+      const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
       if (method !== "POST" || !match) return undefined;
       return {
-        operation: "chat",
+        operation: match[2] === "invoke" ? "embeddings" : "chat",
         model: decodeURIComponent(match[1]),
         stream: match[2] === "converse-stream",
       };
@@ -92,6 +94,9 @@ export function createBedrockModule(): ProviderModule {
       const body = routed.request.body;
       if (!isRecord(body)) {
         return bedrockError(400, "SerializationException", "Could not parse the request body.");
+      }
+      if (routed.call.operation === "embeddings") {
+        return bedrockInvokeEmbeddings(routed, body, bedrockError);
       }
       if (arrayOf(body.messages).length === 0) {
         return bedrockError(

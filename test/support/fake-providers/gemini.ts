@@ -3,7 +3,7 @@
  * `GenerateContentResponse`; `:streamGenerateContent?alt=sse` streams slices of it as `data:` events
  * separated by CRLF pairs (as Google's servers write them), the finish reason and the full usage on
  * the last one. Without `alt=sse` the stream is a JSON array written element by element, as the REST
- * API does.
+ * API does. `:predict` of a text embedding model answers embeddings (`embeddings.ts`).
  */
 import {
   FIXED_CREATE_TIME,
@@ -18,6 +18,7 @@ import {
   tokenCount,
   toolArguments,
 } from "./conversation";
+import { vertexPredictEmbeddings } from "./embeddings";
 import { checkGoogleBearer, googleError, vertexModelPath } from "./google";
 import type { ProviderModule, ProviderReply, RoutedRequest } from "./types";
 
@@ -25,11 +26,14 @@ export function createGeminiModule(): ProviderModule {
   return {
     route(method, path) {
       const target = method === "POST" ? vertexModelPath(path, "google") : undefined;
-      if (!target || !["generateContent", "streamGenerateContent"].includes(target.method)) {
+      if (
+        !target ||
+        !["generateContent", "streamGenerateContent", "predict"].includes(target.method)
+      ) {
         return undefined;
       }
       return {
-        operation: "chat",
+        operation: target.method === "predict" ? "embeddings" : "chat",
         model: target.model,
         stream: target.method === "streamGenerateContent",
       };
@@ -46,6 +50,7 @@ export function createGeminiModule(): ProviderModule {
       if (!isRecord(body)) {
         return googleError(400, { message: "Invalid JSON payload received. Unexpected token." });
       }
+      if (routed.call.operation === "embeddings") return vertexPredictEmbeddings(body, googleError);
       if (arrayOf(body.contents).length === 0) {
         return googleError(400, {
           message: "Unable to submit request because it has an empty contents field.",

@@ -28,7 +28,7 @@ export type {
   ProviderCall,
 } from "./types";
 export { TOOL_TRIGGER, replyText, toolArguments } from "./conversation";
-export { DEFAULT_EMBEDDING_DIMENSIONS } from "./openai";
+export { DEFAULT_EMBEDDING_DIMENSIONS } from "./embeddings";
 
 export const FAKE_PROVIDER_KINDS: readonly FakeProviderKind[] = [
   "openai",

@@ -5,7 +5,6 @@
  * content-filter results, starts a stream with a chunk that has no choices, and names its own errors
  * `{error:{code,message}}` where the OpenAI service would answer.
  */
-import { createHash } from "node:crypto";
 import {
   FIXED_CREATED,
   TOOL_TRIGGER,
@@ -21,6 +20,7 @@ import {
   tokenCount,
   toolArguments,
 } from "./conversation";
+import { DEFAULT_EMBEDDING_DIMENSIONS, vectorOf } from "./embeddings";
 import type {
   FakeProviderRequest,
   ProviderCall,
@@ -37,9 +37,6 @@ const OPERATIONS: Record<string, ProviderCall["operation"]> = {
   completions: "completions",
   embeddings: "embeddings",
 };
-
-/** The dimension of a fake embedding when the request names none (real models have 1536 or so). */
-export const DEFAULT_EMBEDDING_DIMENSIONS = 8;
 
 const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
   400: { type: "invalid_request_error", code: null, message: "Invalid request." },
@@ -407,15 +404,6 @@ function completions(
   if (includeUsage) events.push(dataEvent({ ...envelope, choices: [], usage }));
   events.push("data: [DONE]\n\n");
   return sseReply(events);
-}
-
-/** A unit vector drawn from the input's hash: the same input always embeds the same. */
-function vectorOf(input: string, dimensions: number): number[] {
-  const digest = createHash("sha256").update(input).digest();
-  const raw = Array.from({ length: dimensions }, (_, i) => digest[i % digest.length] / 255 - 0.5);
-  const norm = Math.hypot(...raw) || 1;
-  // Float32 values, so that the float and base64 encodings carry the same numbers.
-  return raw.map(value => Math.fround(value / norm));
 }
 
 function embeddings(routed: RoutedRequest, body: Record<string, unknown>, error: ErrorOf) {
