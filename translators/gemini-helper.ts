@@ -20,6 +20,7 @@ import type {
 } from "./gemini-types";
 import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
+import { toGeminiSchema } from "./gemini-schema";
 import { parseMediaUrl } from "./shared/media-url";
 import { parseOrBadRequest } from "./shared/chat-translation";
 import {
@@ -77,7 +78,7 @@ export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): 
   if (toolConfig) body.toolConfig = toolConfig;
   const vendor = geminiVendorFieldsOf(request);
   if (vendor.safetySettings) body.safetySettings = vendor.safetySettings;
-  const generationConfig = buildGenerationConfig(request);
+  const generationConfig = buildGenerationConfig(request, model);
   const thinkingConfig = mergeThinkingConfig(
     buildThinkingConfig(request, model),
     vendor.generationConfig?.thinkingConfig,
@@ -145,6 +146,20 @@ function mergeThinkingConfig(
 export function geminiGeneration(model: string): number {
   const match = /(?:^|[/-])gemini-(\d+)/.exec(model);
   return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Whether a Gemini model takes `generationConfig.responseJsonSchema` (full JSON Schema): Gemini 2.5
+ * and later, where Google introduced it; earlier models (1.5, 2.0) take only `responseSchema`, the
+ * OpenAPI subset. A model id that names no version (a tuned model's endpoint, an alias) is taken to
+ * be a current model.
+ */
+export function acceptsResponseJsonSchema(model: string): boolean {
+  const match = /(?:^|[/-])gemini-(\d+)(?:\.(\d+))?/.exec(model);
+  if (!match) return true;
+  const major = Number(match[1]);
+  const minor = Number(match[2] ?? 0);
+  return major > 2 || (major === 2 && minor >= 5);
 }
 
 /**
@@ -337,7 +352,10 @@ function buildToolConfig(request: ChatCompletionRequest): GeminiRequest["toolCon
   };
 }
 
-function buildGenerationConfig(request: ChatCompletionRequest): GeminiGenerationConfig {
+function buildGenerationConfig(
+  request: ChatCompletionRequest,
+  model: string,
+): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxOutputTokens = maxTokens;
@@ -355,8 +373,12 @@ function buildGenerationConfig(request: ChatCompletionRequest): GeminiGeneration
   if (format?.type === "json_object") config.responseMimeType = "application/json";
   if (format?.type === "json_schema") {
     config.responseMimeType = "application/json";
-    if (format.json_schema.schema !== undefined) {
-      config.responseJsonSchema = format.json_schema.schema;
+    const schema = format.json_schema.schema;
+    if (schema !== undefined && acceptsResponseJsonSchema(model)) {
+      config.responseJsonSchema = schema;
+    } else if (schema !== undefined) {
+      // Before 2.5, Gemini also orders properties alphabetically unless told the schema's order.
+      config.responseSchema = toGeminiSchema(schema, true);
     }
   }
   return config;

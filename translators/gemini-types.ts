@@ -53,6 +53,7 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number;
   responseMimeType?: string;
   responseJsonSchema?: unknown;
+  responseSchema?: GeminiSchema;
   /** Return the chosen token's log probability at each step. */
   responseLogprobs?: boolean;
   /** How many top alternatives per step to return with `responseLogprobs` (1–20). */
@@ -60,6 +61,35 @@ export interface GeminiGenerationConfig {
   topK?: number;
   mediaResolution?: string;
   thinkingConfig?: GeminiThinkingConfig;
+}
+
+/**
+ * Gemini's `Schema`, the OpenAPI 3.0 subset `responseSchema` takes: upper-case `type` names and
+ * `nullable` in place of a "null" type.
+ */
+export interface GeminiSchema {
+  type?: "STRING" | "NUMBER" | "INTEGER" | "BOOLEAN" | "ARRAY" | "OBJECT";
+  format?: string;
+  title?: string;
+  description?: string;
+  nullable?: boolean;
+  enum?: string[];
+  items?: GeminiSchema;
+  minItems?: string;
+  maxItems?: string;
+  minLength?: string;
+  maxLength?: string;
+  minProperties?: string;
+  maxProperties?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  properties?: Record<string, GeminiSchema>;
+  required?: string[];
+  propertyOrdering?: string[];
+  anyOf?: GeminiSchema[];
+  default?: unknown;
+  example?: unknown;
 }
 
 /** `generationConfig.thinkingConfig`: a budget (Gemini 2.5) or a level (Gemini 3). */
