@@ -12,6 +12,7 @@ import type {
   ConverseRequestBlock,
   ConverseRequestBody,
   ConverseResponseBlock,
+  ConverseServiceTier,
   ConverseTool,
   ConverseToolResultContent,
   ConverseUsage,
@@ -98,6 +99,7 @@ const AUDIO_FORMATS: ReadonlySet<string> = new Set([
  *   only one the client offered, in this request or earlier in the conversation.
  * - `response_format` `json_schema` becomes `outputConfig.textFormat` (Bedrock structured outputs; a
  *   model without them answers with Bedrock's own 400).
+ * - `service_tier` becomes `serviceTier` (see `converseServiceTier`).
  * - Ignored, for want of a Converse equivalent that every model takes: `seed`, `presence_penalty`,
  *   `frequency_penalty`, `logprobs`, `user` (Converse's `requestMetadata` only takes a narrow
  *   character set), `parallel_tool_calls`, `reasoning_effort` and tools' `strict` (strict tool use would
@@ -106,7 +108,8 @@ const AUDIO_FORMATS: ReadonlySet<string> = new Set([
  *   `json_schema` without a schema, an image link other than `s3://`, an image or audio format
  *   Converse does not take, a content part in a role that cannot carry it, tool-call arguments that are
  *   not a JSON object, a `tool_choice` that requires a tool when `tools` is empty, and, when `tools`
- *   is empty, tool results that answer no tool call in the conversation (no tool name to stand in).
+ *   is empty, tool results that answer no tool call in the conversation (no tool name to stand in),
+ *   and a `service_tier` Converse has no tier for.
  */
 export function buildConverseRequest(
   request: ChatCompletionRequest,
@@ -125,8 +128,33 @@ export function buildConverseRequest(
   const outputConfig = buildOutputConfig(request);
   if (outputConfig) body.outputConfig = outputConfig;
   applyReasoning(body, request, model);
+  const serviceTier = converseServiceTier(request.service_tier);
+  if (serviceTier) body.serviceTier = { type: serviceTier };
   return body;
 }
+
+/**
+ * OpenAI `service_tier` → Converse `serviceTier.type`: "default", "flex" and "priority" are the
+ * same tiers by the same names; "auto" (the account's own choice) sends none, so Bedrock serves at
+ * its standard tier; "reserved", Bedrock's own name for provisioned capacity, is taken as Envoy AI
+ * Gateway passes it. OpenAI's "scale" is a contract Bedrock has no tier for.
+ * @throws TranslationError (400) for any other value.
+ */
+function converseServiceTier(tier: string | null | undefined): ConverseServiceTier | undefined {
+  if (tier == null || tier === "auto") return undefined;
+  if (CONVERSE_SERVICE_TIERS.has(tier)) return tier as ConverseServiceTier;
+  throw badRequest(
+    `service_tier: "${tier}" has no Bedrock Converse tier; use auto, default, flex, priority or reserved.`,
+    "service_tier",
+  );
+}
+
+const CONVERSE_SERVICE_TIERS: ReadonlySet<string> = new Set<ConverseServiceTier>([
+  "default",
+  "flex",
+  "priority",
+  "reserved",
+]);
 
 /** Nova's `maxReasoningEffort` levels for OpenAI efforts (Nova has low, medium and high). */
 const NOVA_EFFORT: Readonly<Record<ReasoningEffort, string | undefined>> = {

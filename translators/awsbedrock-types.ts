@@ -43,6 +43,9 @@ export type ConverseToolChoice =
   | { any: Record<string, never> }
   | { tool: { name: string } };
 
+/** Converse `serviceTier.type` values. */
+export type ConverseServiceTier = "default" | "flex" | "priority" | "reserved";
+
 /** The Converse request body (the model is in the path, not the body). */
 export interface ConverseRequestBody {
   messages: ConverseMessage[];
@@ -57,6 +60,8 @@ export interface ConverseRequestBody {
     tools: ConverseTool[];
     toolChoice?: ConverseToolChoice;
   };
+  /** The processing tier that serves the request. */
+  serviceTier?: { type: ConverseServiceTier };
   /** Model-specific fields: reasoning switches (`thinking`, `reasoningConfig`). */
   additionalModelRequestFields?: Record<string, unknown>;
   outputConfig?: {

@@ -7,7 +7,10 @@
 import { badRequest, type MappedError, type TranslationError } from "./errors";
 import type {
   GeminiCandidate,
+  GeminiLogprobsResult,
   GeminiThinkingConfig,
+  GeminiThinkingLevel,
+  GeminiTokenLogprob,
   GeminiContent,
   GeminiGenerationConfig,
   GeminiPart,
@@ -17,14 +20,23 @@ import type {
 } from "./gemini-types";
 import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
+import { toGeminiSchema } from "./gemini-schema";
 import { parseMediaUrl } from "./shared/media-url";
-import type {
-  AssistantContentPart,
-  ChatCompletionRequest,
-  ChatContentPart,
-  ChatMessage,
-  ChatToolCall,
-  ThinkingBlock,
+import { parseOrBadRequest } from "./shared/chat-translation";
+import {
+  openAITopLogprob,
+  type OpenAIChoiceLogprobs,
+  type OpenAITokenLogprob,
+} from "./shared/logprobs";
+import {
+  geminiVendorFieldsSchema,
+  type AssistantContentPart,
+  type ChatCompletionRequest,
+  type ChatContentPart,
+  type ChatMessage,
+  type ChatToolCall,
+  type GeminiVendorFields,
+  type ThinkingBlock,
 } from "./shared/openai-chat";
 import {
   reasoningAsk,
@@ -64,11 +76,67 @@ export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): 
   if (tools) body.tools = tools;
   const toolConfig = buildToolConfig(request);
   if (toolConfig) body.toolConfig = toolConfig;
-  const generationConfig = buildGenerationConfig(request);
-  const thinkingConfig = buildThinkingConfig(request, model);
+  const vendor = geminiVendorFieldsOf(request);
+  if (vendor.safetySettings) body.safetySettings = vendor.safetySettings;
+  const generationConfig = buildGenerationConfig(request, model);
+  const thinkingConfig = mergeThinkingConfig(
+    buildThinkingConfig(request, model),
+    vendor.generationConfig?.thinkingConfig,
+  );
   if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
+  if (vendor.generationConfig)
+    applyVendorGenerationConfig(generationConfig, vendor.generationConfig);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
+}
+
+const NO_VENDOR_FIELDS: GeminiVendorFields = {};
+
+/**
+ * The request's Gemini fields (`safetySettings`, `generationConfig`), checked here rather than with
+ * the rest of the request so that other backends ignore them.
+ * @throws TranslationError (400) naming the first field of the wrong shape.
+ */
+function geminiVendorFieldsOf(request: ChatCompletionRequest): GeminiVendorFields {
+  if (request.safetySettings === undefined && request.generationConfig === undefined) {
+    return NO_VENDOR_FIELDS;
+  }
+  return parseOrBadRequest(geminiVendorFieldsSchema, {
+    safetySettings: request.safetySettings,
+    generationConfig: request.generationConfig,
+  });
+}
+
+/**
+ * The request's own `generationConfig` keys over the config built from OpenAI fields: its values
+ * win (`thinkingConfig` is merged apart, in `mergeThinkingConfig`).
+ */
+function applyVendorGenerationConfig(
+  config: GeminiGenerationConfig,
+  vendor: NonNullable<GeminiVendorFields["generationConfig"]>,
+): void {
+  const mediaResolution = vendor.mediaResolution ?? vendor.media_resolution;
+  if (mediaResolution !== undefined) config.mediaResolution = mediaResolution;
+  if (vendor.topK !== undefined) config.topK = vendor.topK;
+}
+
+/**
+ * A `thinkingConfig` from the request's `generationConfig` over the one derived from
+ * `reasoning_effort` or `thinking`: its keys win, and a budget or level it sets replaces the derived
+ * one of either kind, as Gemini takes only one of the two.
+ */
+function mergeThinkingConfig(
+  derived: GeminiThinkingConfig | undefined,
+  vendor: GeminiThinkingConfig | undefined,
+): GeminiThinkingConfig | undefined {
+  if (vendor === undefined) return derived;
+  if (derived === undefined) return vendor;
+  const merged = { ...derived };
+  if (vendor.thinkingBudget !== undefined || vendor.thinkingLevel !== undefined) {
+    delete merged.thinkingBudget;
+    delete merged.thinkingLevel;
+  }
+  return Object.assign(merged, vendor);
 }
 
 /**
@@ -78,6 +146,20 @@ export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): 
 export function geminiGeneration(model: string): number {
   const match = /(?:^|[/-])gemini-(\d+)/.exec(model);
   return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Whether a Gemini model takes `generationConfig.responseJsonSchema` (full JSON Schema): Gemini 2.5
+ * and later, where Google introduced it; earlier models (1.5, 2.0) take only `responseSchema`, the
+ * OpenAPI subset. A model id that names no version (a tuned model's endpoint, an alias) is taken to
+ * be a current model.
+ */
+export function acceptsResponseJsonSchema(model: string): boolean {
+  const match = /(?:^|[/-])gemini-(\d+)(?:\.(\d+))?/.exec(model);
+  if (!match) return true;
+  const major = Number(match[1]);
+  const minor = Number(match[2] ?? 0);
+  return major > 2 || (major === 2 && minor >= 5);
 }
 
 /**
@@ -270,7 +352,10 @@ function buildToolConfig(request: ChatCompletionRequest): GeminiRequest["toolCon
   };
 }
 
-function buildGenerationConfig(request: ChatCompletionRequest): GeminiGenerationConfig {
+function buildGenerationConfig(
+  request: ChatCompletionRequest,
+  model: string,
+): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxOutputTokens = maxTokens;
@@ -283,19 +368,53 @@ function buildGenerationConfig(request: ChatCompletionRequest): GeminiGeneration
   if (request.n != null) config.candidateCount = request.n;
   if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
   if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
+  applyLogprobs(request, config);
   const format = request.response_format;
   if (format?.type === "json_object") config.responseMimeType = "application/json";
   if (format?.type === "json_schema") {
     config.responseMimeType = "application/json";
-    if (format.json_schema.schema !== undefined) {
-      config.responseJsonSchema = format.json_schema.schema;
+    const schema = format.json_schema.schema;
+    if (schema !== undefined && acceptsResponseJsonSchema(model)) {
+      config.responseJsonSchema = schema;
+    } else if (schema !== undefined) {
+      // Before 2.5, Gemini also orders properties alphabetically unless told the schema's order.
+      config.responseSchema = toGeminiSchema(schema, true);
     }
   }
   return config;
 }
 
+/** The most alternatives per token Vertex AI returns (`generationConfig.logprobs` takes 1–20). */
+const MAX_TOP_LOGPROBS = 20;
+
+/**
+ * `logprobs: true` → `responseLogprobs`, and `top_logprobs: N` → `logprobs: N` (0 asks for no
+ * alternatives, which is Gemini's default). As in OpenAI's API, alternatives need `logprobs: true`.
+ * @throws TranslationError (400) for `top_logprobs` without `logprobs: true`, or above 20.
+ */
+function applyLogprobs(request: ChatCompletionRequest, config: GeminiGenerationConfig): void {
+  const top = request.top_logprobs ?? undefined;
+  if (top !== undefined) {
+    if (request.logprobs !== true) {
+      throw badRequest(
+        "top_logprobs: set logprobs to true as well; Gemini returns alternatives only with the chosen tokens' log probabilities.",
+        "top_logprobs",
+      );
+    }
+    if (top < 0 || top > MAX_TOP_LOGPROBS) {
+      throw badRequest(
+        `top_logprobs: ${top} is out of range; Gemini returns 0 to ${MAX_TOP_LOGPROBS} alternatives per token.`,
+        "top_logprobs",
+      );
+    }
+  }
+  if (request.logprobs !== true) return;
+  config.responseLogprobs = true;
+  if (top) config.logprobs = top;
+}
+
 /** Gemini 3 thinking levels for OpenAI efforts (Gemini 3 cannot stop thinking: `none` is minimal). */
-const THINKING_LEVEL: Readonly<Record<ReasoningEffort, GeminiThinkingConfig["thinkingLevel"]>> = {
+const THINKING_LEVEL: Readonly<Record<ReasoningEffort, GeminiThinkingLevel>> = {
   none: "MINIMAL",
   minimal: "MINIMAL",
   low: "LOW",
@@ -459,6 +578,27 @@ export function sortParts(
     }
   }
   return sorted;
+}
+
+/**
+ * A candidate's `logprobsResult` → OpenAI `logprobs`: each chosen token with its log probability,
+ * UTF-8 bytes and the step's top alternatives; null when Gemini sent none.
+ */
+export function openAILogprobsOf(
+  result: GeminiLogprobsResult | undefined,
+): OpenAIChoiceLogprobs | null {
+  const chosen = result?.chosenCandidates;
+  if (chosen === undefined) return null;
+  const steps = result?.topCandidates ?? [];
+  const content = chosen.map((token, i): OpenAITokenLogprob => {
+    const top = steps[i]?.candidates ?? [];
+    return { ...topLogprobOf(token), top_logprobs: top.map(topLogprobOf) };
+  });
+  return { content, refusal: null };
+}
+
+function topLogprobOf(token: GeminiTokenLogprob) {
+  return openAITopLogprob(token.token ?? "", token.logProbability ?? 0);
 }
 
 /** Gemini usage → OpenAI usage: thoughts count as completion tokens, as OpenAI counts reasoning. */

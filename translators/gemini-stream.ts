@@ -7,6 +7,7 @@ import {
   failedToolCallError,
   mapFinishReason,
   mapGoogleError,
+  openAILogprobsOf,
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
@@ -68,7 +69,11 @@ export class GeminiStreamState {
       const progress = known ?? { toolCalls: 0, pending: { text: "" } };
       if (!known) this.progress.set(index, progress);
       const delta = this.deltaOf(candidate.content?.parts, progress, !known);
-      if (Object.keys(delta).length > 0) this.emit.chunk(delta, null, index);
+      // Each event's logprobsResult covers the tokens of that event: they go with its delta.
+      const logprobs = openAILogprobsOf(candidate.logprobsResult);
+      if (Object.keys(delta).length > 0 || logprobs !== null) {
+        this.emit.chunk(delta, null, index, logprobs);
+      }
       const failed = failedToolCallError(candidate);
       if (failed) {
         this.failed = true;

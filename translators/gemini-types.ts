@@ -31,6 +31,14 @@ export interface GeminiRequest {
     functionCallingConfig: { mode: "AUTO" | "ANY" | "NONE"; allowedFunctionNames?: string[] };
   };
   generationConfig?: GeminiGenerationConfig;
+  safetySettings?: GeminiSafetySetting[];
+}
+
+/** One entry of `safetySettings`: how strictly to block one harm category. */
+export interface GeminiSafetySetting {
+  category: string;
+  threshold: string;
+  method?: string;
 }
 
 /** `generationConfig`: the sampling and output knobs. */
@@ -45,15 +53,55 @@ export interface GeminiGenerationConfig {
   frequencyPenalty?: number;
   responseMimeType?: string;
   responseJsonSchema?: unknown;
+  responseSchema?: GeminiSchema;
+  /** Return the chosen token's log probability at each step. */
+  responseLogprobs?: boolean;
+  /** How many top alternatives per step to return with `responseLogprobs` (1–20). */
+  logprobs?: number;
+  topK?: number;
+  mediaResolution?: string;
   thinkingConfig?: GeminiThinkingConfig;
+}
+
+/**
+ * Gemini's `Schema`, the OpenAPI 3.0 subset `responseSchema` takes: upper-case `type` names and
+ * `nullable` in place of a "null" type.
+ */
+export interface GeminiSchema {
+  type?: "STRING" | "NUMBER" | "INTEGER" | "BOOLEAN" | "ARRAY" | "OBJECT";
+  format?: string;
+  title?: string;
+  description?: string;
+  nullable?: boolean;
+  enum?: string[];
+  items?: GeminiSchema;
+  minItems?: string;
+  maxItems?: string;
+  minLength?: string;
+  maxLength?: string;
+  minProperties?: string;
+  maxProperties?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  properties?: Record<string, GeminiSchema>;
+  required?: string[];
+  propertyOrdering?: string[];
+  anyOf?: GeminiSchema[];
+  default?: unknown;
+  example?: unknown;
 }
 
 /** `generationConfig.thinkingConfig`: a budget (Gemini 2.5) or a level (Gemini 3). */
 export interface GeminiThinkingConfig {
   includeThoughts?: boolean;
   thinkingBudget?: number;
-  thinkingLevel?: "MINIMAL" | "LOW" | "MEDIUM" | "HIGH";
+  /** A `GeminiThinkingLevel`, or any level a client names itself (Gemini judges it). */
+  thinkingLevel?: string;
 }
+
+/** The thinking levels reasoning efforts map to. */
+export type GeminiThinkingLevel = "MINIMAL" | "LOW" | "MEDIUM" | "HIGH";
 
 /** Token counts as Gemini reports them. */
 export interface GeminiUsageMetadata {
@@ -71,6 +119,24 @@ export interface GeminiCandidate {
   finishReason?: string;
   /** Why the candidate finished, in words (e.g. the malformed call of MALFORMED_FUNCTION_CALL). */
   finishMessage?: string;
+  /** Token log probabilities, when the request asked for them (`responseLogprobs`). */
+  logprobsResult?: GeminiLogprobsResult;
+}
+
+/** One token and its log probability. */
+export interface GeminiTokenLogprob {
+  token?: string;
+  tokenId?: number;
+  logProbability?: number;
+}
+
+/**
+ * The log probabilities of a candidate's tokens: one chosen token per decoding step, and per step
+ * the most likely alternatives (when `logprobs` asked for some).
+ */
+export interface GeminiLogprobsResult {
+  chosenCandidates?: GeminiTokenLogprob[];
+  topCandidates?: { candidates?: GeminiTokenLogprob[] }[];
 }
 
 /** A whole `generateContent` response, and also each event of the SSE stream. */

@@ -6,6 +6,7 @@ import {
   failedToolCallError,
   mapFinishReason,
   mapGoogleError,
+  openAILogprobsOf,
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
@@ -107,6 +108,7 @@ function choicesOf(
         ...(thinkingBlocks && { thinkingBlocks: sorted.thinkingBlocks }),
       },
       mapFinishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),
+      openAILogprobsOf(candidate.logprobsResult),
     );
   });
 }

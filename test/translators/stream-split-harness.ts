@@ -18,6 +18,7 @@ import type {
   TranslatorDeps,
   UpstreamRequest,
 } from "../../translators/types";
+import { TranslationError } from "../../translators/errors";
 import { seededRandom } from "../support/seeded-random";
 
 /** Deterministic deps: a fixed clock and ids `id-1`, `id-2`, … per translator. */
@@ -204,4 +205,19 @@ export function chunkBuilder(envelope: Omit<ChunkWithReasoning, "choices">) {
     ...envelope,
     choices: [{ index, delta, logprobs: null, finish_reason: finishReason }],
   });
+}
+
+/** The `TranslationError` a fresh translator throws for a chat request; fails if none is thrown. */
+export function requestRejection(
+  factory: TranslatorFactory,
+  backend: BackendTarget,
+  body: unknown,
+): TranslationError {
+  try {
+    translateChatRequest(factory, backend, body);
+  } catch (error) {
+    if (error instanceof TranslationError) return error;
+    throw error;
+  }
+  throw new Error("the request was not rejected");
 }

@@ -1,13 +1,14 @@
 /**
  * The complete (non-streaming) OpenAI `chat.completion` response every provider translation answers
  * with, built in one place so that every pair spells it the same way: the same keys in the same order,
- * `refusal` and `logprobs` always present, `reasoning_content` and `tool_calls` only when there are
+ * `refusal` and `logprobs` always present (null unless the provider returned token log probabilities), `reasoning_content` and `tool_calls` only when there are
  * some.
  */
 import type { ClientResponse, TokenUsage } from "../types";
 import { jsonResponse } from "./chat-translation";
 import { openAIUsage } from "./token-usage";
 import type { ReasoningBlock } from "./reasoning";
+import type { OpenAIChoiceLogprobs } from "./logprobs";
 
 /** The `finish_reason` values an OpenAI choice can carry. */
 export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
@@ -50,6 +51,7 @@ export function chatCompletionChoice(
   index: number,
   reply: AssistantReply,
   finishReason: OpenAIFinishReason,
+  logprobs: OpenAIChoiceLogprobs | null = null,
 ) {
   const { reasoning, toolCalls, thinkingBlocks } = reply;
   const refusal = reply.refusal ?? null;
@@ -64,7 +66,7 @@ export function chatCompletionChoice(
         thinkingBlocks.length > 0 && { thinking_blocks: thinkingBlocks }),
       ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
     },
-    logprobs: null,
+    logprobs,
     finish_reason: finishReason,
   };
 }

@@ -4,6 +4,7 @@
  * and running a provider's stream (SSE, or any framing a reader supplies) through a stream state into
  * OpenAI chunk bytes. `createChatTranslator` puts these together around one provider's mapping.
  */
+import type { z } from "zod";
 import { TranslationError, openAIErrorBody, type MappedError } from "../errors";
 import type { HeaderMutation } from "../../lib/header-mutation";
 import type {
@@ -46,17 +47,7 @@ export function parseChatRequest(
   body: unknown,
   backend: BackendTarget,
 ): { request: ChatCompletionRequest; facts: RequestFacts } {
-  const result = chatCompletionRequestSchema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const param = issue.path.map(String).join(".");
-    throw new TranslationError(400, `${param || "body"}: ${issue.message}`, {
-      type: "invalid_request_error",
-      param: param || null,
-      code: null,
-    });
-  }
-  const request = result.data;
+  const request = parseOrBadRequest(chatCompletionRequestSchema, body);
   return {
     request,
     facts: {
@@ -67,6 +58,22 @@ export function parseChatRequest(
       thinkingBlocks: wantsThinkingBlocks(request),
     },
   };
+}
+
+/**
+ * Parses `value` with `schema`, or throws a 400 naming the first invalid field (`param`), its path
+ * in the request body.
+ */
+export function parseOrBadRequest<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = issue.path.map(String).join(".");
+  throw new TranslationError(400, `${param || "body"}: ${issue.message}`, {
+    type: "invalid_request_error",
+    param: param || null,
+    code: null,
+  });
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { TokenUsage } from "../types";
 import { openAIUsage } from "./token-usage";
 import type { ReasoningBlock } from "./reasoning";
+import type { OpenAIChoiceLogprobs } from "./logprobs";
 
 /** The `delta` of one chunk choice. */
 export interface ChunkDelta {
@@ -35,8 +36,13 @@ export interface StreamError {
 export interface ChunkEmitter {
   /** Sets the chunk `id` from the provider; later chunks carry it. */
   setId(id: string): void;
-  /** Emits one chunk with one choice. */
-  chunk(delta: ChunkDelta, finishReason?: string | null, choiceIndex?: number): void;
+  /** Emits one chunk with one choice; `logprobs` are those of the tokens in this delta. */
+  chunk(
+    delta: ChunkDelta,
+    finishReason?: string | null,
+    choiceIndex?: number,
+    logprobs?: OpenAIChoiceLogprobs | null,
+  ): void;
   /** Emits an OpenAI error event; the stream state should send nothing after it. */
   error(error: StreamError): void;
 }
@@ -61,8 +67,11 @@ const sseEvent = (json: string): string => `data: ${json}\n\n`;
 const SSE_DONE = sseEvent("[DONE]");
 
 /** A chunk event after its delta: the rest of the choice, of the chunk and of the event. */
-const afterDelta = (finishReason: string | null): string =>
-  `,"logprobs":null,"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
+const afterDelta = (
+  finishReason: string | null,
+  logprobs: OpenAIChoiceLogprobs | null = null,
+): string =>
+  `,"logprobs":${JSON.stringify(logprobs)},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
 
 /** What follows the delta in every chunk but the one that finishes its choice. */
 const AFTER_UNFINISHED_DELTA = encoder.encode(afterDelta(null));
@@ -97,12 +106,17 @@ export class SseChunkEmitter implements ChunkEmitter {
     this.beforeDelta = undefined;
   }
 
-  chunk(delta: ChunkDelta, finishReason: string | null = null, choiceIndex = 0): void {
+  chunk(
+    delta: ChunkDelta,
+    finishReason: string | null = null,
+    choiceIndex = 0,
+    logprobs: OpenAIChoiceLogprobs | null = null,
+  ): void {
     if (this.failed) return;
     this.out.writeBytes(this.bytesBeforeDelta(choiceIndex));
     this.out.writeText(JSON.stringify(delta));
-    if (finishReason === null) this.out.writeBytes(AFTER_UNFINISHED_DELTA);
-    else this.out.writeText(afterDelta(finishReason));
+    if (finishReason === null && logprobs === null) this.out.writeBytes(AFTER_UNFINISHED_DELTA);
+    else this.out.writeText(afterDelta(finishReason, logprobs));
   }
 
   error(error: StreamError): void {

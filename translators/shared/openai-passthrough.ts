@@ -111,15 +111,34 @@ function passthroughStream(): StreamTranslator {
   };
 }
 
-/** A translator for one request to a backend that speaks the OpenAI API at `pathFor(model)`. */
-export function createOpenAIPassthrough(backend: BackendTarget, pathFor: PathFor): Translator {
+/**
+ * The top-level fields of an OpenAI chat request that only Gemini backends read (Envoy AI Gateway's
+ * inline vendor fields). OpenAI answers a request that carries one with a 400 ("Unrecognized request
+ * argument"), so they are left out of chat requests to OpenAI-speaking backends, which is how every
+ * other backend ignores them too.
+ */
+export const GEMINI_ONLY_CHAT_FIELDS: readonly string[] = ["safetySettings", "generationConfig"];
+
+/**
+ * A translator for one request to a backend that speaks the OpenAI API at `pathFor(model)`;
+ * `dropFields` are top-level body fields not to send on.
+ */
+export function createOpenAIPassthrough(
+  backend: BackendTarget,
+  pathFor: PathFor,
+  dropFields: readonly string[] = [],
+): Translator {
   return {
     translateRequest(request: ClientRequest) {
       const body = bodyObject(request.body);
       const requestedModel = body.model as string;
       const upstreamModel = backend.modelNameOverride ?? requestedModel;
-      const upstreamBody =
+      let upstreamBody =
         upstreamModel === requestedModel ? body : { ...body, model: upstreamModel };
+      if (dropFields.some(field => field in upstreamBody)) {
+        upstreamBody = { ...upstreamBody };
+        for (const field of dropFields) delete upstreamBody[field];
+      }
       const bytes = jsonBytes(upstreamBody);
       return {
         path: pathFor(upstreamModel),
