@@ -36,6 +36,14 @@ export class RequestLog implements RequestObserver {
       inputTokens: summary.usage.inputTokens,
       outputTokens: summary.usage.outputTokens,
       totalTokens: summary.usage.totalTokens,
+      // Prompt-cache reads cost less than plain input and writes more; they are in inputTokens,
+      // and named apart only when there were some, as most requests have none.
+      ...(summary.usage.cachedInputTokens > 0
+        ? { cachedInputTokens: summary.usage.cachedInputTokens }
+        : {}),
+      ...(summary.usage.cacheCreationInputTokens > 0
+        ? { cacheCreationInputTokens: summary.usage.cacheCreationInputTokens }
+        : {}),
       durationMs: round(summary.durationMs),
       ...(summary.timeToFirstTokenMs !== undefined
         ? { timeToFirstTokenMs: round(summary.timeToFirstTokenMs) }

@@ -5,12 +5,16 @@
  * `anthropic-stream.ts`.
  */
 import type {
+  AnthropicCacheableBlock,
+  AnthropicCacheControl,
   AnthropicErrorBody,
   AnthropicMessage,
   AnthropicRequestBlock,
   AnthropicRequestBody,
   AnthropicResponseBlock,
   AnthropicStreamEvent,
+  AnthropicTextBlock,
+  AnthropicTool,
   AnthropicToolChoice,
   AnthropicUsage,
 } from "./anthropic-types";
@@ -28,6 +32,7 @@ import {
 } from "./shared/reasoning";
 import type {
   AssistantContentPart,
+  CacheControl,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
@@ -48,6 +53,7 @@ import {
   textOf,
   toolCallArguments,
 } from "./shared/provider-messages";
+import { partCacheControl, toolCacheControl, toolResultCacheControl } from "./shared/prompt-cache";
 import { usageWithCachedInput } from "./shared/token-usage";
 
 /**
@@ -55,6 +61,9 @@ import { usageWithCachedInput } from "./shared/token-usage";
  * `max_completion_tokens` nor `max_tokens`, this many output tokens are allowed.
  */
 export const DEFAULT_MAX_TOKENS = 4096;
+
+/** The most `cache_control` breakpoints Anthropic takes in one request (tools, system, messages). */
+export const MAX_CACHE_BREAKPOINTS = 4;
 
 // ---- OpenAI → Anthropic request ----
 
@@ -65,10 +74,12 @@ export const DEFAULT_MAX_TOKENS = 4096;
  * `tool_result` blocks in a user turn, and consecutive same-role turns are merged because Anthropic
  * demands alternation; `user` becomes `metadata.user_id`. `seed`, `presence_penalty`,
  * `frequency_penalty` and `logprobs` have no Anthropic equivalent and are ignored.
- * `response_format: json_schema` becomes `output_config.format`.
+ * `response_format: json_schema` becomes `output_config.format`. `cache_control` on a content part
+ * goes on its block; on a message, on the message's last block (a tool message's `tool_result`); on
+ * a tool, on the tool.
  * @throws TranslationError (400) for `n` > 1, `response_format` json_object (Anthropic has no
- *   schema-less JSON mode) or json_schema without a schema, unsupported content parts, and tool-call
- *   arguments that are not a JSON object.
+ *   schema-less JSON mode) or json_schema without a schema, unsupported content parts, tool-call
+ *   arguments that are not a JSON object, and more than `MAX_CACHE_BREAKPOINTS` breakpoints.
  */
 export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicRequestBody {
   if (request.n != null && request.n > 1) {
@@ -83,11 +94,18 @@ export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicReq
   };
   if (system.length > 0) body.system = system;
   if (request.tools && request.tools.length > 0) {
-    body.tools = request.tools.map(tool => ({
-      name: tool.function.name,
-      ...(tool.function.description !== undefined && { description: tool.function.description }),
-      input_schema: tool.function.parameters ?? { type: "object", properties: {} },
-    }));
+    body.tools = request.tools.map(tool =>
+      withCacheControl<AnthropicTool>(
+        {
+          name: tool.function.name,
+          ...(tool.function.description !== undefined && {
+            description: tool.function.description,
+          }),
+          input_schema: tool.function.parameters ?? { type: "object", properties: {} },
+        },
+        toolCacheControl(tool),
+      ),
+    );
   }
   const toolChoice = buildToolChoice(request);
   if (toolChoice) body.tool_choice = toolChoice;
@@ -99,7 +117,53 @@ export function buildAnthropicBody(request: ChatCompletionRequest): AnthropicReq
   if (request.user != null) body.metadata = { user_id: request.user };
   if (outputFormat) body.output_config = { format: outputFormat };
   applyReasoning(body, request, clientMaxTokens);
+  checkCacheBreakpoints(body);
   return body;
+}
+
+/**
+ * Refuses more breakpoints than Anthropic takes, with the limit, rather than sending a request
+ * Anthropic would refuse in its own words.
+ */
+function checkCacheBreakpoints(body: AnthropicRequestBody): void {
+  let count = 0;
+  for (const tool of body.tools ?? []) if (tool.cache_control) count++;
+  for (const block of body.system ?? []) if (block.cache_control) count++;
+  for (const message of body.messages) {
+    for (const block of message.content) {
+      if ("cache_control" in block && block.cache_control) count++;
+    }
+  }
+  if (count > MAX_CACHE_BREAKPOINTS) {
+    throw badRequest(
+      `cache_control: Anthropic takes at most ${MAX_CACHE_BREAKPOINTS} cache breakpoints in a request, counting tools, system and messages together; this request has ${count}. Remove cache_control from the ones least worth caching.`,
+      "cache_control",
+    );
+  }
+}
+
+/** `target` with the client's breakpoint, when it set one. */
+function withCacheControl<T extends { cache_control?: AnthropicCacheControl }>(
+  target: T,
+  cacheControl: CacheControl | null | undefined,
+): T {
+  if (cacheControl) target.cache_control = cacheControl;
+  return target;
+}
+
+/**
+ * Puts a message's breakpoint on the last of its blocks, which ends the prefix it marks. Reasoning
+ * blocks cannot carry one, so a message that is only reasoning leaves it out.
+ */
+function markLastBlock<T extends AnthropicRequestBlock>(
+  blocks: T[],
+  cacheControl: CacheControl | null | undefined,
+): T[] {
+  const last: AnthropicRequestBlock | undefined = blocks.at(-1);
+  if (cacheControl && last && last.type !== "thinking" && last.type !== "redacted_thinking") {
+    last.cache_control = cacheControl;
+  }
+  return blocks;
 }
 
 /**
@@ -166,19 +230,24 @@ function applyReasoning(
 
 function buildMessages(messages: ChatMessage[]): {
   messages: AnthropicMessage[];
-  system: { type: "text"; text: string }[];
+  system: AnthropicTextBlock[];
 } {
   const turns: AnthropicMessage[] = [];
-  const system: { type: "text"; text: string }[] = [];
+  const system: AnthropicTextBlock[] = [];
   messages.forEach((message, i) => {
     const field = `messages[${i}]`;
     switch (message.role) {
       case "system":
       case "developer":
-        system.push(...textBlocks(message.content, field));
+        system.push(...markLastBlock(textBlocks(message.content, field), message.cache_control));
         return;
       case "user":
-        appendTurn(turns, "content", "user", userBlocks(message.content, field));
+        appendTurn(
+          turns,
+          "content",
+          "user",
+          markLastBlock(userBlocks(message.content, field), message.cache_control),
+        );
         return;
       case "assistant": {
         const blocks: AnthropicRequestBlock[] = [];
@@ -188,16 +257,19 @@ function buildMessages(messages: ChatMessage[]): {
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
-        appendTurn(turns, "content", "assistant", blocks);
+        appendTurn(turns, "content", "assistant", markLastBlock(blocks, message.cache_control));
         return;
       }
       case "tool":
         appendTurn(turns, "content", "user", [
-          {
-            type: "tool_result",
-            tool_use_id: message.tool_call_id,
-            content: textOf(message.content),
-          },
+          withCacheControl<AnthropicCacheableBlock>(
+            {
+              type: "tool_result",
+              tool_use_id: message.tool_call_id,
+              content: textOf(message.content),
+            },
+            toolResultCacheControl(message),
+          ),
         ]);
         return;
       default:
@@ -210,14 +282,21 @@ function buildMessages(messages: ChatMessage[]): {
 function textBlocks(
   content: string | ChatContentPart[] | null,
   field: string,
-): { type: "text"; text: string }[] {
+): AnthropicTextBlock[] {
   if (content === null) return [];
   // Anthropic rejects empty text blocks.
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
   return content.map((part, j) => {
-    if (part.type === "text") return { type: "text", text: part.text };
+    if (part.type === "text") return textBlockOf(part.text, part.cache_control);
     throw unsupportedPart(part.type, `${field}.content[${j}]`);
   });
+}
+
+function textBlockOf(
+  text: string,
+  cacheControl: CacheControl | null | undefined,
+): AnthropicTextBlock {
+  return withCacheControl<AnthropicTextBlock>({ type: "text", text }, cacheControl);
 }
 
 /** An assistant message's content: text, and refusals as the text they said. */
@@ -228,7 +307,9 @@ function assistantBlocks(
   if (typeof content === "string") return textBlocks(content, field);
   return content.flatMap((part, j): AnthropicRequestBlock[] => {
     const text = assistantPartText(part);
-    if (text !== undefined) return [{ type: "text", text }];
+    if (text !== undefined) {
+      return [textBlockOf(text, partCacheControl(part))];
+    }
     // Reasoning parts went first, through thinkingBlocksOf.
     if (part.type === "thinking" || part.type === "redacted_thinking") return [];
     throw unsupportedPart(part.type, `${field}.content[${j}]`);
@@ -246,14 +327,18 @@ function userBlocks(content: string | ChatContentPart[], field: string): Anthrop
   if (typeof content === "string") return textBlocks(content, field);
   return content.map((part, j): AnthropicRequestBlock => {
     const partField = `${field}.content[${j}]`;
-    if (part.type === "text") return { type: "text", text: part.text };
-    if (part.type === "image_url")
-      return imageBlock(part.image_url.url, `${partField}.image_url.url`);
+    if (part.type === "text") return textBlockOf(part.text, part.cache_control);
+    if (part.type === "image_url") {
+      return withCacheControl(
+        imageBlock(part.image_url.url, `${partField}.image_url.url`),
+        part.cache_control,
+      );
+    }
     throw unsupportedPart(part.type, partField);
   });
 }
 
-function imageBlock(url: string, field: string): AnthropicRequestBlock {
+function imageBlock(url: string, field: string): AnthropicCacheableBlock {
   const media = parseMediaUrl(url);
   if (media === undefined || (media.kind === "link" && url.startsWith("gs:"))) {
     throw badRequest(`${field} must be a base64 data URI or an https or http URL.`, field);

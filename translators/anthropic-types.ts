@@ -3,17 +3,56 @@
  * on Vertex AI. Only the fields the translators write or read are spelled out.
  */
 
-/** A content block of a request message. */
+/**
+ * A prompt-cache breakpoint: the prompt up to and including the block (or tool) that carries it is
+ * cached, for 5 minutes unless `ttl` says 1 hour.
+ */
+export interface AnthropicCacheControl {
+  type: "ephemeral";
+  ttl?: "5m" | "1h";
+}
+
+/** A text block, as messages and `system` hold it. */
+export interface AnthropicTextBlock {
+  type: "text";
+  text: string;
+  cache_control?: AnthropicCacheControl;
+}
+
+/** A content block of a request message. Reasoning blocks cannot be cache breakpoints. */
 export type AnthropicRequestBlock =
-  | { type: "text"; text: string }
+  | AnthropicTextBlock
   | {
       type: "image";
       source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
+      cache_control?: AnthropicCacheControl;
     }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-  | { type: "tool_result"; tool_use_id: string; content: string }
+  | {
+      type: "tool_use";
+      id: string;
+      name: string;
+      input: Record<string, unknown>;
+      cache_control?: AnthropicCacheControl;
+    }
+  | {
+      type: "tool_result";
+      tool_use_id: string;
+      content: string;
+      cache_control?: AnthropicCacheControl;
+    }
   | { type: "thinking"; thinking: string; signature: string }
   | { type: "redacted_thinking"; data: string };
+
+/** The blocks that can be cache breakpoints: all but reasoning. */
+export type AnthropicCacheableBlock = Extract<AnthropicRequestBlock, { cache_control?: unknown }>;
+
+/** One tool offered in `tools`. */
+export interface AnthropicTool {
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+  cache_control?: AnthropicCacheControl;
+}
 
 /** One request message. */
 export interface AnthropicMessage {
@@ -31,8 +70,8 @@ export type AnthropicToolChoice =
 export interface AnthropicRequestBody {
   max_tokens: number;
   messages: AnthropicMessage[];
-  system?: { type: "text"; text: string }[];
-  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  system?: AnthropicTextBlock[];
+  tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   stop_sequences?: string[];
   temperature?: number;

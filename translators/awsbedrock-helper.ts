@@ -7,6 +7,7 @@
  */
 import type {
   BedrockErrorBody,
+  ConverseCachePoint,
   ConverseImage,
   ConverseMessage,
   ConverseRequestBlock,
@@ -24,6 +25,7 @@ import { parseJsonObject } from "../lib/json-object";
 import { mimeTypeFromPath, parseMediaUrl } from "./shared/media-url";
 import type {
   AssistantContentPart,
+  CacheControl,
   ChatCompletionRequest,
   ChatContentPart,
   ChatMessage,
@@ -38,6 +40,7 @@ import {
   type ProviderErrorRules,
 } from "./shared/provider-errors";
 import { appendTurn, assistantPartText, toolCallArguments } from "./shared/provider-messages";
+import { partCacheControl, toolCacheControl, toolResultCacheControl } from "./shared/prompt-cache";
 import { usageWithCachedInput } from "./shared/token-usage";
 import {
   anthropicThinkingFor,
@@ -100,6 +103,9 @@ const AUDIO_FORMATS: ReadonlySet<string> = new Set([
  * - `response_format` `json_schema` becomes `outputConfig.textFormat` (Bedrock structured outputs; a
  *   model without them answers with Bedrock's own 400).
  * - `service_tier` becomes `serviceTier` (see `converseServiceTier`).
+ * - `cache_control` on a content part, a message or a tool becomes a `cachePoint` block after the
+ *   part, the message's blocks (a system message's in `system`) or the tool, with its `ttl`. How many
+ *   checkpoints a request may hold, and where, differs by model, so Bedrock judges that.
  * - Ignored, for want of a Converse equivalent that every model takes: `seed`, `presence_penalty`,
  *   `frequency_penalty`, `logprobs`, `user` (Converse's `requestMetadata` only takes a narrow
  *   character set), `parallel_tool_calls`, `reasoning_effort` and tools' `strict` (strict tool use would
@@ -213,21 +219,53 @@ function applyReasoning(body: ConverseRequestBody, request: ChatCompletionReques
  */
 const DEFAULT_MAX_TOKENS = 4096;
 
+/** A checkpoint block for the client's `cache_control`. */
+function cachePointOf(cacheControl: CacheControl): ConverseCachePoint {
+  return {
+    cachePoint: cacheControl.ttl ? { type: "default", ttl: cacheControl.ttl } : { type: "default" },
+  };
+}
+
+/**
+ * `blocks`, with a checkpoint after them when the client marked them: nothing marks nothing, and a
+ * checkpoint already there (the message's last part was marked too) is not repeated.
+ */
+function withCachePoint<B extends object>(
+  blocks: B[],
+  cacheControl: CacheControl | null | undefined,
+): (B | ConverseCachePoint)[] {
+  const last = blocks.at(-1);
+  if (!cacheControl || last === undefined || "cachePoint" in last) return blocks;
+  const marked: (B | ConverseCachePoint)[] = blocks;
+  marked.push(cachePointOf(cacheControl));
+  return marked;
+}
+
 function buildMessages(messages: ChatMessage[]): {
   messages: ConverseMessage[];
-  system: { text: string }[];
+  system: NonNullable<ConverseRequestBody["system"]>;
 } {
   const turns: ConverseMessage[] = [];
-  const system: { text: string }[] = [];
+  const system: NonNullable<ConverseRequestBody["system"]> = [];
   messages.forEach((message, i) => {
     const field = `messages[${i}]`;
     switch (message.role) {
       case "system":
       case "developer":
-        system.push(...textBlocks(message.content, field, message.role));
+        system.push(
+          ...withCachePoint(
+            textBlocks(message.content, field, message.role),
+            message.cache_control,
+          ),
+        );
         return;
       case "user":
-        appendTurn(turns, "content", "user", userBlocks(message.content, field));
+        appendTurn(
+          turns,
+          "content",
+          "user",
+          withCachePoint(userBlocks(message.content, field), message.cache_control),
+        );
         return;
       case "assistant": {
         // Reasoning goes back first, as the model gave it.
@@ -236,18 +274,26 @@ function buildMessages(messages: ChatMessage[]): {
         for (const [j, call] of (message.tool_calls ?? []).entries()) {
           blocks.push(toolUseOf(call, `${field}.tool_calls[${j}]`));
         }
-        appendTurn(turns, "content", "assistant", blocks);
+        appendTurn(turns, "content", "assistant", withCachePoint(blocks, message.cache_control));
         return;
       }
       case "tool":
-        appendTurn(turns, "content", "user", [
-          {
-            toolResult: {
-              toolUseId: message.tool_call_id,
-              content: toolResultContent(message.content, field),
-            },
-          },
-        ]);
+        appendTurn(
+          turns,
+          "content",
+          "user",
+          withCachePoint<ConverseRequestBlock>(
+            [
+              {
+                toolResult: {
+                  toolUseId: message.tool_call_id,
+                  content: toolResultContent(message.content, field),
+                },
+              },
+            ],
+            toolResultCacheControl(message),
+          ),
+        );
         return;
       default:
         throw badRequest(
@@ -264,11 +310,11 @@ function textBlocks(
   content: string | ChatContentPart[] | null,
   field: string,
   role: string,
-): { text: string }[] {
+): ({ text: string } | ConverseCachePoint)[] {
   if (content === null) return [];
   if (typeof content === "string") return content === "" ? [] : [{ text: content }];
   return content.flatMap((part, j) => {
-    if (part.type === "text") return part.text === "" ? [] : [{ text: part.text }];
+    if (part.type === "text") return textBlockOf(part.text, part.cache_control);
     throw badRequest(
       `${field}.content[${j}]: content parts of type "${part.type}" are not supported in ${role} messages for Bedrock Converse backends; only user and tool messages can carry media.`,
       `${field}.content[${j}]`,
@@ -284,7 +330,7 @@ function assistantBlocks(
   if (typeof content === "string") return content === "" ? [] : [{ text: content }];
   return content.flatMap((part, j): ConverseRequestBlock[] => {
     const text = assistantPartText(part);
-    if (text !== undefined) return text === "" ? [] : [{ text }];
+    if (text !== undefined) return textBlockOf(text, partCacheControl(part));
     // Reasoning parts went first, through thinkingBlocksOf.
     if (part.type === "thinking" || part.type === "redacted_thinking") return [];
     throw badRequest(
@@ -310,9 +356,12 @@ function userBlocks(content: string | ChatContentPart[], field: string): Convers
     const partField = `${field}.content[${j}]`;
     switch (part.type) {
       case "text":
-        return part.text === "" ? [] : [{ text: part.text }];
+        return textBlockOf(part.text, part.cache_control);
       case "image_url":
-        return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
+        return withCachePoint<ConverseRequestBlock>(
+          [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }],
+          part.cache_control,
+        );
       case "input_audio": {
         const format = part.input_audio.format.toLowerCase();
         if (!AUDIO_FORMATS.has(format)) {
@@ -321,10 +370,21 @@ function userBlocks(content: string | ChatContentPart[], field: string): Convers
             `${partField}.input_audio.format`,
           );
         }
-        return [{ audio: { format, source: { bytes: part.input_audio.data } } }];
+        return withCachePoint<ConverseRequestBlock>(
+          [{ audio: { format, source: { bytes: part.input_audio.data } } }],
+          part.cache_control,
+        );
       }
     }
   });
+}
+
+/** A text block, and its checkpoint; Converse rejects blank text, so empty text is no block. */
+function textBlockOf(
+  text: string,
+  cacheControl: CacheControl | null | undefined,
+): ({ text: string } | ConverseCachePoint)[] {
+  return text === "" ? [] : withCachePoint([{ text }], cacheControl);
 }
 
 function toolResultContent(
@@ -413,13 +473,22 @@ function buildToolConfig(
     }
     return toolConfigForHistory(request, messages, []);
   }
-  const toolSpecs: ConverseTool[] = tools.map(tool => ({
-    toolSpec: {
-      name: tool.function.name,
-      ...(tool.function.description !== undefined && { description: tool.function.description }),
-      inputSchema: { json: tool.function.parameters ?? { type: "object", properties: {} } },
-    },
-  }));
+  const toolSpecs: ConverseTool[] = tools.flatMap(tool =>
+    withCachePoint<ConverseTool>(
+      [
+        {
+          toolSpec: {
+            name: tool.function.name,
+            ...(tool.function.description !== undefined && {
+              description: tool.function.description,
+            }),
+            inputSchema: { json: tool.function.parameters ?? { type: "object", properties: {} } },
+          },
+        },
+      ],
+      toolCacheControl(tool),
+    ),
+  );
   if (choice === "none") return toolConfigForHistory(request, messages, toolSpecs);
   if (choice === undefined) return { tools: toolSpecs };
   if (choice === "auto") return { tools: toolSpecs, toolChoice: { auto: {} } };

@@ -12,8 +12,18 @@ export interface ConverseImage {
 /** What a `toolResult` block can hold. */
 export type ConverseToolResultContent = { text: string } | { image: ConverseImage };
 
+/**
+ * A prompt-cache checkpoint: the prompt before it is cached, for 5 minutes unless `ttl` says 1 hour.
+ * It is a block of its own, after what it marks, in `system`, in a message's `content` and in
+ * `toolConfig.tools`.
+ */
+export interface ConverseCachePoint {
+  cachePoint: { type: "default"; ttl?: "5m" | "1h" };
+}
+
 /** A content block of a request message. */
 export type ConverseRequestBlock =
+  | ConverseCachePoint
   | { text: string }
   | { image: ConverseImage }
   | { audio: { format: string; source: { bytes: string } } }
@@ -33,9 +43,12 @@ export interface ConverseMessage {
 }
 
 /** One tool offered in `toolConfig.tools`. */
-export interface ConverseTool {
+export interface ConverseToolSpec {
   toolSpec: { name: string; description?: string; inputSchema: { json: unknown } };
 }
+
+/** An entry of `toolConfig.tools`: a tool, or a cache checkpoint after the tools before it. */
+export type ConverseTool = ConverseToolSpec | ConverseCachePoint;
 
 /** `toolConfig.toolChoice` as Converse spells it. */
 export type ConverseToolChoice =
@@ -49,7 +62,7 @@ export type ConverseServiceTier = "default" | "flex" | "priority" | "reserved";
 /** The Converse request body (the model is in the path, not the body). */
 export interface ConverseRequestBody {
   messages: ConverseMessage[];
-  system?: { text: string }[];
+  system?: ({ text: string } | ConverseCachePoint)[];
   inferenceConfig?: {
     maxTokens?: number;
     temperature?: number;

@@ -12,6 +12,7 @@ import {
   FAKE_BEARER_TOKEN,
   replyText,
   startFakeProvider,
+  tokenCount,
   toolArguments,
   type FakeProvider,
   type FakeProviderKind,
@@ -52,6 +53,14 @@ const CLOUD_EMBEDDINGS = [
   },
 ];
 
+/** The providers that cache where the client marks the prompt (`cache_control`). */
+const CACHING_KINDS = new Set<FakeProviderKind>(["anthropic", "gcpanthropic", "awsbedrock"]);
+
+/** OpenAI usage with the cache writes the gateway reports beside the reads. */
+type UsageWithCacheWrites = OpenAI.CompletionUsage & {
+  prompt_tokens_details?: { cache_creation_input_tokens?: number };
+};
+
 const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: "function",
   function: {
@@ -65,6 +74,7 @@ const COSTS = [
   { metadataKey: "llm_input_token", type: "InputToken" as const },
   { metadataKey: "llm_output_token", type: "OutputToken" as const },
   { metadataKey: "llm_total_token", type: "TotalToken" as const },
+  { metadataKey: "llm_cache_write_token", type: "CacheCreationInputToken" as const },
   { metadataKey: "weighted", type: "CEL" as const, cel: "input_tokens + output_tokens * 3u" },
 ];
 
@@ -153,6 +163,7 @@ describe("the gateway end to end, per provider", () => {
         llm_input_token: usage.prompt_tokens,
         llm_output_token: usage.completion_tokens,
         llm_total_token: usage.total_tokens,
+        llm_cache_write_token: 0,
         weighted: usage.prompt_tokens + usage.completion_tokens * 3,
         ai_service_backend_name: record.backend,
         model_name: model,
@@ -250,6 +261,47 @@ describe("the gateway end to end, per provider", () => {
       expect(finish).toBe("tool_calls");
     });
   });
+
+  describe.each(MODELS.filter(({ kind }) => CACHING_KINDS.has(kind)))(
+    "$model on $kind, with a prompt marked for caching",
+    ({ model }) => {
+      // The fakes write the prompt up to the last breakpoint to their cache: here, the system text.
+      const rules = "You answer from the handbook, which is long. ".repeat(20);
+      const messages = [
+        { role: "system", content: rules, cache_control: { type: "ephemeral" } },
+        { role: "user", content: "hello" },
+      ] as OpenAI.Chat.Completions.ChatCompletionMessageParam[];
+
+      it.each([false, true])(
+        "reports the cache writes and charges them (stream: %s)",
+        async stream => {
+          let usage: UsageWithCacheWrites | undefined;
+          if (stream) {
+            const chunks = await client.chat.completions.create({
+              model,
+              messages,
+              stream,
+              stream_options: { include_usage: true },
+            });
+            for await (const chunk of chunks) usage = chunk.usage ?? usage;
+          } else {
+            usage = (await client.chat.completions.create({ model, messages })).usage;
+          }
+          const writes = tokenCount(rules);
+          expect(usage?.prompt_tokens_details).toEqual({
+            cached_tokens: 0,
+            cache_creation_input_tokens: writes,
+          });
+          // The whole prompt, the writes in it.
+          expect(usage!.prompt_tokens).toBeGreaterThan(writes);
+          expect(stack.proxy.last().metadata).toMatchObject({
+            llm_input_token: usage!.prompt_tokens,
+            llm_cache_write_token: writes,
+          });
+        },
+      );
+    },
+  );
 
   it.each([
     { model: "text-embedding-3-small", kind: "openai" as const, input: ["one", "two"] },

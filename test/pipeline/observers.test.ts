@@ -86,11 +86,27 @@ describe("RequestLog", () => {
         inputTokens: 12,
         outputTokens: 11,
         totalTokens: 23,
+        cachedInputTokens: 4,
+        cacheCreationInputTokens: 2,
         durationMs: 1200,
         timeToFirstTokenMs: 200,
         fallbackFrom: ["default/openai"],
         processingMs: 0.8,
       }),
     ]);
+  });
+
+  it("names prompt-cache tokens only when there were some", () => {
+    const logs = captureLogs();
+    const usage = { ...served.usage, cachedInputTokens: 0, cacheCreationInputTokens: 0 };
+    try {
+      new RequestLog(componentLogger("extproc")).finished({ ...served, usage }, {});
+    } finally {
+      logs.stop();
+    }
+    const [line] = logs.lines.map(text => JSON.parse(text));
+    expect(line).toMatchObject({ inputTokens: 12, totalTokens: 23 });
+    expect(line).not.toHaveProperty("cachedInputTokens");
+    expect(line).not.toHaveProperty("cacheCreationInputTokens");
   });
 });

@@ -97,7 +97,7 @@ describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
     });
   });
 
-  it("counts prompt-cache writes from message_start in the input and on their own", () => {
+  describe("prompt-cache writes from message_start", () => {
     const [start, ...rest] = streamEvents;
     if (start.type !== "message_start") throw new Error("fixture must start with message_start");
     const withWrites = {
@@ -107,15 +107,45 @@ describe.each(pairs)("OpenAI → %s: streaming", (_name, factory, backend) => {
         usage: { ...start.message.usage, cache_creation_input_tokens: 5 },
       },
     };
-    const stream = startStream(factory, backend, { ...request, stream_options: undefined });
-    feed(stream, [bytesOf(anthropicSse([withWrites, ...rest]))]);
-    expect(stream.usage()).toEqual({
-      inputTokens: 20,
-      outputTokens: 9,
-      totalTokens: 29,
-      cachedInputTokens: 3,
-      cacheCreationInputTokens: 5,
-      reasoningTokens: 0,
+    const writes = bytesOf(anthropicSse([withWrites, ...rest]));
+
+    it("are counted in the input and on their own", () => {
+      const stream = startStream(factory, backend, { ...request, stream_options: undefined });
+      feed(stream, [writes]);
+      expect(stream.usage()).toEqual({
+        inputTokens: 20,
+        outputTokens: 9,
+        totalTokens: 29,
+        cachedInputTokens: 3,
+        cacheCreationInputTokens: 5,
+        reasoningTokens: 0,
+      });
+    });
+
+    it("are reported in the usage chunk beside the reads, whatever the split", async () => {
+      const output = run([writes]);
+      expect((await readWithOpenAISdk(output)).at(-1)).toEqual({
+        ...envelope,
+        choices: [],
+        usage: {
+          prompt_tokens: 20,
+          completion_tokens: 9,
+          total_tokens: 29,
+          prompt_tokens_details: { cached_tokens: 3, cache_creation_input_tokens: 5 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      });
+      const small = bytesOf(anthropicSse([withWrites, rest[5], rest[6], rest[12]]));
+      const smallWhole = run([small]);
+      expect(usageChunks(smallWhole)).toEqual([
+        expect.objectContaining({
+          usage: expect.objectContaining({
+            prompt_tokens: 20,
+            prompt_tokens_details: { cached_tokens: 3, cache_creation_input_tokens: 5 },
+          }),
+        }),
+      ]);
+      for (const pieces of everySplit(small)) expect(run(pieces)).toBe(smallWhole);
     });
   });
 

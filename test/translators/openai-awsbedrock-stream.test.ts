@@ -99,7 +99,7 @@ describe("OpenAI → AWS Bedrock ConverseStream", () => {
           prompt_tokens: 19,
           completion_tokens: 9,
           total_tokens: 28,
-          prompt_tokens_details: { cached_tokens: 3 },
+          prompt_tokens_details: { cached_tokens: 3, cache_creation_input_tokens: 4 },
           completion_tokens_details: { reasoning_tokens: 0 },
         },
       },

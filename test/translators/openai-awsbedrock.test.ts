@@ -146,7 +146,7 @@ describe("OpenAI → AWS Bedrock Converse: response", () => {
         prompt_tokens: 16,
         completion_tokens: 5,
         total_tokens: 21,
-        prompt_tokens_details: { cached_tokens: 4 },
+        prompt_tokens_details: { cached_tokens: 4, cache_creation_input_tokens: 2 },
         completion_tokens_details: { reasoning_tokens: 0 },
       },
     };

@@ -10,6 +10,7 @@ import type {
   ChatCompletionMessage,
   ChatCompletionMessageFunctionToolCall,
 } from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
 import type {
   BackendTarget,
   ClientResponse,
@@ -172,11 +173,19 @@ export type ToolCallWithSignature = ChatCompletionMessageFunctionToolCall & {
   extra_content?: { google: { thought_signature: string } };
 };
 
+/** OpenAI usage as we report it: the SDK type plus the prompt-cache writes. */
+export type UsageWithCacheWrites = Omit<CompletionUsage, "prompt_tokens_details"> & {
+  prompt_tokens_details?: CompletionUsage.PromptTokensDetails & {
+    cache_creation_input_tokens?: number;
+  };
+};
+
 /**
- * An OpenAI chat completion as we return it: the SDK type plus `reasoning_content` and tool-call
- * `extra_content`.
+ * An OpenAI chat completion as we return it: the SDK type plus `reasoning_content`, tool-call
+ * `extra_content` and cache writes in `usage`.
  */
-export type ChatCompletionWithReasoning = Omit<ChatCompletion, "choices"> & {
+export type ChatCompletionWithReasoning = Omit<ChatCompletion, "choices" | "usage"> & {
+  usage?: UsageWithCacheWrites;
   choices: (Omit<ChatCompletion.Choice, "message"> & {
     message: Omit<ChatCompletionMessage, "tool_calls"> & {
       reasoning_content?: string;
@@ -186,7 +195,8 @@ export type ChatCompletionWithReasoning = Omit<ChatCompletion, "choices"> & {
 };
 
 /** An OpenAI chunk as we stream it: the SDK type plus `reasoning_content` in deltas. */
-export type ChunkWithReasoning = Omit<ChatCompletionChunk, "choices"> & {
+export type ChunkWithReasoning = Omit<ChatCompletionChunk, "choices" | "usage"> & {
+  usage?: UsageWithCacheWrites | null;
   choices: (Omit<ChatCompletionChunk.Choice, "delta"> & {
     delta: ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
   })[];

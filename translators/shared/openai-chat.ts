@@ -6,17 +6,32 @@ import { z } from "zod";
 
 const content = <T extends z.ZodType>(part: T) => z.union([z.string(), z.array(part)]);
 
-const TextPartSchema = z.object({ type: z.literal("text"), text: z.string() }).loose();
+/**
+ * A prompt-cache breakpoint, as Anthropic spells it and Anthropic-style clients send it through
+ * OpenAI SDKs (Envoy AI Gateway and LiteLLM take it too): the prompt up to and including the marked
+ * part, message or tool is cached, for 5 minutes unless `ttl` says 1 hour.
+ */
+const CacheControlSchema = z.object({
+  type: z.literal("ephemeral", { error: 'must be "ephemeral"' }),
+  ttl: z.enum(["5m", "1h"], { error: 'must be "5m" or "1h"' }).optional(),
+});
+const cacheControl = CacheControlSchema.nullish();
+
+const TextPartSchema = z
+  .object({ type: z.literal("text"), text: z.string(), cache_control: cacheControl })
+  .loose();
 const ImagePartSchema = z
   .object({
     type: z.literal("image_url"),
     image_url: z.object({ url: z.string(), detail: z.string().optional() }).loose(),
+    cache_control: cacheControl,
   })
   .loose();
 const AudioPartSchema = z
   .object({
     type: z.literal("input_audio"),
     input_audio: z.object({ data: z.string(), format: z.string() }).loose(),
+    cache_control: cacheControl,
   })
   .loose();
 const ContentPartSchema = z.discriminatedUnion("type", [
@@ -26,7 +41,9 @@ const ContentPartSchema = z.discriminatedUnion("type", [
 ]);
 
 /** What the model declined to say, as OpenAI clients replay an assistant turn that refused. */
-const RefusalPartSchema = z.object({ type: z.literal("refusal"), refusal: z.string() }).loose();
+const RefusalPartSchema = z
+  .object({ type: z.literal("refusal"), refusal: z.string(), cache_control: cacheControl })
+  .loose();
 
 /**
  * A reasoning block of an earlier assistant turn, as this gateway returns it (`thinking_blocks`)
@@ -72,6 +89,7 @@ const MessageSchema = z.discriminatedUnion("role", [
       role: z.literal("system"),
       content: content(ContentPartSchema),
       name: z.string().optional(),
+      cache_control: cacheControl,
     })
     .loose(),
   z
@@ -79,6 +97,7 @@ const MessageSchema = z.discriminatedUnion("role", [
       role: z.literal("developer"),
       content: content(ContentPartSchema),
       name: z.string().optional(),
+      cache_control: cacheControl,
     })
     .loose(),
   z
@@ -86,6 +105,7 @@ const MessageSchema = z.discriminatedUnion("role", [
       role: z.literal("user"),
       content: content(ContentPartSchema),
       name: z.string().optional(),
+      cache_control: cacheControl,
     })
     .loose(),
   z
@@ -95,6 +115,7 @@ const MessageSchema = z.discriminatedUnion("role", [
       tool_calls: z.array(ToolCallSchema).optional(),
       /** The reasoning blocks of this turn, echoed back from our response's `thinking_blocks`. */
       thinking_blocks: z.array(ThinkingBlockSchema).nullish(),
+      cache_control: cacheControl,
     })
     .loose(),
   z
@@ -102,6 +123,7 @@ const MessageSchema = z.discriminatedUnion("role", [
       role: z.literal("tool"),
       content: content(ContentPartSchema),
       tool_call_id: z.string(),
+      cache_control: cacheControl,
     })
     .loose(),
 ]);
@@ -115,8 +137,12 @@ const ToolSchema = z
         description: z.string().optional(),
         parameters: z.record(z.string(), z.unknown()).optional(),
         strict: z.boolean().nullish(),
+        /** Where Envoy AI Gateway takes a tool's cache breakpoint. */
+        cache_control: cacheControl,
       })
       .loose(),
+    /** Where Anthropic-style clients put it, beside `function`. */
+    cache_control: cacheControl,
   })
   .loose();
 
@@ -255,5 +281,7 @@ export type ChatContentPart = z.infer<typeof ContentPartSchema>;
 export type ChatToolCall = z.infer<typeof ToolCallSchema>;
 export type AssistantContentPart = z.infer<typeof AssistantContentPartSchema>;
 export type ThinkingBlock = z.infer<typeof ThinkingBlockSchema>;
+export type ChatTool = z.infer<typeof ToolSchema>;
+export type CacheControl = z.infer<typeof CacheControlSchema>;
 export type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
 export type GeminiVendorFields = z.infer<typeof geminiVendorFieldsSchema>;

@@ -39,15 +39,25 @@ export function usageWithCachedInput(counts: {
 }
 
 /**
- * Our usage counts in the OpenAI `usage` object shape. OpenAI's object has no field for cache writes,
- * so they appear only inside `prompt_tokens`, as OpenAI counts them.
+ * Our usage counts in the OpenAI `usage` object shape. `prompt_tokens` is the whole input: uncached,
+ * cache reads and cache writes. OpenAI's object has no field for cache writes (OpenAI caches on its
+ * own and charges nothing to write), so they go beside the reads as
+ * `prompt_tokens_details.cache_creation_input_tokens`, the field Envoy AI Gateway writes, named as
+ * Anthropic names the count (Portkey and LiteLLM put the same name at the top of `usage`); only when
+ * there were writes, as Envoy AI Gateway does, so answers without them keep OpenAI's exact shape.
  */
 export function openAIUsage(usage: TokenUsage) {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cachedInputTokens },
+    prompt_tokens_details:
+      usage.cacheCreationInputTokens > 0
+        ? {
+            cached_tokens: usage.cachedInputTokens,
+            cache_creation_input_tokens: usage.cacheCreationInputTokens,
+          }
+        : { cached_tokens: usage.cachedInputTokens },
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
   };
 }

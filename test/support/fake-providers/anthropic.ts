@@ -9,6 +9,7 @@ import {
   FIXED_CREATED,
   TOOL_TRIGGER,
   arrayOf,
+  cacheSplit,
   isRecord,
   jsonPieces,
   jsonReply,
@@ -175,14 +176,22 @@ function messages(
       : undefined;
   const text = toolName ? toolPreamble(toolName) : replyText(flavour, lastUserText);
   const input = toolArguments(lastUserText);
-  const inputTokens = tokenCount(promptText);
+  // The prompt up to the last block with cache_control is written to the cache.
+  const cache = cacheSplit(
+    tokenCount(promptText),
+    [
+      ...arrayOf(body.system),
+      ...arrayOf(body.messages).flatMap(message => arrayOf(isRecord(message) && message.content)),
+    ],
+    block => isRecord(block) && isRecord(block.cache_control),
+  );
   const outputTokens = tokenCount(text) + (toolName ? tokenCount(JSON.stringify(input)) : 0);
   const stopReason = toolName ? "tool_use" : "end_turn";
   const id = `msg_fake${String(routed.sequence).padStart(4, "0")}`;
   const toolUseId = `toolu_fake${routed.sequence}`;
   const usage = {
-    input_tokens: inputTokens,
-    cache_creation_input_tokens: 0,
+    input_tokens: cache.input,
+    cache_creation_input_tokens: cache.cacheWrite,
     cache_read_input_tokens: 0,
     output_tokens: outputTokens,
     service_tier: "standard",

@@ -12,6 +12,7 @@ import { verifySigV4 } from "../../auth/support/sigv4-verifier";
 import {
   TOOL_TRIGGER,
   arrayOf,
+  cacheSplit,
   isRecord,
   jsonPieces,
   jsonReply,
@@ -214,8 +215,25 @@ function converse(routed: RoutedRequest, body: Record<string, unknown>): Provide
   const text = toolName ? toolPreamble(toolName) : replyText("awsbedrock", lastUserText);
   const input = toolArguments(lastUserText);
   const inputTokens = tokenCount(promptText);
+  // The prompt before the last cachePoint block is written to the cache.
+  const cache = cacheSplit(
+    inputTokens,
+    [
+      ...arrayOf(body.system),
+      ...arrayOf(body.messages).flatMap(message => arrayOf(isRecord(message) && message.content)),
+    ],
+    block => isRecord(block) && isRecord(block.cachePoint),
+  );
   const outputTokens = tokenCount(text) + (toolName ? tokenCount(JSON.stringify(input)) : 0);
-  const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  const usage = {
+    inputTokens: cache.input,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    ...(cache.cacheWrite > 0 && {
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: cache.cacheWrite,
+    }),
+  };
   const stopReason = toolName ? "tool_use" : "end_turn";
   const toolUseId = `tooluse_fake${routed.sequence}`;
   const headers = { "x-amzn-requestid": REQUEST_ID };

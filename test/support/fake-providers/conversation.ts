@@ -60,6 +60,23 @@ export function textOfContent(content: unknown): string {
     .join("\n");
 }
 
+/**
+ * Input tokens split as a provider with explicit prompt caching reports them: the text of `blocks`
+ * (system, then messages, in prompt order) up to the last one `endsPrefix` picks is written to the
+ * cache, the rest is plain input. A pure function of the request, so every marked request writes
+ * (none reads); the total is the same as without markers.
+ */
+export function cacheSplit(
+  inputTokens: number,
+  blocks: unknown[],
+  endsPrefix: (block: unknown) => boolean,
+): { input: number; cacheWrite: number } {
+  const end = blocks.findLastIndex(endsPrefix);
+  const prefix = textOfContent(blocks.slice(0, end + 1));
+  const cacheWrite = prefix === "" ? 0 : Math.min(tokenCount(prefix), inputTokens);
+  return { input: inputTokens - cacheWrite, cacheWrite };
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

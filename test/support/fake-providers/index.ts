@@ -27,7 +27,7 @@ export type {
   FakeProviderRequest,
   ProviderCall,
 } from "./types";
-export { TOOL_TRIGGER, replyText, toolArguments } from "./conversation";
+export { TOOL_TRIGGER, replyText, tokenCount, toolArguments } from "./conversation";
 export { DEFAULT_EMBEDDING_DIMENSIONS } from "./embeddings";
 
 export const FAKE_PROVIDER_KINDS: readonly FakeProviderKind[] = [
