@@ -4,11 +4,9 @@
  * AssumeRoleWithWebIdentity, or, when the policy names neither, from the data plane pod's own
  * identity through the AWS SDK's default chain (`aws-default-chain.ts`).
  */
-import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { parse as parseIni } from "ini";
-import { fetchDefaultChainCredentials } from "./aws-default-chain";
 import { systemClock } from "./clock";
 import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
@@ -80,6 +78,14 @@ export function parseCredentialsFile(content: string, profile = "default"): AWSC
     : { accessKeyId, secretAccessKey };
 }
 
+// The STS client and the default provider chain are loaded on first use: each holds 12–16 MB of
+// memory that a data plane signing with a credentials file never needs. require, not import():
+// see extproc/main.ts.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const stsClient = () => require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts");
+const defaultChain = () => require("./aws-default-chain") as typeof import("./aws-default-chain");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /**
  * Exchanges a fresh OIDC token for temporary credentials of `awsRoleArn` with STS
  * AssumeRoleWithWebIdentity (an unsigned call: the web identity token is the proof).
@@ -90,6 +96,7 @@ export async function assumeRoleWithOIDC(
 ): Promise<FetchedToken<AWSCredentialIdentity>> {
   const exchange = config.oidcExchangeToken!;
   const webIdentity = await fetchOIDCToken(exchange);
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = stsClient();
   const sts = new STSClient({
     region: config.region,
     ...(config.stsEndpoint ? { endpoint: config.stsEndpoint } : {}),
@@ -166,7 +173,7 @@ export function createAWSAuth(config: AWSConfig, options: BackendAuthOptions = {
   } else {
     const fetch = config.oidcExchangeToken
       ? () => assumeRoleWithOIDC(config, () => clock.now())
-      : () => fetchDefaultChainCredentials(config.region);
+      : () => defaultChain().fetchDefaultChainCredentials(config.region);
     const tokens = new TokenCache(fetch, {
       name: config.oidcExchangeToken ? "AWS STS credentials" : "AWS default chain credentials",
       clock,
