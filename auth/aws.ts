@@ -4,15 +4,11 @@
  * AssumeRoleWithWebIdentity, or, when the policy names neither, from the data plane pod's own
  * identity through the AWS SDK's default chain (`aws-default-chain.ts`).
  */
-import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { HttpRequest } from "@smithy/protocol-http";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { parse as parseIni } from "ini";
-import { fetchDefaultChainCredentials } from "./aws-default-chain";
 import { systemClock } from "./clock";
 import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
-import { NodeSha256 } from "./node-sha256";
+import { SigV4Signer, type SignableRequest } from "./sigv4";
 import { fetchOIDCToken } from "./oidc";
 import { FetchedToken, TokenCache } from "./token-cache";
 import {
@@ -80,6 +76,14 @@ export function parseCredentialsFile(content: string, profile = "default"): AWSC
     : { accessKeyId, secretAccessKey };
 }
 
+// The STS client and the default provider chain are loaded on first use: each holds 12–16 MB of
+// memory that a data plane signing with a credentials file never needs. require, not import():
+// see extproc/main.ts.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const stsClient = () => require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts");
+const defaultChain = () => require("./aws-default-chain") as typeof import("./aws-default-chain");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /**
  * Exchanges a fresh OIDC token for temporary credentials of `awsRoleArn` with STS
  * AssumeRoleWithWebIdentity (an unsigned call: the web identity token is the proof).
@@ -90,6 +94,7 @@ export async function assumeRoleWithOIDC(
 ): Promise<FetchedToken<AWSCredentialIdentity>> {
   const exchange = config.oidcExchangeToken!;
   const webIdentity = await fetchOIDCToken(exchange);
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = stsClient();
   const sts = new STSClient({
     region: config.region,
     ...(config.stsEndpoint ? { endpoint: config.stsEndpoint } : {}),
@@ -129,8 +134,7 @@ export async function assumeRoleWithOIDC(
 }
 
 /**
- * The SigV4 signer the handler signs with: node:crypto hashing, and the canonical URI built by
- * escaping the path once more. Request paths arrive as sent on the wire (the translator has
+ * The SigV4 signer the handler signs with, the canonical URI built by escaping the path once more. Request paths arrive as sent on the wire (the translator has
  * already URL-encoded the model id), and every service but S3 signs the wire path encoded again
  * (`%3A` -> `%253A`, `/ሴ` -> `/%E1%88%B4`). `applyChecksum: false` is only for the AWS test-suite
  * vectors, which predate `x-amz-content-sha256`; the handler always signs the body hash.
@@ -140,13 +144,11 @@ export function createSigV4Signer(options: {
   region: string;
   service?: string;
   applyChecksum?: boolean;
-}): SignatureV4 {
-  return new SignatureV4({
+}): SigV4Signer {
+  return new SigV4Signer({
     credentials: options.credentials,
     region: options.region,
     service: options.service ?? BEDROCK_SIGNING_SERVICE,
-    sha256: NodeSha256,
-    uriEscapePath: true,
     applyChecksum: options.applyChecksum ?? true,
   });
 }
@@ -166,7 +168,7 @@ export function createAWSAuth(config: AWSConfig, options: BackendAuthOptions = {
   } else {
     const fetch = config.oidcExchangeToken
       ? () => assumeRoleWithOIDC(config, () => clock.now())
-      : () => fetchDefaultChainCredentials(config.region);
+      : () => defaultChain().fetchDefaultChainCredentials(config.region);
     const tokens = new TokenCache(fetch, {
       name: config.oidcExchangeToken ? "AWS STS credentials" : "AWS default chain credentials",
       clock,
@@ -208,7 +210,7 @@ export function createAWSAuth(config: AWSConfig, options: BackendAuthOptions = {
  * a signature over them. The path stays as sent; the query is decoded into parameters, which the
  * signer encodes and sorts.
  */
-export function toSignable(request: AuthRequest, host: string): HttpRequest {
+export function toSignable(request: AuthRequest, host: string): SignableRequest {
   const queryStart = request.path.indexOf("?");
   const path = queryStart < 0 ? request.path : request.path.slice(0, queryStart);
   const query: Record<string, string | string[]> = {};
@@ -226,13 +228,5 @@ export function toSignable(request: AuthRequest, host: string): HttpRequest {
   const headers: Record<string, string> = { host };
   const contentType = request.headers["content-type"];
   if (contentType) headers["content-type"] = contentType;
-  return new HttpRequest({
-    method: request.method.toUpperCase(),
-    protocol: "https:",
-    hostname: host,
-    path,
-    query,
-    headers,
-    body: request.body,
-  });
+  return { method: request.method.toUpperCase(), path, query, headers, body: request.body };
 }

@@ -1,12 +1,18 @@
 /** The one place that turns a backend's resolved credentials into its authenticator. */
 import { createAPIKeyAuth } from "./api-key";
-import { createAWSAuth } from "./aws";
-import { createAzureAuth } from "./azure";
-import { createGCPAuth } from "./gcp";
 import { componentLogger } from "../lib/logger";
 import type { BackendAuthConfigInput } from "../contract/credentials";
 import { parseBackendAuthConfig } from "./config";
 import type { BackendAuth, BackendAuthOptions } from "./types";
+
+// The cloud authenticators are loaded when a backend first needs one: their SDKs hold some 20 MB of
+// memory each (@azure/identity 22 MB, google-auth-library 13 MB, the AWS STS client 16 MB), and a
+// data plane should carry only those its routes use. require, not import(): see extproc/main.ts.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const aws = () => require("./aws") as typeof import("./aws");
+const azure = () => require("./azure") as typeof import("./azure");
+const gcp = () => require("./gcp") as typeof import("./gcp");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The authenticator for one backend. Validates `config` against `BackendAuthConfigSchema` first
@@ -27,10 +33,10 @@ export function createBackendAuth(
     case "AnthropicAPIKey":
       return createAPIKeyAuth(parsed);
     case "AWSCredentials":
-      return createAWSAuth(parsed, withLogger);
+      return aws().createAWSAuth(parsed, withLogger);
     case "AzureCredentials":
-      return createAzureAuth(parsed, withLogger);
+      return azure().createAzureAuth(parsed, withLogger);
     case "GCPCredentials":
-      return createGCPAuth(parsed, withLogger);
+      return gcp().createGCPAuth(parsed, withLogger);
   }
 }

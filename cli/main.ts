@@ -4,12 +4,16 @@
  * 1); `run` serves them as a local OpenAI-compatible gateway; `extproc` runs the data plane.
  */
 import { readFileSync } from "node:fs";
-import { stringify } from "yaml";
-import { DEFAULT_SETTINGS } from "../controller/settings";
-import { EXTPROC_USAGE, extprocCommand } from "./extproc";
-import { ManifestError, readManifests } from "./manifests";
-import { RUN_USAGE, runCommand } from "./run";
-import { SourcedManifest, translate } from "./translate";
+import type { SourcedManifest } from "./translate";
+
+// Each command's modules are loaded when it runs: `extproc` is a long-lived server, and the
+// controller's builders, the YAML printer and `run`'s front door would sit in its memory unused.
+// require, not import(): see extproc/main.ts.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const extproc = () => require("./extproc") as typeof import("./extproc");
+const run = () => require("./run") as typeof import("./run");
+const manifests = () => require("./manifests") as typeof import("./manifests");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `Usage: ai-gateway translate -f FILE_OR_DIR [-f FILE_OR_DIR...]
        ai-gateway run [-f FILE_OR_DIR]... [flags]   (see ai-gateway run --help)
@@ -27,6 +31,7 @@ export interface CliIO {
 }
 
 function filesFrom(args: string[]): string[] {
+  const { ManifestError } = manifests();
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -53,22 +58,29 @@ export async function main(args: string[], io: CliIO): Promise<number> {
   }
   if (command === "extproc") {
     if (rest.includes("--help") || rest.includes("-h")) {
-      io.stdout(`${EXTPROC_USAGE}\n`);
+      io.stdout(`${extproc().EXTPROC_USAGE}\n`);
       return 0;
     }
-    return extprocCommand(rest, io);
+    return extproc().extprocCommand(rest, io);
   }
   if (command === "run") {
     if (rest.includes("--help") || rest.includes("-h")) {
-      io.stdout(`${RUN_USAGE}\n`);
+      io.stdout(`${run().RUN_USAGE}\n`);
       return 0;
     }
-    return runCommand(rest, io);
+    return run().runCommand(rest, io);
   }
   if (command !== "translate") {
     io.stderr(`unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { DEFAULT_SETTINGS } =
+    require("../controller/settings") as typeof import("../controller/settings");
+  const { translate } = require("./translate") as typeof import("./translate");
+  const { stringify } = require("yaml") as typeof import("yaml");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { ManifestError, readManifests } = manifests();
   let inputs: SourcedManifest[];
   try {
     inputs = readManifests(filesFrom(rest), io.readFile);

@@ -166,7 +166,11 @@ export class StreamProcessor {
         ).toAnswer(),
       );
     }
-    return this.begin(joined(this.requestBody));
+    const body = joined(this.requestBody);
+    // The body is parsed once begun; held until the stream ends, it would keep the gRPC message
+    // (a large request's images, say) in memory for as long as the upstream takes.
+    this.requestBody.length = 0;
+    return this.begin(body);
   }
 
   private async begin(body: Buffer): Promise<ProcessingResponse> {

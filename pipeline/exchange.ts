@@ -111,7 +111,10 @@ export class Exchange {
       const backend = remaining.shift()!;
       try {
         const attempt = await prepareAttempt(backend, request, deps);
-        return new Exchange(route, rule, request, remaining, attempt, deps, startedAt);
+        // Only another backend's attempt reads the client's parsed body again: without one left,
+        // the exchange does not hold it (nor its base64 images) while the upstream answers.
+        const kept = remaining.length > 0 ? request : { ...request, body: undefined };
+        return new Exchange(route, rule, kept, remaining, attempt, deps, startedAt);
       } catch (error) {
         // A request that cannot be expressed for this backend is the client's to fix.
         if (!(error instanceof GatewayError)) throw error;

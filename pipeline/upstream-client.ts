@@ -2,7 +2,7 @@
  * Sends an attempt to its backend from the gateway itself: a fallback in the ext_proc server, and
  * every request of `ai-gateway run`. Connections are pooled and kept alive per origin.
  */
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { UpstreamAttempt, UpstreamOrigin } from "./upstream-attempt";
 import { applyHeaderMutation } from "./header-mutation";
@@ -38,15 +38,18 @@ const flatten = (headers: Record<string, string | string[] | undefined>) =>
     ),
   );
 
-export class UpstreamClient {
-  private readonly agent: Agent;
+/**
+ * undici, loaded with the first request sent: the ext_proc server sends only fallbacks, and many
+ * never do, while undici holds some 15 MB of memory. require, not import(): see extproc/main.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const undici = () => require("undici") as typeof import("undici");
 
-  constructor(options: { connectTimeoutMs?: number } = {}) {
-    this.agent = new Agent({
-      keepAliveTimeout: 30_000,
-      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    });
-  }
+export class UpstreamClient {
+  private agent?: Agent;
+  private closed = false;
+
+  constructor(private readonly options: { connectTimeoutMs?: number } = {}) {}
 
   /**
    * Sends `attempt` with the client's headers. Rejects when the backend cannot be reached, or when
@@ -82,6 +85,12 @@ export class UpstreamClient {
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
     const url = `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}${path}`;
+    if (this.closed) throw new Error("the upstream client is closed");
+    const { Agent, request } = undici();
+    this.agent ??= new Agent({
+      keepAliveTimeout: 30_000,
+      connect: { timeout: this.options.connectTimeoutMs ?? 5_000 },
+    });
     const response = await request(url, {
       method,
       dispatcher: this.agent,
@@ -101,6 +110,7 @@ export class UpstreamClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.closed = true;
+    await this.agent?.close();
   }
 }
