@@ -4,11 +4,13 @@
  * AssumeRoleWithWebIdentity, or, when the policy names neither, from the data plane pod's own
  * identity through the AWS SDK's default chain (`aws-default-chain.ts`).
  */
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { parse as parseIni } from "ini";
 import { systemClock } from "./clock";
 import type { BackendAuthConfig } from "../contract/credentials";
 import { AuthError } from "./errors";
-import { SigV4Signer, type SignableRequest } from "./sigv4";
+import { NodeSha256 } from "./node-sha256";
 import { fetchOIDCToken } from "./oidc";
 import { FetchedToken, TokenCache } from "./token-cache";
 import {
@@ -134,7 +136,8 @@ export async function assumeRoleWithOIDC(
 }
 
 /**
- * The SigV4 signer the handler signs with, the canonical URI built by escaping the path once more. Request paths arrive as sent on the wire (the translator has
+ * The SigV4 signer the handler signs with: node:crypto hashing, and the canonical URI built by
+ * escaping the path once more. Request paths arrive as sent on the wire (the translator has
  * already URL-encoded the model id), and every service but S3 signs the wire path encoded again
  * (`%3A` -> `%253A`, `/ሴ` -> `/%E1%88%B4`). `applyChecksum: false` is only for the AWS test-suite
  * vectors, which predate `x-amz-content-sha256`; the handler always signs the body hash.
@@ -144,11 +147,13 @@ export function createSigV4Signer(options: {
   region: string;
   service?: string;
   applyChecksum?: boolean;
-}): SigV4Signer {
-  return new SigV4Signer({
+}): SignatureV4 {
+  return new SignatureV4({
     credentials: options.credentials,
     region: options.region,
     service: options.service ?? BEDROCK_SIGNING_SERVICE,
+    sha256: NodeSha256,
+    uriEscapePath: true,
     applyChecksum: options.applyChecksum ?? true,
   });
 }
@@ -210,7 +215,7 @@ export function createAWSAuth(config: AWSConfig, options: BackendAuthOptions = {
  * a signature over them. The path stays as sent; the query is decoded into parameters, which the
  * signer encodes and sorts.
  */
-export function toSignable(request: AuthRequest, host: string): SignableRequest {
+export function toSignable(request: AuthRequest, host: string): HttpRequest {
   const queryStart = request.path.indexOf("?");
   const path = queryStart < 0 ? request.path : request.path.slice(0, queryStart);
   const query: Record<string, string | string[]> = {};
@@ -228,5 +233,13 @@ export function toSignable(request: AuthRequest, host: string): SignableRequest 
   const headers: Record<string, string> = { host };
   const contentType = request.headers["content-type"];
   if (contentType) headers["content-type"] = contentType;
-  return { method: request.method.toUpperCase(), path, query, headers, body: request.body };
+  return new HttpRequest({
+    method: request.method.toUpperCase(),
+    protocol: "https:",
+    hostname: host,
+    path,
+    query,
+    headers,
+    body: request.body,
+  });
 }
