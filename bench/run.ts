@@ -2,8 +2,9 @@
  * `ai-gateway run` against the same local fake OpenAI upstream as a direct connection to it (the
  * baseline) and, when it is installed, Portkey's open-source gateway (`@portkey-ai/gateway`):
  * requests per second at saturation, and the latency each gateway adds at a fixed rate (its p50 and
- * p99 minus the direct ones), non-streaming and streaming. Every server runs in its own process;
- * the load runs in this one, so on a small machine all of them share its cores.
+ * p99 minus the direct ones), non-streaming and streaming. Every server runs in its own process,
+ * the load in this one; with taskset and two cores, the gateways run on one core and the load and
+ * the upstream on the other.
  *
  *   npm run bench:run            BENCH_SECONDS (default 5), BENCH_CONNECTIONS (10), BENCH_RATE (200)
  */
@@ -12,6 +13,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { latencyAtRate, saturation, type Target } from "./support/load";
+import { allowedCpus, hasTaskset, pinSelf } from "./support/server-process";
 import { markdownTable } from "./support/table";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -21,16 +23,21 @@ const ROOT = join(__dirname, "..");
 const PORTKEY_PORT = 8787;
 const children: ChildProcess[] = [];
 
-/** Starts a process and resolves with the first line of its stdout that `match` finds. */
+/**
+ * Starts a process (pinned to `cpu` when given) and resolves with the first line of its stdout that
+ * `match` finds.
+ */
 function startProcess(
   command: string,
   args: string[],
   match: RegExp,
-  env: Record<string, string> = {},
+  cpu?: number,
 ): Promise<string> {
-  const child = spawn(command, args, {
+  const [file, argv] =
+    cpu === undefined ? [command, args] : ["taskset", ["-c", String(cpu), command, ...args]];
+  const child = spawn(file, argv, {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: process.env,
     stdio: ["ignore", "pipe", "ignore"],
   });
   children.push(child);
@@ -95,6 +102,7 @@ spec:
  */
 async function startPortkey(
   upstreamPort: number,
+  cpu: number | undefined,
 ): Promise<{ headers: Target["headers"]; origin: (stream: boolean) => string } | undefined> {
   let entry: string;
   try {
@@ -104,11 +112,12 @@ async function startPortkey(
   }
   const fix = join(__dirname, "support", "portkey", "streaming-fix.mjs");
   await Promise.all([
-    startProcess("node", [entry, `--port=${PORTKEY_PORT}`, "--headless"], /(Ready)/),
+    startProcess("node", [entry, `--port=${PORTKEY_PORT}`, "--headless"], /(Ready)/, cpu),
     startProcess(
       "node",
       ["--import", fix, entry, `--port=${PORTKEY_PORT + 1}`, "--headless"],
       /(Ready)/,
+      cpu,
     ),
   ]);
   return {
@@ -132,19 +141,31 @@ const body = (stream: boolean) =>
   });
 
 async function main(): Promise<void> {
+  // Each gateway gets a core of its own, and the load and the upstream share the other: a gateway
+  // that shared its core with the load would measure the load generator as much as itself.
+  const allowed = allowedCpus() ?? [];
+  const pinned = hasTaskset() && allowed.length > 1 && pinSelf(allowed[1]);
+  const [gatewayCpu, loadCpu] = pinned ? [allowed[0], allowed[1]] : [undefined, undefined];
+  console.log(
+    pinned
+      ? `gateways pinned to core ${gatewayCpu}; the load and the upstream to core ${loadCpu} (taskset)\n`
+      : "not pinned (taskset or a second core is missing): every process shares the machine's cores\n",
+  );
   const upstreamPort = Number(
     await startProcess(
       process.execPath,
       ["--import", "tsx", "bench/support/fake-openai-upstream.ts"],
       /^(\d+)\n/,
+      loadCpu,
     ),
   );
   const gatewayURL = await startProcess(
     "node",
     ["cli/bin.js", "run", "-f", manifests(upstreamPort), "--port", "0"],
     /at (http:\/\/\S+)\/v1/,
+    gatewayCpu,
   );
-  const portkey = await startPortkey(upstreamPort);
+  const portkey = await startPortkey(upstreamPort, gatewayCpu);
   const common = { "content-type": "application/json", authorization: "Bearer sk-bench" };
   const targets: Array<{ name: string; target: (stream: boolean) => Target }> = [
     {
