@@ -91,26 +91,28 @@ export function logRecord(
   line[LEVEL] = "info";
   line[MESSAGE] = jsonLine(fields, { component, level: "info", message, timestamp });
   let record: winston.Logform.TransformableInfo | undefined;
-  const wholeRecord = () => {
-    record ??= Object.assign({ ...fields, component, level: "info", message, timestamp }, line);
-    return record;
-  };
   batchStderrWrites();
   for (const transport of rootLogger.transports) {
     // What a transport does with a record piped to it (winston-transport's _write): skip when
     // silent or above its level, apply its own format if it has one.
     if (transport.silent) continue;
     if (transport.level !== undefined && levels[transport.level] < levels.info) continue;
+    if (!transport.format && transport instanceof ConsoleTransport) {
+      transport.log?.(line, noop);
+      continue;
+    }
+    record ??= Object.assign({ ...fields, component, level: "info", message, timestamp }, line);
     const formatted = transport.format
-      ? transport.format.transform({ ...wholeRecord() }, transport.format.options)
-      : transport instanceof winston.transports.Console
-        ? line
-        : wholeRecord();
+      ? transport.format.transform({ ...record }, transport.format.options)
+      : record;
     if (formatted) transport.log?.(formatted, noop);
   }
 }
 
 const noop = () => undefined;
+
+/** Read once: `winston.transports.Console` is a getter that calls `require` on every read. */
+const ConsoleTransport = winston.transports.Console;
 
 /** The JSON key text (`"name":`) of each key, in sorted order, per set of keys in insertion order. */
 const sortedKeyTexts = new Map<string, Array<[key: string, text: string]>>();
