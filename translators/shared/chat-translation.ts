@@ -14,6 +14,7 @@ import type {
   TokenUsage,
   Translator,
   TranslatorDeps,
+  UpstreamRequest,
 } from "../types";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./openai-chat";
 import { SseChunkEmitter, type ChunkEmitter } from "./chunk-emitter";
@@ -138,14 +139,7 @@ export function createChatTranslator<R>(
       const parsed = parseChatRequest(request.body, backend);
       facts = parsed.facts;
       const upstream = provider.upstreamRequest(parsed.request, facts, request.headers);
-      return {
-        path: upstream.path,
-        headers: { set: { "content-type": "application/json", ...upstream.headers }, remove: [] },
-        body: jsonBytes(upstream.body),
-        requestedModel: facts.requestedModel,
-        upstreamModel: facts.upstreamModel,
-        stream: facts.stream,
-      };
+      return jsonUpstreamRequest(upstream, facts);
     },
 
     translateResponse(response) {
@@ -161,6 +155,21 @@ export function createChatTranslator<R>(
     createStreamTranslator() {
       return provider.stream(requestFacts());
     },
+  };
+}
+
+/** A provider request sent as JSON, with the models and streaming the translation reports. */
+export function jsonUpstreamRequest(
+  upstream: { path: string; headers?: Record<string, string>; body: unknown },
+  facts: { requestedModel: string; upstreamModel: string; stream?: boolean },
+): UpstreamRequest {
+  return {
+    path: upstream.path,
+    headers: { set: { "content-type": "application/json", ...upstream.headers }, remove: [] },
+    body: jsonBytes(upstream.body),
+    requestedModel: facts.requestedModel,
+    upstreamModel: facts.upstreamModel,
+    stream: facts.stream ?? false,
   };
 }
 

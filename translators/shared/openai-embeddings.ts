@@ -9,8 +9,12 @@ import { z } from "zod";
 import { TranslationError, badRequest, type MappedError } from "../errors";
 import { fieldPath } from "../../lib/zod-issues";
 import type { BackendTarget, ClientResponse, TokenUsage, Translator } from "../types";
-import { errorResponse, jsonResponse, parseUpstreamJson } from "./chat-translation";
-import { jsonBytes } from "./json-bytes";
+import {
+  errorResponse,
+  jsonResponse,
+  jsonUpstreamRequest,
+  parseUpstreamJson,
+} from "./chat-translation";
 import { NO_USAGE } from "./token-usage";
 
 /**
@@ -201,15 +205,7 @@ export function createEmbeddingsTranslator<R>(
     translateRequest(request) {
       const parsed = parseEmbeddingsRequest(request.body, backend, provider.name);
       facts = parsed.facts;
-      const upstream = provider.upstreamRequest(parsed.request, facts);
-      return {
-        path: upstream.path,
-        headers: { set: { "content-type": "application/json", ...upstream.headers }, remove: [] },
-        body: jsonBytes(upstream.body),
-        requestedModel: facts.requestedModel,
-        upstreamModel: facts.upstreamModel,
-        stream: false,
-      };
+      return jsonUpstreamRequest(provider.upstreamRequest(parsed.request, facts), facts);
     },
 
     translateResponse(response) {
