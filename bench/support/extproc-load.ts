@@ -1,6 +1,7 @@
 /**
- * The loads the ext_proc benchmark puts on a server: closed-loop saturation, an open-loop fixed rate,
- * and many streams held open mid-request. Every finished sequence goes to a check.
+ * The loads the ext_proc benchmark puts on a server from this process: closed-loop saturation and
+ * many streams held open mid-request (the open-loop latency load is native-open-loop.ts). Every
+ * finished sequence goes to a check.
  */
 import type { EnvoyDriver, SequenceResult } from "./envoy-driver";
 import type { ServerProcess } from "./server-process";
@@ -66,44 +67,6 @@ export interface OpenLoop {
   latenciesMs: number[];
   /** How late each request started against its schedule, ms. */
   lateMs: number[];
-}
-
-/**
- * One request every `1000 / rate` ms, whether or not the earlier ones have finished (open loop);
- * the latencies of those scheduled after `warmupMs`.
- */
-export async function openLoop(
-  driver: EnvoyDriver,
-  messages: readonly Buffer[],
-  check: Check,
-  options: { rate: number; warmupMs: number; measureMs: number },
-): Promise<OpenLoop> {
-  const interval = 1000 / options.rate;
-  const total = Math.floor(((options.warmupMs + options.measureMs) * options.rate) / 1000);
-  const warmup = Math.floor((options.warmupMs * options.rate) / 1000);
-  const latenciesMs: number[] = [];
-  const lateMs: number[] = [];
-  const inFlight: Promise<void>[] = [];
-  const start = performance.now() + 5;
-  for (let i = 0; i < total; i++) {
-    const due = start + i * interval;
-    // Timers fire late by up to a millisecond: sleep by timer until close, then by turns of the loop.
-    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
-      await (wait > 1.5 ? sleep(wait - 1) : new Promise(resolve => setImmediate(resolve)));
-    }
-    const measured = i >= warmup;
-    inFlight.push(
-      driver.run(messages).then(result => {
-        check(result);
-        if (measured) {
-          latenciesMs.push(result.lastAt - result.sentAt);
-          lateMs.push(result.sentAt - due);
-        }
-      }),
-    );
-  }
-  await Promise.all(inFlight);
-  return { latenciesMs, lateMs };
 }
 
 export interface HeldOpen {

@@ -9,12 +9,12 @@
  * Needs Go (1.26) and a Go module proxy: the first run downloads go-control-plane and builds the
  * tool into test/tools/envoy-descriptors/bin/, keyed by a hash of its sources and go.mod/go.sum.
  */
-import { spawnSync, SpawnSyncOptions } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import * as Protobuf from "protobufjs";
 import { PROTO_DIR } from "../../extproc/protocol";
+import { run } from "../cluster/harness/run";
+import { goProgram } from "../support/go-program";
 
 // ---- Envoy's side: descriptor.proto as protojson prints it with proto field names ----
 
@@ -372,45 +372,9 @@ function loadOurs(): OurDeclaration[] {
 // ---- Envoy's side: the Go tool ----
 
 const TOOL_DIR = resolve(__dirname, "../tools/envoy-descriptors");
-const GO_ENV = { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod", CGO_ENABLED: "0" };
 
-function run(command: string, args: string[], options: SpawnSyncOptions = {}): string {
-  const result = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 << 20, ...options });
-  if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed (exit ${result.status}):\n${result.stderr ?? ""}${result.stdout ?? ""}`,
-    );
-  }
-  return String(result.stdout ?? "");
-}
-
-/** The tool's binary, built on first use into a folder keyed by what the build depends on. */
-function envoyDescriptorsTool(): string {
-  const hash = createHash("sha256");
-  for (const file of ["go.mod", "go.sum", "main.go"]) {
-    hash.update(`${file}\0`).update(readFileSync(join(TOOL_DIR, file)));
-  }
-  const binary = join(TOOL_DIR, "bin", hash.digest("hex").slice(0, 16), "envoy-descriptors");
-  if (existsSync(binary)) return binary;
-  try {
-    run("go", ["version"], { env: GO_ENV });
-  } catch {
-    throw new Error(
-      "This test builds a Go program that dumps Envoy's descriptors: install Go 1.26 or newer (https://go.dev/dl) with access to a Go module proxy.",
-    );
-  }
-  mkdirSync(join(binary, ".."), { recursive: true });
-  const started = Date.now();
-  // An interrupted build must not look like a cached binary: build to another name, then rename.
-  run("go", ["build", "-trimpath", "-buildvcs=false", "-o", `${binary}.partial`, "."], {
-    cwd: TOOL_DIR,
-    env: GO_ENV,
-  });
-  renameSync(`${binary}.partial`, binary);
-  console.info(`built envoy-descriptors in ${Math.round((Date.now() - started) / 1000)}s`);
-  return binary;
-}
+const envoyDescriptorsTool = () =>
+  goProgram(TOOL_DIR, "This test builds a Go program that dumps Envoy's descriptors");
 
 // ---- the tests ----
 
