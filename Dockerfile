@@ -20,4 +20,7 @@ COPY --from=build /src/dist/extproc/ /app/
 USER node
 EXPOSE 1063 1064
 HEALTHCHECK --interval=10s --timeout=5s CMD ["node", "/app/server.js", "healthcheck"]
-ENTRYPOINT ["node", "--enable-source-maps", "/app/server.js"]
+# No --enable-source-maps: Node reads the whole source map at start and keeps it, about 60 MB of
+# resident memory in every pod. The map ships beside the bundle; set NODE_OPTIONS=--enable-source-maps
+# on the Deployment to have stack traces name the TypeScript sources.
+ENTRYPOINT ["node", "/app/server.js"]

@@ -1,8 +1,9 @@
 /**
  * What the ext_proc server costs per request, on the wire, as Envoy drives it: the server runs as its
- * own process (`ai-gateway extproc --config-dir`, as the image starts it) pinned to one core, on a
- * Unix socket, and this process sends it, from another core, the message sequences Envoy sends for
- * three requests, with no upstream (the response phases carry what the provider would answer):
+ * own process, as the image runs it (support/image-server.ts: the built bundle and the Dockerfile's
+ * node flags, with `--config-dir`), pinned to one core, on a Unix socket, and this process sends it,
+ * from another core, the message sequences Envoy sends for three requests, with no upstream (the
+ * response phases carry what the provider would answer):
  *
  * - OpenAI chat (~4 KB, with tools) → AWS Bedrock Converse, SigV4-signed, JSON response translated;
  * - the same request → OpenAI with an API key;
@@ -11,8 +12,10 @@
  *
  * For each: requests/s at saturation (64 concurrent streams) with the server's CPU time per request;
  * the latency at a fixed 500 requests/s (open loop: a request every 2 ms whatever the earlier ones
- * do), p50 and p99 from sending request_headers to the last answer (non-streaming); and the server's
- * RSS with 1,000 streams open (request_headers and request_body answered, waiting for the upstream).
+ * do), p50, p99 and p99.9 from sending request_headers to the last answer (non-streaming), sent by a
+ * native driver built from Go (support/envoy-load) so that no pause of a Node driver counts as the
+ * server's; and the server's RSS with 1,000 streams open (request_headers and request_body
+ * answered, waiting for the upstream).
  *
  * The baseline, started the same way and measured in the same run, is an ext_proc server that answers
  * every message with a plain continue: the floor of gRPC, HTTP/2 and protobuf for the same messages.
@@ -22,7 +25,7 @@
  * path (a SigV4-signed, translated request; the answer text; a stream ending with data: [DONE]).
  *
  *   npm run bench:extproc      (needs 2 cores for server and driver to have one each; Linux for
- *                               /proc and taskset)
+ *                               /proc and taskset; Go 1.26 to build the latency driver)
  *   BENCH_CPU_PROF=<dir> npm run bench:extproc   writes a CPU profile of the server (LOG_LEVEL=info)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,13 +41,14 @@ import {
 import { EnvoyDriver, isServing, type SequenceResult } from "./support/envoy-driver";
 import {
   holdOpen,
-  openLoop,
   quantile,
   saturate,
   type HeldOpen,
   type Saturation,
 } from "./support/extproc-load";
+import { imageServerArgs } from "./support/image-server";
 import { median } from "./support/measure";
+import { envoyLoadProgram, nativeOpenLoop } from "./support/native-open-loop";
 import { allowedCpus, hasTaskset, pinSelf, ServerProcess } from "./support/server-process";
 import { markdownTable } from "./support/table";
 import type { ProcessingResponse } from "../extproc/protocol";
@@ -55,12 +59,12 @@ const CONCURRENCY = 64;
 const ROUNDS = 2;
 const SATURATION = { firstWarmupMs: 1500, warmupMs: 500, measureMs: 2500 };
 const RATE = 500;
-const LATENCY = { warmupMs: 500, measureMs: 3000 };
+/** Long enough that a major garbage collection, every several seconds, shows in the p99 it costs. */
+const LATENCY = { warmupMs: 500, measureMs: 6000 };
 const OPEN_STREAMS = 1000;
 /** Every answer is compared with the first correct one; every Nth is also checked in full. */
 const FULL_CHECK_EVERY = 97;
 
-const BIN = join(__dirname, "../cli/bin.js");
 const BASELINE = join(__dirname, "support/baseline-extproc.ts");
 
 type Kind = "baseline" | "extproc" | "extproc-warn";
@@ -116,7 +120,7 @@ interface Server {
 
 interface Result {
   saturation: Saturation[];
-  latency?: { p50: number; p99: number; lateP99: number };
+  latency?: { p50: number; p99: number; p999: number; lateP99: number };
   held?: HeldOpen;
 }
 
@@ -125,6 +129,7 @@ async function startServers(dir: string, serverCpu: number | undefined): Promise
   mkdirSync(routes);
   writeFileSync(join(routes, "route.json"), JSON.stringify(BENCH_ROUTE));
   const profileDir = process.env.BENCH_CPU_PROF;
+  const image = imageServerArgs(dir);
   const start = async (kind: Kind): Promise<Server> => {
     const socket = join(dir, `${kind}.sock`);
     const address = `unix:${socket}`;
@@ -135,8 +140,7 @@ async function startServers(dir: string, serverCpu: number | undefined): Promise
             ...(profileDir && kind === "extproc"
               ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
               : []),
-            BIN,
-            "extproc",
+            ...image,
             "--config-dir",
             routes,
             "--port",
@@ -165,11 +169,19 @@ async function startServers(dir: string, serverCpu: number | undefined): Promise
   return servers;
 }
 
+interface Placement {
+  /** The driver's core, where the native latency driver runs too. */
+  driverCpu?: number;
+  /** A scratch folder. */
+  dir: string;
+}
+
 async function measureCycle(
   cycle: Cycle,
   servers: Server[],
   checks: Map<string, SuccessCheck>,
   firstCycle: boolean,
+  placement: Placement,
 ): Promise<Map<Kind, Result>> {
   const messages = servers[0].driver.encode(cycle.messages);
   const results = new Map<Kind, Result>(servers.map(s => [s.kind, { saturation: [] }]));
@@ -202,13 +214,16 @@ async function measureCycle(
   for (const server of servers.filter(s => s.kind !== "extproc-warn")) {
     const result = results.get(server.kind)!;
     if (!cycle.streaming) {
-      const { latenciesMs, lateMs } = await openLoop(server.driver, messages, checkOf(server), {
-        rate: RATE,
-        ...LATENCY,
-      });
+      const { latenciesMs, lateMs } = await nativeOpenLoop(
+        server.driver.address,
+        messages,
+        checkOf(server),
+        { rate: RATE, ...LATENCY, cpu: placement.driverCpu, dir: placement.dir },
+      );
       result.latency = {
         p50: quantile(latenciesMs, 0.5),
         p99: quantile(latenciesMs, 0.99),
+        p999: quantile(latenciesMs, 0.999),
         lateP99: quantile(lateMs, 0.99),
       };
     }
@@ -275,10 +290,12 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   let servers: Server[] = [];
   try {
+    // Built before any server starts, so a cold Go build does not overlap a measurement.
+    envoyLoadProgram();
     servers = await startServers(dir, serverCpu);
     let first = true;
     for (const cycle of all) {
-      const results = await measureCycle(cycle, servers, checks, first);
+      const results = await measureCycle(cycle, servers, checks, first, { driverCpu, dir });
       first = false;
       const base = results.get("baseline")!;
       const baseSummary = summarize(base);
@@ -302,6 +319,7 @@ async function main(): Promise<void> {
           fixed(result.latency?.p50, 2),
           fixed(result.latency?.p99, 2),
           result.latency ? ratio(result.latency.p99, base.latency?.p99) : "—",
+          fixed(result.latency?.p999, 2),
           fixed(result.held?.openMB, 0),
           result.held ? ratio(result.held.openMB, base.held?.openMB) : "—",
           verdict(server.kind, summary, result),
@@ -363,6 +381,7 @@ async function main(): Promise<void> {
         { header: `p50 ms @${RATE}/s`, align: "right" },
         { header: `p99 ms @${RATE}/s`, align: "right" },
         { header: "× base", align: "right" },
+        { header: "p99.9 ms", align: "right" },
         { header: `RSS MB, ${OPEN_STREAMS} open`, align: "right" },
         { header: "× base", align: "right" },
         { header: "targets" },

@@ -2,6 +2,7 @@
 import { startExtProc } from "../extproc/main";
 import { extProcSettings, SETTING_NAMES, SettingsError } from "../extproc/settings";
 import { errorMessage } from "../lib/error-message";
+import { tuneGarbageCollectionForServing } from "../lib/garbage-collection";
 import type { CliIO } from "./main";
 
 export const EXTPROC_USAGE = `Usage: ai-gateway extproc [flags]
@@ -25,6 +26,7 @@ export async function extprocCommand(
     io.stderr(`error: ${error.message}\n\n${EXTPROC_USAGE}\n`);
     return 2;
   }
+  tuneGarbageCollectionForServing();
   return new Promise<number>((resolve, reject) => {
     let fatal: (error: Error) => void = () => {};
     startExtProc(settings, { onFatal: error => fatal(error) }).then(running => {

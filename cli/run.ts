@@ -9,6 +9,7 @@ import { ConfigError } from "../run/manifest-config";
 import { RUN_FLAGS, runSettings, RunSettingsError } from "../run/settings";
 import { errorMessage } from "../lib/error-message";
 import type { CliIO } from "./main";
+import { tuneGarbageCollectionForServing } from "../lib/garbage-collection";
 
 export const RUN_USAGE = `Usage: ai-gateway run [-f FILE_OR_DIR]... [flags]
 
@@ -50,6 +51,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunDeps = {}):
     io.stderr(`error: ${error.message}\n\n${RUN_USAGE}\n`);
     return 2;
   }
+  tuneGarbageCollectionForServing();
   let running: Running;
   try {
     running = await startRun(settings, {

@@ -8,14 +8,12 @@
  * the module's own kinds stay with Pepr and kfc; `ListWatch` (list-watch.ts) watches over this
  * client where a process should not load kfc (the ext_proc server) or hold whole objects.
  *
- * The kubeconfig is read with `@kubernetes/client-node` (in-cluster service account, KUBECONFIG,
- * client certificates, tokens); its credentials are re-applied every `AUTH_REFRESH_MS`, so rotated
- * service-account tokens are picked up as client-go does. That library (~65 MB of heap with its
- * generated API) is loaded on the first connection only, so a process that never talks to the API
- * server (the ext_proc server with --config-dir, `ai-gateway run`) does not pay for it.
+ * Where the API server is and the credentials come from cluster-access.ts (the pod's service
+ * account, or a kubeconfig); the credentials are re-read every `AUTH_REFRESH_MS`, so rotated
+ * service-account tokens are picked up as client-go does.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request } from "undici";
+import { defaultClusterAccess, type ClusterAccess } from "./cluster-access";
 
 /** A resource type as its REST path names it. */
 export interface ResourceType {
@@ -108,35 +106,27 @@ export class KubeApi {
   private headers: Record<string, string> = {};
   private headersAt = 0;
 
-  private constructor(
-    private readonly config: KubeConfig,
-    private readonly server: string,
-    private readonly agent: Agent,
-  ) {}
+  private readonly server: string;
 
-  /** The cluster of the default kubeconfig (in-cluster, or KUBECONFIG, or ~/.kube/config). */
+  private constructor(
+    private readonly access: ClusterAccess,
+    private readonly agent: Agent,
+  ) {
+    this.server = access.server;
+  }
+
+  /** The default cluster: KUBECONFIG, or ~/.kube/config, or the pod's service account. */
   static async fromDefaultConfig(maxConnections = 16): Promise<KubeApi> {
-    const { KubeConfig } = await import("@kubernetes/client-node");
-    const config = new KubeConfig();
-    config.loadFromDefault();
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig names no current cluster");
-    const tls: Record<string, unknown> & { headers: Record<string, string> } = { headers: {} };
-    await config.applyToHTTPSOptions(tls);
+    return KubeApi.connect(await defaultClusterAccess(), maxConnections);
+  }
+
+  static connect(access: ClusterAccess, maxConnections = 16): KubeApi {
     const agent = new Agent({
       connections: maxConnections,
       keepAliveTimeout: 30_000,
-      connect: {
-        ca: tls.ca as string | undefined,
-        cert: tls.cert as string | undefined,
-        key: tls.key as string | undefined,
-        ...(tls.rejectUnauthorized !== undefined && {
-          rejectUnauthorized: tls.rejectUnauthorized as boolean,
-        }),
-        ...(cluster.tlsServerName && { servername: cluster.tlsServerName }),
-      },
+      connect: access.tls,
     });
-    return new KubeApi(config, cluster.server.replace(/\/$/, ""), agent);
+    return new KubeApi(access, agent);
   }
 
   /** GET one object; `undefined` when it does not exist. */
@@ -284,16 +274,9 @@ export class KubeApi {
 
   private async authHeaders(): Promise<Record<string, string>> {
     if (Date.now() - this.headersAt < AUTH_REFRESH_MS) return this.headers;
-    const options: { headers: Record<string, string>; auth?: string } = { headers: {} };
-    await this.config.applyToHTTPSOptions(options);
-    const headers: Record<string, string> = {};
-    const authorization = options.headers.Authorization ?? options.headers.authorization;
-    if (authorization) headers.authorization = authorization;
-    else if (options.auth)
-      headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
-    this.headers = headers;
+    this.headers = await this.access.authHeaders();
     this.headersAt = Date.now();
-    return headers;
+    return this.headers;
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * Installing the data plane as the README says: the built manifests are accepted as they are, their
  * Pod passes Pod Security `restricted`, each service account may do what it needs and nothing else,
- * and the bundle the image runs, with the server's own service account, serves a route from the
- * configuration Secret the controller wrote.
+ * and the bundle the image runs, copied where no node_modules can be found (as in the image) and
+ * given its own service account the way a pod mounts one, serves a route from the configuration
+ * Secret the controller wrote.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
@@ -14,7 +15,7 @@ import { applyYaml, kubectl, kubectlOk, testNamespace } from "./support/kubectl"
 
 const ROOT = join(__dirname, "../..");
 const MANIFESTS = join(ROOT, "dist/ai-gateway-extproc.yaml");
-const BUNDLE = join(ROOT, "dist/extproc/server.js");
+const BUILT = join(ROOT, "dist/extproc");
 const SYSTEM = "ai-gateway-system";
 const SERVER = `system:serviceaccount:${SYSTEM}:ai-gateway-extproc`;
 const CONTROLLER = "system:serviceaccount:pepr-system:pepr-ai-gateway";
@@ -22,21 +23,23 @@ const CONTROLLER = "system:serviceaccount:pepr-system:pepr-ai-gateway";
 const canI = (as: string, verb: string, resource: string, namespace: string) =>
   kubectl(["auth", "can-i", verb, resource, "-n", namespace, `--as=${as}`]).stdout.trim();
 
-/** A kubeconfig for a service account's token, against the test cluster's API server. */
-function serviceAccountKubeconfig(file: string, namespace: string, name: string): void {
+/**
+ * A service account's token and the cluster's CA in a folder laid out as the kubelet mounts them
+ * into a pod, and the service variables a pod gets, for the test cluster's API server.
+ */
+function podServiceAccount(dir: string, namespace: string, name: string): Record<string, string> {
   const admin = parse(readFileSync(process.env.KUBECONFIG!, "utf8"));
-  const token = kubectlOk(["create", "token", name, "-n", namespace]).trim();
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: admin.clusters,
-      users: [{ name, user: { token } }],
-      contexts: [{ name, context: { cluster: admin.clusters[0].name, user: name } }],
-      "current-context": name,
-    }),
-  );
+  const { server, "certificate-authority-data": ca } = admin.clusters[0].cluster;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "token"), kubectlOk(["create", "token", name, "-n", namespace]).trim());
+  writeFileSync(join(dir, "ca.crt"), Buffer.from(ca, "base64"));
+  writeFileSync(join(dir, "namespace"), namespace);
+  const url = new URL(server);
+  return {
+    KUBERNETES_SERVICE_HOST: url.hostname,
+    KUBERNETES_SERVICE_PORT: url.port,
+    AIGW_SERVICE_ACCOUNT_DIR: dir,
+  };
 }
 
 /** Resolves with the first JSON log line whose message is `message`. */
@@ -153,14 +156,19 @@ describe("installing the data plane", () => {
       `namespace: ${ns}`,
     );
     expect(applyYaml(example, ns).stderr).not.toContain("denied");
-    const kubeconfig = join(work, "kubeconfig");
-    serviceAccountKubeconfig(kubeconfig, SYSTEM, "ai-gateway-extproc");
+    const pod = podServiceAccount(join(work, "serviceaccount"), SYSTEM, "ai-gateway-extproc");
+    // The image holds the bundle and its .proto files and no node_modules: a copy outside the
+    // project finds none either, so nothing left out of the bundle can be loaded.
+    const image = join(work, "app");
+    cpSync(BUILT, image, { recursive: true });
+    const bundle = join(image, "server.js");
     const socket = join(work, "extproc.sock");
-    // As the image's entry point starts it.
-    const server = spawn(process.execPath, [BUNDLE], {
+    // As the image's entry point starts it, without a kubeconfig, as in a pod.
+    const server = spawn(process.execPath, [bundle], {
       env: {
         PATH: process.env.PATH,
-        KUBECONFIG: kubeconfig,
+        HOME: work,
+        ...pod,
         AIGW_EXTPROC_SOCKET: socket,
         AIGW_EXTPROC_PORT: "0",
         AIGW_METRICS_PORT: "0",
@@ -171,7 +179,7 @@ describe("installing the data plane", () => {
     });
     try {
       const serving = await logLine(server, "serving");
-      const health = spawn(process.execPath, [BUNDLE, "healthcheck", "--socket", socket]);
+      const health = spawn(process.execPath, [bundle, "healthcheck", "--socket", socket]);
       expect(await new Promise(resolve => health.once("exit", resolve))).toBe(0);
 
       const envoy = connect(`unix:${socket}`);
