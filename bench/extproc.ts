@@ -50,6 +50,7 @@ import { imageServerArgs } from "./support/image-server";
 import { median } from "./support/measure";
 import { envoyLoadProgram, nativeOpenLoop } from "./support/native-open-loop";
 import { allowedCpus, hasTaskset, pinSelf, ServerProcess } from "./support/server-process";
+import { describeStalls, probeStalls } from "./support/stall-probe";
 import { markdownTable } from "./support/table";
 import type { ProcessingResponse } from "../extproc/protocol";
 
@@ -282,6 +283,7 @@ async function main(): Promise<void> {
         : `server pinned to core ${serverCpu}, driver (this process) to core ${driverCpu} (taskset)`;
 
   const loadBefore = loadavg()[0];
+  const stalls = await probeStalls([serverCpu, driverCpu]);
   const dir = mkdtempSync(join(tmpdir(), "aigw-bench-extproc-"));
   const logCost: string[] = [];
   const checks = new Map<string, SuccessCheck>();
@@ -354,9 +356,9 @@ async function main(): Promise<void> {
   console.log(
     `Node ${process.version} on ${cpu[0]?.model ?? "an unknown CPU"} (${cpu.length} cores); ` +
       `${placement}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} ` +
-      `after (other processes compete for the cores when it is above 2).\nPer cycle: ${ROUNDS} interleaved rounds of ${SATURATION.measureMs / 1000} s ` +
+      `after (other processes compete for the cores when it is above 2); ${describeStalls(stalls)}.\nPer cycle: ${ROUNDS} interleaved rounds of ${SATURATION.measureMs / 1000} s ` +
       `at ${CONCURRENCY} concurrent streams (median), then ${LATENCY.measureMs / 1000} s at ` +
-      `${RATE} requests/s (open loop), then ${OPEN_STREAMS} streams held open after request_body. ` +
+      `${RATE} requests/s (open loop, sent by a native driver), then ${OPEN_STREAMS} streams held open after request_body. ` +
       `No upstream: latency is the server's (and gRPC's) own.\nTargets: ≥ ` +
       `${TARGETS.requestsPerSecond} requests/s on one core, p99 ≤ ${TARGETS.p99Ms} ms at ${RATE}/s ` +
       `(non-streaming), RSS ≤ ${TARGETS.rssMB} MB with ${OPEN_STREAMS} open streams. MB = 10^6 bytes.\n`,

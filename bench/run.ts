@@ -3,8 +3,9 @@
  * baseline) and, when it is installed, Portkey's open-source gateway (`@portkey-ai/gateway`):
  * requests per second at saturation, and the latency each gateway adds at a fixed rate (its p50 and
  * p99 minus the direct ones), non-streaming and streaming. Every server runs in its own process,
- * the load in this one; with taskset and two cores, the gateways run on one core and the load and
- * the upstream on the other.
+ * and the load is sent by a native program (support/http-load, built from Go), so no pause of a
+ * Node load generator counts as a gateway's latency; with taskset and two cores, the gateways run
+ * on one core and the load and the upstream on the other.
  *
  *   npm run bench:run            BENCH_SECONDS (default 5), BENCH_CONNECTIONS (10), BENCH_RATE (200)
  */
@@ -12,8 +13,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { latencyAtRate, saturation, type Target } from "./support/load";
+import { httpLoadProgram, latencyAtRate, saturation, type Target } from "./support/load";
 import { allowedCpus, hasTaskset, pinSelf } from "./support/server-process";
+import { describeStalls, probeStalls } from "./support/stall-probe";
 import { markdownTable } from "./support/table";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -145,11 +147,16 @@ async function main(): Promise<void> {
   // that shared its core with the load would measure the load generator as much as itself.
   const allowed = allowedCpus() ?? [];
   const pinned = hasTaskset() && allowed.length > 1 && pinSelf(allowed[1]);
+  // Built before anything runs, so a cold Go build does not overlap a measurement.
+  httpLoadProgram();
   const [gatewayCpu, loadCpu] = pinned ? [allowed[0], allowed[1]] : [undefined, undefined];
   console.log(
     pinned
-      ? `gateways pinned to core ${gatewayCpu}; the load and the upstream to core ${loadCpu} (taskset)\n`
-      : "not pinned (taskset or a second core is missing): every process shares the machine's cores\n",
+      ? `gateways pinned to core ${gatewayCpu}; the load and the upstream to core ${loadCpu} (taskset)`
+      : "not pinned (taskset or a second core is missing): every process shares the machine's cores",
+  );
+  console.log(
+    `${describeStalls(await probeStalls(pinned ? [gatewayCpu, loadCpu] : [undefined]))}\n`,
   );
   const upstreamPort = Number(
     await startProcess(

@@ -47,6 +47,11 @@ async function main(): Promise<void> {
     legalComments: "external",
     // kubernetes-fluent-client takes a kind from its class's name: bundling must not rename it.
     keepNames: true,
+    // Without the libraries' comments. A few hold characters beyond Latin-1 (’, —), and one such
+    // character makes V8 hold the whole source as a two-byte string: the server then kept about
+    // 50 MB more under load (bench/extproc, with 1,000 streams open: 230-240 MB, now about 180).
+    // Names and lines stay readable; the source map still maps to the TypeScript.
+    minifyWhitespace: true,
     // In a pod the server reads its service account itself (lib/cluster-access.ts); this library,
     // needed only for a kubeconfig, is 14 MB of source and about 40 MB of resident memory.
     external: ["@kubernetes/client-node"],

@@ -1,10 +1,17 @@
 /**
- * A small HTTP load generator for the gateway benchmark: closed-loop saturation (requests per
- * second with a fixed number of connections) and open-loop latency at a fixed rate (each request
- * sent on its schedule, whether or not the previous one answered, so a slow server cannot hide
- * its latency by slowing the load down).
+ * The HTTP load of the gateway benchmark, sent by a native program (http-load/, in Go) so that the
+ * latency percentiles are the servers' and not a Node load generator's own pauses: closed-loop
+ * saturation (requests per second with a fixed number of connections) and open-loop latency at a
+ * fixed rate (each request sent on its schedule, whether or not the previous one answered, so a
+ * slow server cannot hide its latency by slowing the load down). The program inherits this
+ * process's cores.
  */
-import { Pool } from "undici";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { goProgram } from "../../test/support/go-program";
 
 export interface Target {
   /** `http://127.0.0.1:port` */
@@ -14,16 +21,31 @@ export interface Target {
   body: string;
 }
 
-async function once(pool: Pool, target: Target): Promise<void> {
-  const response = await pool.request({
-    method: "POST",
-    path: target.path,
-    headers: target.headers,
-    body: target.body,
-  });
-  // Read to the end: a stream is only served once its last byte is.
-  for await (const chunk of response.body) void chunk;
-  if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+interface HttpLoadSummary {
+  requests: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  latenciesMs?: number[];
+}
+
+/** Builds http-load on first use (needs Go); the path of its binary. */
+export const httpLoadProgram = (): string =>
+  goProgram(join(__dirname, "http-load"), "bench/run sends its load with a program built from Go");
+
+async function httpLoad(target: Target, mode: string[]): Promise<HttpLoadSummary> {
+  const body = join(mkdtempSync(join(tmpdir(), "aigw-bench-load-")), "body.json");
+  writeFileSync(body, target.body);
+  const headers = Object.entries(target.headers).flatMap(([name, value]) => [
+    "-header",
+    `${name}:${value}`,
+  ]);
+  const { stdout } = await promisify(execFile)(
+    httpLoadProgram(),
+    ["-url", `${target.origin}${target.path}`, "-body", body, ...headers, ...mode],
+    { maxBuffer: 64 << 20, encoding: "utf8" },
+  );
+  return JSON.parse(stdout) as HttpLoadSummary;
 }
 
 /** Requests per second with `connections` requests always in flight, for `seconds`. */
@@ -32,24 +54,11 @@ export async function saturation(
   connections: number,
   seconds: number,
 ): Promise<{ rps: number; errors: number }> {
-  const pool = new Pool(target.origin, { connections, pipelining: 1 });
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        try {
-          await once(pool, target);
-          done++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  await pool.close();
-  return { rps: done / seconds, errors };
+  const summary = await httpLoad(target, [
+    ...["-mode", "saturate", "-connections", String(connections)],
+    ...["-duration", `${seconds}s`],
+  ]);
+  return { rps: summary.requests / summary.seconds, errors: summary.errors };
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -61,26 +70,10 @@ export async function latencyAtRate(
   rate: number,
   seconds: number,
 ): Promise<{ p50: number; p99: number; errors: number }> {
-  const pool = new Pool(target.origin, { connections: 64 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const inFlight: Promise<void>[] = [];
-  const start = performance.now();
-  const total = Math.round(rate * seconds);
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait));
-    const sent = performance.now();
-    inFlight.push(
-      once(pool, target).then(
-        () => void latencies.push(performance.now() - sent),
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(inFlight);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  const summary = await httpLoad(target, [
+    ...["-mode", "rate", "-rate", String(rate)],
+    ...["-duration", `${seconds}s`],
+  ]);
+  const latencies = [...(summary.latenciesMs ?? [])].sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: summary.errors };
 }
