@@ -23,4 +23,6 @@ HEALTHCHECK --interval=10s --timeout=5s CMD ["node", "/app/server.js", "healthch
 # No --enable-source-maps: Node reads the whole source map at start and keeps it, about 60 MB of
 # resident memory in every pod. The map ships beside the bundle; set NODE_OPTIONS=--enable-source-maps
 # on the Deployment to have stack traces name the TypeScript sources.
-ENTRYPOINT ["node", "/app/server.js"]
+# A young generation of 8 MB semi-spaces (Node's default is 16): about 15 MB less resident memory
+# under load, the same CPU per request, and a p99 no worse (bench/extproc runs these flags).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/server.js"]
