@@ -41,9 +41,11 @@ const flatten = (headers: Record<string, string | string[] | undefined>) =>
 /**
  * undici, loaded with the first request sent: the ext_proc server sends only fallbacks, and many
  * never do, while undici holds some 15 MB of memory. require, not import(): see extproc/main.ts.
+ * Kept once loaded: a `require` of a cached module still resolves its path, about 5 µs a request.
  */
+let undiciModule: typeof import("undici") | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const undici = () => require("undici") as typeof import("undici");
+const undici = () => (undiciModule ??= require("undici") as typeof import("undici"));
 
 export class UpstreamClient {
   private agent?: Agent;
