@@ -77,14 +77,17 @@ export class StreamProcessor {
     if (this.stage === "done") return;
     this.aborted.abort();
     this.stage = "done";
+    // The gateway's view, as `ai-gateway run` reports it: whatever the upstream answered, this
+    // request did not get to its end (Envoy's access log has the status the client saw).
+    const status = errorType === CANCELLED ? CLIENT_CLOSED_REQUEST : 500;
     if (this.exchange) {
-      this.deps.finished({ ...this.exchange.finish(), errorType });
+      this.deps.finished({ ...this.exchange.finish(), status, errorType });
       return;
     }
     this.deps.finished({
       route: this.routeKey,
       endpoint: this.path.split("?")[0],
-      status: errorType === CANCELLED ? CLIENT_CLOSED_REQUEST : 500,
+      status,
       durationMs: this.deps.now() - this.startedAt,
       errorType,
     });

@@ -272,7 +272,19 @@ describe("the ext_proc server", () => {
     stream.end();
     await stream.closed;
     expect(finished).toEqual([
-      expect.objectContaining({ backend: expect.any(String), errorType: "cancelled" }),
+      expect.objectContaining({ backend: expect.any(String), status: 499, errorType: "cancelled" }),
+    ]);
+  });
+
+  it("reports a stream cut after the upstream's 200 as the client's 499, as `run` does", async () => {
+    const stream = envoy.open();
+    await stream.send(requestHeaders(CHAT));
+    await stream.send(requestBody({ ...chat, stream: true }));
+    await stream.send(responseHeaders(200, { "content-type": "text/event-stream" }));
+    stream.end();
+    await stream.closed;
+    expect(finished).toEqual([
+      expect.objectContaining({ backend: expect.any(String), status: 499, errorType: "cancelled" }),
     ]);
   });
 
