@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createBackendAuth } from "../../auth";
 import { AuthError } from "../../auth/errors";
 import type { BackendAuth } from "../../auth/types";
+import { startFakeAWSSTS } from "./support/fake-idp";
 import { FakeServer, sendJSON, startFakeServer } from "./support/fake-server";
 import { captureLogs } from "./support/log-capture";
 import { verifySigV4 } from "./support/sigv4-verifier";
@@ -38,6 +42,9 @@ const CHAIN_VARIABLES = [
   "AWS_PROFILE",
   "AWS_WEB_IDENTITY_TOKEN_FILE",
   "AWS_ROLE_ARN",
+  "AWS_ROLE_SESSION_NAME",
+  "AWS_ENDPOINT_URL",
+  "AWS_ENDPOINT_URL_STS",
   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
   "AWS_CONTAINER_CREDENTIALS_FULL_URI",
   "AWS_CONTAINER_AUTHORIZATION_TOKEN",
@@ -97,6 +104,45 @@ describe("AWS credentials from the pod's own identity (the AWS SDK's default cha
     // Cached: a second request does not ask the endpoint again.
     await auth.authenticate(request);
     expect(endpoint.requests).toHaveLength(1);
+  });
+
+  it("signs with IRSA credentials: the projected token exchanged at STS for the role", async () => {
+    const roleArn = "arn:aws:iam::123456789012:role/ai-gateway-extproc";
+    const projected = "projected-irsa-token";
+    const sts = await startFakeAWSSTS(roleArn, new RegExp(`^${projected}$`));
+    try {
+      // What EKS injects into a pod whose service account names a role.
+      const tokenFile = join(mkdtempSync(join(tmpdir(), "irsa-")), "token");
+      writeFileSync(tokenFile, projected);
+      process.env.AWS_WEB_IDENTITY_TOKEN_FILE = tokenFile;
+      process.env.AWS_ROLE_ARN = roleArn;
+      process.env.AWS_ROLE_SESSION_NAME = "ai-gateway-extproc";
+      // The regional STS endpoint, here the fake one.
+      process.env.AWS_ENDPOINT_URL_STS = sts.server.url;
+      auth = createBackendAuth({ type: "AWSCredentials", region: "us-east-1" });
+      await auth.warm();
+      expect(sts.calls.map(call => [call.Action, call.RoleArn, call.WebIdentityToken])).toEqual([
+        ["AssumeRoleWithWebIdentity", roleArn, projected],
+      ]);
+
+      const result = await auth.authenticate(request);
+      expect(result.headers.set["x-amz-security-token"]).toBe("sts-session-1");
+      const verification = verifySigV4(
+        {
+          method: request.method,
+          url: result.path,
+          headers: { host: result.host, "content-type": "application/json", ...result.headers.set },
+          body: Buffer.from(request.body),
+        },
+        id => sts.secrets.get(id),
+      );
+      expect(verification).toMatchObject({ ok: true });
+      // Cached: a second request does not go to STS again.
+      await auth.authenticate(request);
+      expect(sts.calls).toHaveLength(1);
+    } finally {
+      await sts.server.close();
+    }
   });
 
   it("without any identity, says what to set up, and logs no credential", async () => {
