@@ -7,7 +7,7 @@ import type { BackendAuth } from "../../auth/types";
 import { startFakeAWSSTS } from "./support/fake-idp";
 import { FakeServer, sendJSON, startFakeServer } from "./support/fake-server";
 import { captureLogs } from "./support/log-capture";
-import { verifySigV4 } from "./support/sigv4-verifier";
+import { verifyAuthenticated } from "./support/sigv4-verifier";
 
 const ACCESS_KEY = "ASIAPODIDENTITY00001";
 const SECRET_KEY = "pod-identity-secret-access-key";
@@ -90,14 +90,8 @@ describe("AWS credentials from the pod's own identity (the AWS SDK's default cha
 
     const result = await auth.authenticate(request);
     expect(result.headers.set["x-amz-security-token"]).toBe(SESSION_TOKEN);
-    const verification = verifySigV4(
-      {
-        method: request.method,
-        url: result.path,
-        headers: { host: result.host, "content-type": "application/json", ...result.headers.set },
-        body: Buffer.from(request.body),
-      },
-      id => (id === ACCESS_KEY ? SECRET_KEY : undefined),
+    const verification = verifyAuthenticated(request, result, id =>
+      id === ACCESS_KEY ? SECRET_KEY : undefined,
     );
     expect(verification).toMatchObject({ ok: true });
 
@@ -127,15 +121,7 @@ describe("AWS credentials from the pod's own identity (the AWS SDK's default cha
 
       const result = await auth.authenticate(request);
       expect(result.headers.set["x-amz-security-token"]).toBe("sts-session-1");
-      const verification = verifySigV4(
-        {
-          method: request.method,
-          url: result.path,
-          headers: { host: result.host, "content-type": "application/json", ...result.headers.set },
-          body: Buffer.from(request.body),
-        },
-        id => sts.secrets.get(id),
-      );
+      const verification = verifyAuthenticated(request, result, id => sts.secrets.get(id));
       expect(verification).toMatchObject({ ok: true });
       // Cached: a second request does not go to STS again.
       await auth.authenticate(request);

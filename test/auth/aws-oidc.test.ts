@@ -4,7 +4,7 @@ import type { BackendAuth } from "../../auth/types";
 import { eventually, Gate } from "./support/fake-server";
 import { FakeAWSSTS, FakeIssuer, startFakeAWSSTS, startFakeIssuer } from "./support/fake-idp";
 import { ManualClock } from "./support/manual-clock";
-import { verifySigV4 } from "./support/sigv4-verifier";
+import { verifyAuthenticated } from "./support/sigv4-verifier";
 
 const ROLE = "arn:aws:iam::123456789012:role/bedrock-invoker";
 const MINUTE = 60_000;
@@ -53,15 +53,7 @@ describe("AWS credentials from OIDC via STS AssumeRoleWithWebIdentity", () => {
   /** Re-verifies the handler's signature against the secrets STS issued. */
   async function signAndVerify() {
     const result = await auth.authenticate(request);
-    const verification = verifySigV4(
-      {
-        method: request.method,
-        url: result.path,
-        headers: { host: result.host, "content-type": "application/json", ...result.headers.set },
-        body: Buffer.from(request.body),
-      },
-      id => sts.secrets.get(id),
-    );
+    const verification = verifyAuthenticated(request, result, id => sts.secrets.get(id));
     return { result, verification };
   }
 

@@ -109,3 +109,23 @@ export function verifySigV4(
     ? { ok: true, canonicalRequest, expected }
     : { ok: false, reason: "signature mismatch", canonicalRequest, expected };
 }
+
+/**
+ * Checks the signature a handler's `authenticate` gave a JSON request: the request as it reaches
+ * AWS, with the host and the headers the handler set.
+ */
+export function verifyAuthenticated(
+  request: { method: string; body: Uint8Array },
+  result: { path: string; host?: string; headers: { set: Record<string, string> } },
+  secretFor: (accessKeyId: string) => string | undefined,
+): Verification {
+  return verifySigV4(
+    {
+      method: request.method,
+      url: result.path,
+      headers: { host: result.host, "content-type": "application/json", ...result.headers.set },
+      body: Buffer.from(request.body),
+    },
+    secretFor,
+  );
+}
