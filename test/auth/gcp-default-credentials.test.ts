@@ -1,15 +1,19 @@
 /**
  * GCPCredentials with neither credentialsFile nor workloadIdentityFederationConfig: the data plane
  * pod's Application Default Credentials, against a fake GCE metadata server (as GKE Workload
- * Identity serves it).
+ * Identity serves it), or from the external-account file GOOGLE_APPLICATION_CREDENTIALS names (as
+ * Workload Identity Federation configures a pod outside Google Cloud).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { gaxios, gcpMetadata } from "google-auth-library";
 import { createBackendAuth } from "../../auth";
 import { AuthError } from "../../auth/errors";
 import type { BackendAuth } from "../../auth/types";
+import { startFakeGoogle } from "./support/fake-idp";
 import { eventually, FakeServer, startFakeServer } from "./support/fake-server";
 import { captureLogs } from "./support/log-capture";
 import { ManualClock } from "./support/manual-clock";
@@ -165,5 +169,69 @@ describe("GCP Application Default Credentials, when the pod has none", () => {
         "GCP default credentials token unavailable: no Application Default Credentials for the data plane pod (Error): give its service account a Google identity (GKE Workload Identity), or set credentialsFile or workloadIdentityFederationConfig in the BackendSecurityPolicy",
       ),
     );
+  });
+});
+
+const ROOT = join(__dirname, "../..");
+
+/** Creates the policy's authenticator, authenticates twice, prints the two bearer headers. */
+const AUTHENTICATE_TWICE = `
+const { createBackendAuth } = require("./auth");
+const auth = createBackendAuth(JSON.parse(process.argv[1]));
+const request = { method: "POST", path: "publishers/google/models/m:generateContent", headers: {}, body: new Uint8Array() };
+(async () => {
+  const first = await auth.authenticate(request);
+  const second = await auth.authenticate(request);
+  console.log(JSON.stringify([first.headers.set.authorization, second.headers.set.authorization]));
+  auth.close();
+})().catch(error => { console.error(error.message); process.exit(1); });
+`;
+
+describe("GCP Application Default Credentials from an external-account file", () => {
+  const audience =
+    "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/eks/providers/eks-oidc";
+  const serviceAccount = "vertex-runner@my-project.iam.gserviceaccount.com";
+
+  it("exchanges the pod's projected token at STS, impersonates the service account, sends its token", async () => {
+    const google = await startFakeGoogle({
+      publicKeyPEM: "",
+      clientEmail: "",
+      audience,
+      subjectToken: /^projected-service-account-token$/,
+      serviceAccount,
+    });
+    try {
+      // What `gcloud iam workload-identity-pools create-cred-config` writes, with a token file
+      // the kubelet projects into the pod.
+      const tokenFile = join(dir, "token");
+      writeFileSync(tokenFile, "projected-service-account-token");
+      const credentials = join(dir, "credentials.json");
+      writeFileSync(
+        credentials,
+        JSON.stringify({
+          type: "external_account",
+          audience,
+          subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+          token_url: `${google.server.url}/v1/token`,
+          service_account_impersonation_url: `${google.server.url}/v1/projects/-/serviceAccounts/${encodeURIComponent(serviceAccount)}:generateAccessToken`,
+          credential_source: { file: tokenFile },
+        }),
+      );
+      // In a process of its own: google-auth-library makes the STS call through a gaxios client
+      // of its own, which loads its fetch with a dynamic import that jest's sandbox refuses.
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["-r", "tsx/cjs", "-e", AUTHENTICATE_TWICE, JSON.stringify(config)],
+        { env: { ...process.env, GOOGLE_APPLICATION_CREDENTIALS: credentials }, cwd: ROOT },
+      );
+      expect(JSON.parse(stdout)).toEqual([
+        "Bearer ya29.impersonated-1",
+        "Bearer ya29.impersonated-1",
+      ]);
+      expect(google.sts).toHaveLength(1);
+      expect(google.iam).toHaveLength(1);
+    } finally {
+      await google.server.close();
+    }
   });
 });
