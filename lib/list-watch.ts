@@ -147,7 +147,12 @@ export class ListWatch<T extends ObjectMetadata> {
           return;
         }
         // After a failure the resourceVersion may be gone too; a relist is cheap and complete.
-        await this.list().catch(() => undefined);
+        // One that succeeds shows the API server answering: failures count again from there, so
+        // a watch that keeps dropping is retried, not given up on.
+        await this.list().then(
+          () => (failures = 0),
+          () => undefined,
+        );
       }
     }
   }

@@ -28,6 +28,8 @@ async function fakeApiServer(script: {
   lists: { resourceVersion: string; items: SecretObject[] }[];
   watches: { events: object[]; hold: boolean }[];
   failAll?: boolean;
+  /** Fail every WATCH (LISTs still answer), as a proxy that drops long requests does. */
+  failWatches?: boolean;
 }) {
   const seen: Seen[] = [];
   const held: ServerResponse[] = [];
@@ -36,12 +38,13 @@ async function fakeApiServer(script: {
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url!, "http://fake");
     seen.push({ url, headers: request.headers });
-    if (script.failAll || url.pathname !== SECRETS) {
+    const isWatch = url.searchParams.get("watch") === "1";
+    if (script.failAll || url.pathname !== SECRETS || (script.failWatches && isWatch)) {
       response.writeHead(500, { "content-type": "application/json" });
       response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
       return;
     }
-    if (url.searchParams.get("watch") !== "1") {
+    if (!isWatch) {
       const list = script.lists[Math.min(lists++, script.lists.length - 1)];
       response.writeHead(200, { "content-type": "application/json" });
       response.end(
@@ -217,5 +220,26 @@ describe("kubeSecretWatch", () => {
     expect(seen.gaveUp).toHaveLength(1);
     expect(seen.gaveUp[0].message).toMatch(/failed 3 times in a row: etcd is down/);
     expect(seen.synced()).toBe(0);
+  });
+
+  it("keeps retrying watches that fail while the API server still lists", async () => {
+    const client = await connect({
+      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
+      watches: [],
+      failWatches: true,
+    });
+    const seen = recorder();
+    const watch = kubeSecretWatch({ api: client, maxFailures: 2, maxDelayMs: 5 })(
+      { namespace: NAMESPACE, label: LABEL },
+      seen.handlers,
+    );
+    await watch.start();
+    const watches = () => fake!.seen.filter(({ url }) => url.searchParams.get("watch")).length;
+    for (let waited = 0; watches() < 5 && waited < 2000; waited += 10) {
+      await new Promise(resolve => setTimeout(resolve, 10));
+    }
+    watch.stop();
+    expect(watches()).toBeGreaterThanOrEqual(5);
+    expect(seen.gaveUp).toEqual([]);
   });
 });
