@@ -219,12 +219,14 @@ async function main(): Promise<void> {
   }
 
   const rows: string[][] = [];
+  /** The first error of each target that had some, printed under the table. */
+  const failures: string[] = [];
   for (const stream of [false, true]) {
     // Saturation in interleaved rounds, so a change in the machine's load hits every target alike;
     // each round's ratio is taken within the round, and the medians are reported. Each round
     // starts with a second of load that is not counted: a server that sat idle while the others
     // were measured has had time to collect its garbage, which its first second would flatter.
-    const rounds = targets.map(() => [] as { rps: number; errors: number }[]);
+    const rounds = targets.map(() => [] as Awaited<ReturnType<typeof saturation>>[]);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, { target }] of targets.entries()) {
         await saturation(target(stream), CONNECTIONS, 1);
@@ -235,6 +237,8 @@ async function main(): Promise<void> {
     for (const [i, { name, target }] of targets.entries()) {
       const lat = await latencyAtRate(target(stream), RATE, LATENCY_SECONDS);
       const errors = rounds[i].reduce((sum, r) => sum + r.errors, 0) + lat.errors;
+      const firstError = [...rounds[i], lat].find(r => r.firstError)?.firstError;
+      if (firstError) failures.push(`${name} (${stream ? "stream" : "whole"}): ${firstError}`);
       results.push({ name, rps: median(rounds[i].map(r => r.rps)), ...lat, errors });
     }
     const direct = results[0];
@@ -274,6 +278,7 @@ async function main(): Promise<void> {
       rows,
     ),
   );
+  for (const failure of failures) console.log(`- first error, ${failure}`);
 }
 
 main()

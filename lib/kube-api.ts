@@ -117,10 +117,7 @@ export class KubeApi {
 
   /** The default cluster: KUBECONFIG, or ~/.kube/config, or the pod's service account. */
   static async fromDefaultConfig(maxConnections = 16): Promise<KubeApi> {
-    return KubeApi.connect(await defaultClusterAccess(), maxConnections);
-  }
-
-  static connect(access: ClusterAccess, maxConnections = 16): KubeApi {
+    const access = await defaultClusterAccess();
     const agent = new Agent({
       connections: maxConnections,
       keepAliveTimeout: 30_000,

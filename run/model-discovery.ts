@@ -16,6 +16,7 @@ import { modelEntry, type ModelEntry } from "../pipeline/models";
 import { matchRule } from "../pipeline/rule-match";
 import { authenticate, configuredMutation } from "../pipeline/upstream-attempt";
 import type { UpstreamClient } from "../pipeline/upstream-client";
+import { ANTHROPIC_API_VERSION } from "../translators/openai-anthropic";
 import { openAIPath } from "../translators/shared/openai-backend-paths";
 
 /** How to ask a backend of one API schema for its models, and read the answer. */
@@ -28,7 +29,7 @@ const LISTINGS: Partial<Record<string, ModelListing>> = {
   OpenAI: { path: backend => openAIPath(backend, "models"), headers: {} },
   Anthropic: {
     path: () => "/v1/models?limit=1000",
-    headers: { "anthropic-version": "2023-06-01" },
+    headers: { "anthropic-version": ANTHROPIC_API_VERSION },
   },
 };
 

@@ -63,7 +63,7 @@ import { usageWithCachedInput } from "./shared/token-usage";
 export const DEFAULT_MAX_TOKENS = 4096;
 
 /** The most `cache_control` breakpoints Anthropic takes in one request (tools, system, messages). */
-export const MAX_CACHE_BREAKPOINTS = 4;
+const MAX_CACHE_BREAKPOINTS = 4;
 
 // ---- OpenAI → Anthropic request ----
 

@@ -58,18 +58,31 @@ const COHERE_INPUT_TYPES = [
 ] as const;
 type CohereInputType = (typeof COHERE_INPUT_TYPES)[number];
 
+// The extra fields' schemas, built once rather than per request.
+const NORMALIZE = z.boolean();
+const COHERE_INPUT_TYPE = z.enum(COHERE_INPUT_TYPES);
+// v4 names the ends LEFT and RIGHT, v3 START and END.
+const COHERE_TRUNCATIONS = {
+  v3: ["NONE", "START", "END"],
+  v4: ["NONE", "LEFT", "RIGHT"],
+} as const;
+const COHERE_TRUNCATE = {
+  v3: z.enum(COHERE_TRUNCATIONS.v3),
+  v4: z.enum(COHERE_TRUNCATIONS.v4),
+};
+
 /**
  * The `input_type` Cohere Embed needs when the client sends none. OpenAI's API has no such field; a
  * document embedding is what most clients store, and Cohere's guidance pairs it with `search_query`
  * for the queries, which a client asks for with the extra field.
  */
-export const DEFAULT_COHERE_INPUT_TYPE = "search_document";
+const DEFAULT_COHERE_INPUT_TYPE = "search_document";
 
 /**
  * Bedrock sends the input tokens of an `InvokeModel` call in this response header; a Cohere Embed
  * body carries no count of its own.
  */
-export const INPUT_TOKEN_COUNT_HEADER = "x-amzn-bedrock-input-token-count";
+const INPUT_TOKEN_COUNT_HEADER = "x-amzn-bedrock-input-token-count";
 
 /** The families this file translates for, by what their model ids contain. */
 type Family = "titan-v1" | "titan-v2" | "cohere-v3" | "cohere-v4";
@@ -119,7 +132,7 @@ const FAMILIES: Readonly<Record<Family, FamilyFacts>> = {
  * The family of a Bedrock model id, inference profile id (`us.cohere.embed-v4:0`) or ARN that holds
  * one; undefined when it names none of them.
  */
-export function embeddingFamilyOf(model: string): Family | undefined {
+function embeddingFamilyOf(model: string): Family | undefined {
   if (model.includes("amazon.titan-embed-text-v2")) return "titan-v2";
   if (/amazon\.titan-embed-(text-v1|g1-text)/.test(model)) return "titan-v1";
   if (model.includes("cohere.embed-v4")) return "cohere-v4";
@@ -128,7 +141,7 @@ export function embeddingFamilyOf(model: string): Family | undefined {
 }
 
 /** The upstream `:path` of an `InvokeModel` call; the model id (or ARN) is URI-encoded into it. */
-export function invokeModelPath(model: string): string {
+function invokeModelPath(model: string): string {
   return `/model/${encodeURIComponent(model)}/invoke`;
 }
 
@@ -196,7 +209,7 @@ function titanRequest(
 ): TitanEmbeddingsRequest {
   const [inputText] = textsWithinLimit(facts, family);
   const dimensions = chosenDimensions(request, family);
-  const normalize = extraField(request, "normalize", z.boolean(), "a boolean");
+  const normalize = extraField(request, "normalize", NORMALIZE, "a boolean");
   if (family === "titan-v1" && normalize !== undefined) {
     throw badRequest(
       `normalize: ${FAMILIES[family].title} does not take it; only v2 does.`,
@@ -220,19 +233,15 @@ function cohereRequest(
     extraField(
       request,
       "input_type",
-      z.enum(COHERE_INPUT_TYPES),
+      COHERE_INPUT_TYPE,
       `one of ${COHERE_INPUT_TYPES.join(", ")}`,
     ) ?? DEFAULT_COHERE_INPUT_TYPE;
-  // v4 names the ends LEFT and RIGHT, v3 START and END.
-  const truncations =
-    family === "cohere-v4"
-      ? (["NONE", "LEFT", "RIGHT"] as const)
-      : (["NONE", "START", "END"] as const);
+  const version = family === "cohere-v4" ? "v4" : "v3";
   const truncate = extraField(
     request,
     "truncate",
-    z.enum(truncations),
-    `one of ${truncations.join(", ")} for this model`,
+    COHERE_TRUNCATE[version],
+    `one of ${COHERE_TRUNCATIONS[version].join(", ")} for this model`,
   );
   const dimensions = chosenDimensions(request, family);
   return {

@@ -12,8 +12,12 @@ import {
 } from "./shared/openai-embeddings";
 import type { BackendTarget, Translator } from "./types";
 
+// The extra fields' schemas, built once rather than per request.
+const TEXT = z.string();
+const FLAG = z.boolean();
+
 /** One text to embed, with the task it is embedded for. */
-export interface VertexEmbeddingInstance {
+interface VertexEmbeddingInstance {
   content: string;
   /** `RETRIEVAL_QUERY`, `RETRIEVAL_DOCUMENT`, `SEMANTIC_SIMILARITY`, `CLASSIFICATION`, … */
   task_type?: string;
@@ -61,9 +65,9 @@ export function createOpenAIToGCPVertexAIEmbeddings(backend: BackendTarget): Tra
     name: "Vertex AI",
 
     upstreamRequest(request, facts) {
-      const taskType = extraField(request, "task_type", z.string(), "a string");
-      const title = extraField(request, "title", z.string(), "a string");
-      const autoTruncate = extraField(request, "auto_truncate", z.boolean(), "a boolean");
+      const taskType = extraField(request, "task_type", TEXT, "a string");
+      const title = extraField(request, "title", TEXT, "a string");
+      const autoTruncate = extraField(request, "auto_truncate", FLAG, "a boolean");
       const body: VertexEmbeddingsRequest = {
         instances: facts.texts.map(content => ({
           content,

@@ -13,7 +13,7 @@ const ROOT = join(__dirname, "../..");
 const IMAGE_BUNDLE = "/app/server.js";
 
 /** node's flags in the Dockerfile's ENTRYPOINT, which must run `node [flags] /app/server.js`. */
-export function entrypointNodeFlags(dockerfile: string): string[] {
+function entrypointNodeFlags(dockerfile: string): string[] {
   const line = dockerfile.split("\n").find(l => l.startsWith("ENTRYPOINT "));
   const entrypoint: unknown = line && JSON.parse(line.slice("ENTRYPOINT ".length));
   if (

@@ -7,11 +7,12 @@
  * process's cores.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { goProgram } from "../../test/support/go-program";
+import { percentile } from "./processes";
 
 export interface Target {
   /** `http://127.0.0.1:port` */
@@ -34,18 +35,23 @@ export const httpLoadProgram = (): string =>
   goProgram(join(__dirname, "http-load"), "bench/run sends its load with a program built from Go");
 
 async function httpLoad(target: Target, mode: string[]): Promise<HttpLoadSummary> {
-  const body = join(mkdtempSync(join(tmpdir(), "aigw-bench-load-")), "body.json");
+  const dir = mkdtempSync(join(tmpdir(), "aigw-bench-load-"));
+  const body = join(dir, "body.json");
   writeFileSync(body, target.body);
   const headers = Object.entries(target.headers).flatMap(([name, value]) => [
     "-header",
     `${name}:${value}`,
   ]);
-  const { stdout } = await promisify(execFile)(
-    httpLoadProgram(),
-    ["-url", `${target.origin}${target.path}`, "-body", body, ...headers, ...mode],
-    { maxBuffer: 64 << 20, encoding: "utf8" },
-  );
-  return JSON.parse(stdout) as HttpLoadSummary;
+  try {
+    const { stdout } = await promisify(execFile)(
+      httpLoadProgram(),
+      ["-url", `${target.origin}${target.path}`, "-body", body, ...headers, ...mode],
+      { maxBuffer: 64 << 20, encoding: "utf8" },
+    );
+    return JSON.parse(stdout) as HttpLoadSummary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Requests per second with `connections` requests always in flight, for `seconds`. */
@@ -53,27 +59,33 @@ export async function saturation(
   target: Target,
   connections: number,
   seconds: number,
-): Promise<{ rps: number; errors: number }> {
+): Promise<{ rps: number; errors: number; firstError?: string }> {
   const summary = await httpLoad(target, [
     ...["-mode", "saturate", "-connections", String(connections)],
     ...["-duration", `${seconds}s`],
   ]);
-  return { rps: summary.requests / summary.seconds, errors: summary.errors };
+  return {
+    rps: summary.requests / summary.seconds,
+    errors: summary.errors,
+    ...(summary.firstError && { firstError: summary.firstError }),
+  };
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** Latency percentiles (ms) of requests sent at `rate` per second for `seconds`. */
 export async function latencyAtRate(
   target: Target,
   rate: number,
   seconds: number,
-): Promise<{ p50: number; p99: number; errors: number }> {
+): Promise<{ p50: number; p99: number; errors: number; firstError?: string }> {
   const summary = await httpLoad(target, [
     ...["-mode", "rate", "-rate", String(rate)],
     ...["-duration", `${seconds}s`],
   ]);
   const latencies = [...(summary.latenciesMs ?? [])].sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: summary.errors };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: summary.errors,
+    ...(summary.firstError && { firstError: summary.firstError }),
+  };
 }

@@ -72,7 +72,7 @@ describe("envoy-load, the native driver of bench/extproc", () => {
     });
     // The second message would be a protocol error after an immediate response.
     const results = await drive([models, models]);
-    expect(results.length).toBeGreaterThan(0);
+    expect(results).toHaveLength(30);
     for (const result of results) {
       expect(result.error).toBeUndefined();
       expect(result.responses).toHaveLength(1);

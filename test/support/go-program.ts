@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "no
 import { basename, join } from "node:path";
 import { run } from "../cluster/harness/run";
 
-export const GO_ENV = {
+const GO_ENV = {
   ...process.env,
   GOTOOLCHAIN: "local",
   GOFLAGS: "-mod=mod",

@@ -22,7 +22,7 @@ import { NO_USAGE } from "./token-usage";
  * named here pass through, so that each provider can read the extra fields it takes (the OpenAI
  * SDKs send extra body fields as they are given).
  */
-export const embeddingsRequestSchema = z
+const embeddingsRequestSchema = z
   .object({
     model: z.string().min(1),
     input: z.union(
@@ -55,7 +55,7 @@ export interface EmbeddingsFacts {
  * models read.
  * @throws TranslationError (400) naming the first invalid field.
  */
-export function parseEmbeddingsRequest(
+function parseEmbeddingsRequest(
   body: unknown,
   backend: BackendTarget,
   provider: string,
@@ -111,7 +111,7 @@ export function extraField<T>(
 }
 
 /** The usage of an embeddings call: input tokens only. */
-export function embeddingsUsage(inputTokens: number): TokenUsage {
+function embeddingsUsage(inputTokens: number): TokenUsage {
   return { ...NO_USAGE, inputTokens, totalTokens: inputTokens };
 }
 
@@ -119,7 +119,7 @@ export function embeddingsUsage(inputTokens: number): TokenUsage {
  * A vector as the OpenAI API writes it with `encoding_format: "base64"`: its float32 values in
  * little-endian order, base64-encoded.
  */
-export function base64Float32(vector: readonly number[]): string {
+function base64Float32(vector: readonly number[]): string {
   const bytes = new Uint8Array(vector.length * 4);
   const view = new DataView(bytes.buffer);
   vector.forEach((value, i) => view.setFloat32(i * 4, value, true));
@@ -127,7 +127,7 @@ export function base64Float32(vector: readonly number[]): string {
 }
 
 /** The OpenAI embeddings list for the provider's vectors, one per text in the request's order. */
-export function embeddingsResponse(
+function embeddingsResponse(
   vectors: readonly (readonly number[])[],
   inputTokens: number,
   facts: EmbeddingsFacts,

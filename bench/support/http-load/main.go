@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,11 +28,11 @@ type headerFlags map[string]string
 
 func (h headerFlags) String() string { return fmt.Sprint(map[string]string(h)) }
 func (h headerFlags) Set(value string) error {
-	name, field, found := bytes.Cut([]byte(value), []byte(":"))
+	name, field, found := strings.Cut(value, ":")
 	if !found {
 		return errors.New("a header is NAME:VALUE")
 	}
-	h[string(name)] = string(bytes.TrimSpace(field))
+	h[name] = strings.TrimSpace(field)
 	return nil
 }
 

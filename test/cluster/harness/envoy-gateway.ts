@@ -24,7 +24,7 @@ export interface EnvoyGatewayInstance {
 }
 
 /** The controller the examples' Gateways (`gatewayClassName: envoy-gateway`) are handled by. */
-export const ENVOY_GATEWAY: EnvoyGatewayInstance = {
+const ENVOY_GATEWAY: EnvoyGatewayInstance = {
   gatewayClass: "envoy-gateway",
   controllerName: "gateway.envoyproxy.io/gatewayclass-controller",
   namespace: "envoy-gateway-system",

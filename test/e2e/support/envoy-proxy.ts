@@ -26,6 +26,7 @@ import { Agent, request as undiciRequest } from "undici";
 import { NOT_FOUND_MESSAGE } from "../../../builders/http-route";
 import { SELECTED_BACKEND_HEADER } from "../../../contract/route-config";
 import { DEFAULT_SETTINGS } from "../../../controller/settings";
+import { HOP_BY_HOP_HEADERS } from "../../../lib/hop-headers";
 import {
   EXTERNAL_PROCESSOR_PROTO,
   EXTERNAL_PROCESSOR_SERVICE,
@@ -122,15 +123,7 @@ export interface ProxiedRequest {
 
 type HeaderList = Array<[string, string]>;
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-]);
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 
 /** Sets Envoy refuses from an ext_proc server (default mutation rules), and removals it refuses. */
 const unsettable = (name: string) =>

@@ -23,7 +23,7 @@ const dimensionsOf = (value: unknown) =>
   typeof value === "number" ? value : DEFAULT_EMBEDDING_DIMENSIONS;
 
 /** A Bedrock error reply, as the Bedrock fake writes them. */
-export type BedrockErrorOf = (status: number, name: string, message: string) => ProviderReply;
+type BedrockErrorOf = (status: number, name: string, message: string) => ProviderReply;
 
 /**
  * `POST /model/{model}/invoke` of an embedding model: Titan Text (`inputText` → `embedding`,
@@ -89,7 +89,7 @@ export function bedrockInvokeEmbeddings(
 }
 
 /** A Google error reply, as the Vertex fakes write them. */
-export type GoogleErrorOf = (status: number, details?: { message?: string }) => ProviderReply;
+type GoogleErrorOf = (status: number, details?: { message?: string }) => ProviderReply;
 
 /**
  * `POST …/publishers/google/models/{model}:predict` of a text embedding model: `instances` of
