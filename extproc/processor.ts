@@ -215,6 +215,8 @@ export class StreamProcessor {
     switch (this.plan.kind) {
       case "fallback": {
         const answer = await exchange.fallBack(this.deps.upstream, this.aborted.signal);
+        // Cancelled meanwhile: close() has reported the request, and no one reads this answer.
+        if (this.aborted.signal.aborted) return { response_headers: {} };
         return this.answerWith(
           { ...answer, headers: { ...answer.headers, ...servedBy().set } },
           exchange.finish(),

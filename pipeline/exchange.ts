@@ -23,6 +23,8 @@ import {
   UpstreamAttempt,
 } from "./upstream-attempt";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
+import { AttemptDeadline, type AttemptLimit } from "./attempt-deadline";
+import { CANCELLED, CLIENT_CLOSED_REQUEST } from "./observer";
 
 /** What to do with an upstream response once its status and headers are known. */
 export type ResponsePlan =
@@ -261,27 +263,42 @@ export class Exchange {
   }
 
   /**
-   * How long the current attempt may take (ms, ≥ 1; Infinity for no limit): the rule's backend
-   * request timeout, within what is left of its request timeout, as Envoy bounds a routed request.
+   * Starts the clock on the current attempt; `cancelled` (the client went away) ends it too.
    */
-  attemptTimeoutMs(): number {
-    return this.attemptLimit().ms;
+  attemptDeadline(cancelled?: AbortSignal): AttemptDeadline {
+    return new AttemptDeadline(this.attemptLimit(), cancelled);
   }
 
-  /** Why an attempt that ran out of `attemptTimeoutMs()` failed, naming the timeout. */
-  attemptTimedOut(): Error {
-    return new Error(this.attemptLimit().exceeded);
-  }
-
-  private attemptLimit(): { ms: number; exceeded: string } {
+  /**
+   * How long the current attempt may take: the rule's backend request timeout, within what is left
+   * of its request timeout, as Envoy bounds a routed request; and, for an answer the gateway must
+   * have whole before the client gets anything (`withinFallbackBudget`), within what is left of the
+   * fallback budget. Decided when the attempt starts, so that the reason given when it runs out
+   * names the limit that did.
+   */
+  attemptLimit(withinFallbackBudget = false): AttemptLimit {
     const { requestMs, backendRequestMs } = this.rule.timeouts;
-    const requestLeft = requestMs ? this.startedAt + requestMs - this.deps.now() : Infinity;
-    if (backendRequestMs && backendRequestMs <= requestLeft) {
+    const sinceStart = this.deps.now() - this.startedAt;
+    const limits: AttemptLimit[] = [];
+    if (backendRequestMs) {
       const exceeded = `no answer within the rule's backend request timeout (${seconds(backendRequestMs)})`;
-      return { ms: Math.max(1, backendRequestMs), exceeded };
+      limits.push({ ms: backendRequestMs, exceeded });
     }
-    const exceeded = `no answer within the rule's request timeout (${seconds(requestMs)})`;
-    return { ms: Math.max(1, requestLeft), exceeded };
+    if (requestMs) {
+      const exceeded = `no answer within the rule's request timeout (${seconds(requestMs)})`;
+      limits.push({ ms: requestMs - sinceStart, exceeded });
+    }
+    if (withinFallbackBudget) {
+      const { fallbackBudgetMs } = this.deps;
+      const exceeded = `no answer within the gateway's fallback budget (${seconds(fallbackBudgetMs)})`;
+      limits.push({ ms: fallbackBudgetMs - sinceStart, exceeded });
+    }
+    // The first of equal limits wins: the backend's own timeout is the more precise reason.
+    const nearest = limits.reduce<AttemptLimit | undefined>(
+      (best, limit) => (best && best.ms <= limit.ms ? best : limit),
+      undefined,
+    );
+    return nearest ? { ...nearest, ms: Math.max(1, nearest.ms) } : NO_LIMIT;
   }
 
   /**
@@ -348,29 +365,21 @@ export class Exchange {
         last = next.answer ?? last;
         break;
       }
-      const backend = next.attempt.backend;
+      const deadline = new AttemptDeadline(this.attemptLimit(true), signal);
       let response: UpstreamResponse;
-      const deadline = AbortSignal.timeout(
-        Math.max(1, Math.min(this.attemptTimeoutMs(), this.budgetLeft())),
-      );
+      let body: Uint8Array;
       try {
-        response = await upstream.send(
-          this.current,
-          this.request.headers,
-          signal ? AbortSignal.any([signal, deadline]) : deadline,
-        );
+        response = await upstream.send(this.current, this.request.headers, deadline.signal);
+        body = await response.whole();
       } catch (error) {
-        this.deps.health.recordFailure(backend.id);
-        last = new GatewayError(
-          503,
-          `backend ${backend.id} could not be reached: ${errorMessage(error)}`,
-          "upstream_unavailable",
-        ).toAnswer();
-        this.responseStatus = 503;
+        // The client went away: no backend failed, and no one waits for an answer.
+        if (signal?.aborted) return this.cancelled();
+        last = this.attemptFailed(deadline.reason(error));
         continue;
+      } finally {
+        deadline.clear();
       }
       const plan = this.planResponse(response.status, response.headers);
-      const body = await response.whole();
       if (plan.kind === "fallback") {
         last = this.answerOf(response.status, response.headers, body);
         continue;
@@ -381,6 +390,13 @@ export class Exchange {
       last ??
       new GatewayError(503, "no backend could serve the request", "upstream_unavailable").toAnswer()
     );
+  }
+
+  private cancelled(): GatewayAnswer {
+    const cancelled = new GatewayError(CLIENT_CLOSED_REQUEST, "the client went away", CANCELLED);
+    this.responseStatus = cancelled.status;
+    this.errorType = CANCELLED;
+    return cancelled.toAnswer();
   }
 
   /** The request's summary; call once, when the client has its answer. */
@@ -442,6 +458,7 @@ export class Exchange {
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
+const NO_LIMIT: AttemptLimit = { ms: Infinity, exceeded: "" };
 
 const seconds = (ms: number) => `${ms / 1000} s`;
 const EMPTY = new Uint8Array(0);

@@ -86,41 +86,6 @@ class Overhead {
   }
 }
 
-/**
- * Ends an attempt when its time is up (the rule's timeouts, as Envoy enforces them in a cluster) or
- * the client goes away. One controller and one timer per attempt, cleared when it ends:
- * `AbortSignal.timeout` and `AbortSignal.any` keep theirs until garbage collection, which shows in
- * the tail latency under load.
- */
-class AttemptDeadline {
-  private readonly controller = new AbortController();
-  private readonly timer?: NodeJS.Timeout;
-  private readonly onClientGone = () => this.controller.abort();
-  timedOut = false;
-
-  constructor(
-    private readonly clientGone: AbortSignal,
-    timeoutMs: number,
-  ) {
-    if (Number.isFinite(timeoutMs)) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.controller.abort();
-      }, timeoutMs);
-    }
-    clientGone.addEventListener("abort", this.onClientGone, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.clientGone.removeEventListener("abort", this.onClientGone);
-  }
-}
-
 /** Lower-case names, repeated headers joined with ", " (as the pipeline takes them). */
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
@@ -292,7 +257,7 @@ export class GatewayHttpServer {
     let failure: GatewayAnswer | undefined;
     for (;;) {
       const attempt = exchange.attempt;
-      const deadline = new AttemptDeadline(clientGone, exchange.attemptTimeoutMs());
+      const deadline = exchange.attemptDeadline(clientGone);
       const { signal } = deadline;
       let upstream: UpstreamResponse | undefined;
       let plan: ReturnType<Exchange["planResponse"]> | undefined;
@@ -324,7 +289,7 @@ export class GatewayHttpServer {
           response.destroy();
           return { ...exchange.finish(), errorType: "upstream_reset" };
         }
-        failure = exchange.attemptFailed(deadline.timedOut ? exchange.attemptTimedOut() : error);
+        failure = exchange.attemptFailed(deadline.reason(error));
       } finally {
         deadline.clear();
       }

@@ -14,6 +14,7 @@ import type { RequestObserver } from "../../pipeline/observer";
 import { RouteStore } from "../../pipeline/route-store";
 import { UpstreamClient } from "../../pipeline/upstream-client";
 import { FAKE_API_KEY, startFakeProvider, type FakeProvider } from "../support/fake-providers";
+import { eventually, startFakeServer } from "../auth/support/fake-server";
 import { backend, modelRule, routeConfig } from "../pipeline/fixtures";
 import {
   connect,
@@ -286,6 +287,41 @@ describe("the ext_proc server", () => {
     expect(finished).toEqual([
       expect.objectContaining({ backend: expect.any(String), status: 499, errorType: "cancelled" }),
     ]);
+  });
+
+  it("reports a request reset during its fallback once, as the client's 499", async () => {
+    let upstreamGone: () => void = () => {};
+    const gone = new Promise<void>(resolve => (upstreamGone = resolve));
+    const hung = await startFakeServer((received, response) => {
+      response.on("close", upstreamGone);
+    });
+    try {
+      const port = Number(new URL(hung.url).port);
+      load(
+        routeConfig([
+          modelRule("gpt-4o", [
+            // Named for this test alone: an earlier test's 503 left default/openai cooling down.
+            backend("first"),
+            backend("hung", { priority: 1, endpoint: { hostname: "127.0.0.1", port, tls: false } }),
+          ]),
+        ]),
+      );
+      const stream = envoy.open();
+      await stream.send(requestHeaders(CHAT));
+      await stream.send(requestBody(chat));
+      stream.push(responseHeaders(503, { "content-type": "application/json" }));
+      await eventually(async () => hung.requests.length === 1 || undefined);
+      stream.cancel();
+      await stream.closed;
+      // The fallback's upstream request is cut, and the fallback has returned, soon after.
+      await gone;
+      await new Promise(resolve => setTimeout(resolve, 20));
+      expect(finished).toEqual([
+        expect.objectContaining({ backend: "default/hung", status: 499, errorType: "cancelled" }),
+      ]);
+    } finally {
+      await hung.close();
+    }
   });
 
   it("never answers in observability mode", async () => {

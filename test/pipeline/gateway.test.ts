@@ -6,7 +6,7 @@ import { Exchange } from "../../pipeline/exchange";
 import { Gateway, GatewayRequest } from "../../pipeline/gateway";
 import { RouteStore } from "../../pipeline/route-store";
 import { UpstreamClient } from "../../pipeline/upstream-client";
-import { sendJSON, startFakeServer } from "../auth/support/fake-server";
+import { sendJSON, startFakeServer, type FakeHandler } from "../auth/support/fake-server";
 import { backend, json, modelRule, ROUTE_KEY, routeConfig, text } from "./fixtures";
 
 const CHAT = "/v1/chat/completions";
@@ -26,7 +26,7 @@ const UNREACHABLE_TOKEN_ENDPOINT = {
 };
 const AWS_FILE = "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n";
 
-function setUp(route: RouteConfig) {
+function setUp(route: RouteConfig, options: { fallbackBudgetMs?: number } = {}) {
   const auth = new BackendAuthRegistry();
   const routes = new RouteStore(auth);
   routes.load(route, "test");
@@ -37,6 +37,7 @@ function setUp(route: RouteConfig) {
     now: () => clock.ms,
     random: () => 0,
     translatorDeps: { nowSeconds: () => 1_700_000_000, newId: () => "chatcmpl-test" },
+    ...options,
   });
   return { gateway, auth, routes, clock };
 }
@@ -378,9 +379,68 @@ describe("Exchange.fallBack: the gateway sends to the next backend itself", () =
       const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
       exchange.planResponse(500, {});
       const answer = await exchange.fallBack(upstream);
-      expect(answer.status).toBe(503);
-      expect(JSON.parse(text(answer.body)).error.code).toBe("upstream_unavailable");
+      // As `run` answers for a backend it cannot reach.
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(text(answer.body)).error).toMatchObject({
+        message: "backend default/c did not answer: connect ECONNREFUSED 127.0.0.1:9",
+        code: "upstream_unreachable",
+      });
       expect(exchange.finish().fallbacks).toEqual(["default/a", "default/b"]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("Exchange.fallBack: when the next backend does not answer", () => {
+  const upstream = new UpstreamClient();
+  afterAll(() => upstream.close());
+
+  /** `a` failed; `b`, the next one, is served by `handler`. */
+  async function fallingBackTo(handler: FakeHandler) {
+    const server = await startFakeServer(handler);
+    const port = Number(new URL(server.url).port);
+    const setup = setUp(
+      routeConfig([
+        modelRule("gpt-4o", [
+          backend("a"),
+          backend("b", { priority: 1, endpoint: { hostname: "127.0.0.1", port, tls: false } }),
+        ]),
+      ]),
+    );
+    const exchange = expectExchange(await setup.gateway.begin(ROUTE_KEY, request(chat)));
+    expect(exchange.planResponse(500, {})).toEqual({ kind: "fallback" });
+    return { ...setup, server, exchange };
+  }
+
+  it("answers 502 naming the backend that dropped the connection halfway through its body", async () => {
+    const { server, exchange, gateway } = await fallingBackTo((received, response) => {
+      response.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      response.write('{"id":"chatcmpl-');
+      setTimeout(() => response.socket?.destroy(), 5);
+    });
+    try {
+      const answer = await exchange.fallBack(upstream);
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(text(answer.body)).error).toMatchObject({
+        message: expect.stringMatching(/^backend default\/b did not answer: /),
+        code: "upstream_unreachable",
+      });
+      expect(gateway.health.isCoolingDown("default/b")).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("stops when the client goes away, blaming no backend", async () => {
+    const { server, exchange, gateway } = await fallingBackTo(() => {});
+    try {
+      const client = new AbortController();
+      setTimeout(() => client.abort(), 20);
+      const answer = await exchange.fallBack(upstream, client.signal);
+      expect(answer.status).toBe(499);
+      expect(gateway.health.isCoolingDown("default/b")).toBe(false);
+      expect(exchange.finish()).toMatchObject({ status: 499, errorType: "cancelled" });
     } finally {
       await server.close();
     }
@@ -412,39 +472,71 @@ describe("Exchange: the rule's timeouts", () => {
       ]),
     );
 
+  const backendTimeout = (ms: number) => ({
+    ms,
+    exceeded: `no answer within the rule's backend request timeout (${ms / 1000} s)`,
+  });
+  const requestTimeout = (ms: number, ruleMs: number) => ({
+    ms,
+    exceeded: `no answer within the rule's request timeout (${ruleMs / 1000} s)`,
+  });
+
   it("gives each attempt the backend request timeout, within what is left of the request's", async () => {
     const { gateway, clock } = withTimeouts({ requestMs: 1_000, backendRequestMs: 400 });
     const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
-    expect(exchange.attemptTimeoutMs()).toBe(400);
-    clock.ms += 700;
-    expect(exchange.attemptTimeoutMs()).toBe(300);
-    expect(exchange.attemptTimedOut().message).toBe(
-      "no answer within the rule's request timeout (1 s)",
-    );
+    expect(exchange.attemptLimit()).toEqual(backendTimeout(400));
+    clock.ms += 600;
+    expect(exchange.attemptLimit()).toEqual(backendTimeout(400));
+    clock.ms += 100;
+    expect(exchange.attemptLimit()).toEqual(requestTimeout(300, 1_000));
     clock.ms += 400;
-    expect(exchange.attemptTimeoutMs()).toBe(1);
+    expect(exchange.attemptLimit()).toEqual(requestTimeout(1, 1_000));
   });
 
-  it("names the backend request timeout when it is the one that ran out", async () => {
-    const { gateway, clock } = withTimeouts({ requestMs: 1_000, backendRequestMs: 400 });
+  it("names the limit the attempt started with when it runs out, not the one nearest by then", async () => {
+    const { gateway, clock } = withTimeouts({ requestMs: 100, backendRequestMs: 30 });
     const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
-    clock.ms += 400;
-    expect(exchange.attemptTimedOut().message).toBe(
-      "no answer within the rule's backend request timeout (0.4 s)",
+    clock.ms += 50;
+    const deadline = exchange.attemptDeadline();
+    // By the time the backend's 30 ms are up, less than that is left of the request's 100 ms.
+    clock.ms += 45;
+    await new Promise(resolve => deadline.signal.addEventListener("abort", resolve));
+    expect(deadline.reason(new Error("aborted"))).toEqual(
+      new Error("no answer within the rule's backend request timeout (0.03 s)"),
     );
+    deadline.clear();
   });
 
   it("bounds an attempt by the request timeout alone when the rule sets no backend timeout", async () => {
     const { gateway, clock } = withTimeouts({ requestMs: 2_000 });
     const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
     clock.ms += 500;
-    expect(exchange.attemptTimeoutMs()).toBe(1_500);
+    expect(exchange.attemptLimit()).toEqual(requestTimeout(1_500, 2_000));
   });
 
   it("sets no limit for a request timeout of 0s", async () => {
     const { gateway } = withTimeouts({ requestMs: 0 });
     const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
-    expect(exchange.attemptTimeoutMs()).toBe(Infinity);
+    expect(exchange.attemptLimit().ms).toBe(Infinity);
+  });
+
+  it("bounds an answer needed whole by the fallback budget too, and names it when it is nearest", async () => {
+    const { gateway, clock } = setUp(
+      routeConfig([
+        {
+          ...modelRule("gpt-4o", [backend("a"), backend("b", { priority: 1 })]),
+          timeouts: { requestMs: 10_000, backendRequestMs: 5_000 },
+        },
+      ]),
+      { fallbackBudgetMs: 8_000 },
+    );
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    clock.ms += 4_000;
+    expect(exchange.attemptLimit(true)).toEqual({
+      ms: 4_000,
+      exceeded: "no answer within the gateway's fallback budget (8 s)",
+    });
+    expect(exchange.attemptLimit()).toEqual(backendTimeout(5_000));
   });
 
   it("stops falling back when the request's time is up, even with fallback budget left", async () => {

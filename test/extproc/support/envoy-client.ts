@@ -20,6 +20,8 @@ export interface EnvoyStream {
   /** Sends without waiting (observability mode). */
   push(message: ProcessingRequest): void;
   end(): void;
+  /** Resets the stream, as Envoy does when its client goes away. */
+  cancel(): void;
   /** The error the stream ended with, if any. */
   closed: Promise<{ code?: number; details?: string } | undefined>;
 }
@@ -59,6 +61,7 @@ export function connect(address: string) {
           }),
         push: message => call.write(message),
         end: () => call.end(),
+        cancel: () => call.cancel(),
         closed,
       };
     },
