@@ -18,7 +18,7 @@ import {
 } from "../api/v1alpha1";
 import { MANAGED_BY, MANAGED_BY_LABEL, ROUTE_LABEL } from "../builders/metadata";
 import { CONFIG_LABEL } from "../contract/route-config";
-import type { ObjectMetadata } from "../lib/metadata-watch";
+import type { ObjectMetadata } from "../lib/list-watch";
 import type { AppliedObjects } from "./applied-objects";
 import type { ChildKind } from "./cluster-client";
 import { ChildObject, ClusterState, keyOf } from "./cluster-state";

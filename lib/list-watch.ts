@@ -26,8 +26,9 @@ export interface ListWatchOptions<T extends ObjectMetadata> {
   mode: "objects" | "metadata";
   labelSelector?: string;
   /**
-   * Called for every object of the first list and of every relist (ADDED when new, MODIFIED when
-   * known, DELETED for a known object the relist no longer has), and for each change.
+   * Called for every object of the first list, for each change, and for what a relist finds
+   * changed: ADDED when new, MODIFIED when its resourceVersion moved on, DELETED for a known object
+   * the relist no longer has.
    */
   onEvent(object: T, phase: WatchPhase): void;
   /** Every object of a complete list has been delivered: after the first list and each relist. */
@@ -96,9 +97,13 @@ export class ListWatch<T extends ObjectMetadata> {
     for (const item of items) {
       const key = keyOf(item);
       listed.add(key);
-      const phase = this.known.has(key) ? "MODIFIED" : "ADDED";
+      const last = this.known.get(key);
+      // Unchanged since it was last reported: a relist after a blip must not have every consumer
+      // redo its work for every object.
+      const version = item.metadata?.resourceVersion;
+      if (last && version && last.metadata?.resourceVersion === version) continue;
       this.known.set(key, metadataOnly(item));
-      this.options.onEvent(item, phase);
+      this.options.onEvent(item, last ? "MODIFIED" : "ADDED");
     }
     for (const [key, last] of this.known) {
       if (listed.has(key)) continue;

@@ -30,6 +30,11 @@ export class RouteStore {
     return [...this.routes.keys()];
   }
 
+  /** How many routes are served. */
+  get size(): number {
+    return this.routes.size;
+  }
+
   /**
    * Parses `document` (JSON text or a parsed value) and serves it, replacing the route it names.
    * Returns the route's key.

@@ -199,7 +199,7 @@ export class GatewayHttpServer {
 
     const host = request.headers.host;
     const candidates = overhead.time(() => routesForHost(routes, host));
-    const servesRoutes = candidates.length > 0 || routes.keys().length > 0;
+    const servesRoutes = routes.size > 0;
     if (candidates.length === 0 && servesRoutes) return answered("", noRouteForHost(routes, host));
     if (isModelsRequest(method, path)) {
       return answered("", await modelsOfRoutes(routes, candidates, this.options.discovery));

@@ -23,9 +23,12 @@ function hostOf(header: string): string {
  * wildcard `*.example.com`, any host with at least one more label before `.example.com`.
  */
 export function servesHost(hostnames: readonly string[], host: string | undefined): boolean {
+  return servesHostName(hostnames, host === undefined ? undefined : hostOf(host));
+}
+
+function servesHostName(hostnames: readonly string[], name: string | undefined): boolean {
   if (hostnames.length === 0) return true;
-  if (host === undefined) return false;
-  const name = hostOf(host);
+  if (name === undefined) return false;
   return hostnames.some(pattern => {
     const wanted = pattern.toLowerCase();
     if (!wanted.startsWith("*.")) return name === wanted;
@@ -36,7 +39,8 @@ export function servesHost(hostnames: readonly string[], host: string | undefine
 
 /** The keys of the routes that serve `host`, in route order. */
 export function routesForHost(routes: RouteStore, host: string | undefined): string[] {
-  return routes.keys().filter(key => servesHost(routes.get(key)!.hostnames, host));
+  const name = host === undefined ? undefined : hostOf(host);
+  return routes.keys().filter(key => servesHostName(routes.get(key)!.hostnames, name));
 }
 
 /** The answer when routes are served, but none for the request's host (Envoy's 404, explained). */

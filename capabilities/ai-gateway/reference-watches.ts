@@ -11,7 +11,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/metadata";
 import { CONFIG_LABEL } from "../../contract/route-config";
 import { RESOURCE_TYPES } from "../../api/resource-types";
 import { componentLogger } from "../../lib/logger";
-import { MetadataWatch } from "../../lib/metadata-watch";
+import { ListWatch, type ObjectMetadata } from "../../lib/list-watch";
 import { kubeApi } from "./api-connection";
 import type { Controller, Phase } from "../../controller/controller";
 import {
@@ -24,6 +24,16 @@ import {
 import { errorMessage } from "../../lib/error-message";
 
 const log = componentLogger("watches");
+
+/** Failures in a row before the Secret watch gives up: its back-off reaches 30 s by the seventh. */
+const SECRET_WATCH_MAX_FAILURES = 10;
+
+function exitForFreshList(error: unknown): never {
+  log.error("a watch gave up; exiting so the controller restarts with a fresh list", {
+    error: errorMessage(error),
+  });
+  process.exit(1);
+}
 
 const isPhase = (phase: string): phase is Phase =>
   phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED";
@@ -59,20 +69,20 @@ export async function watchReferences(controller: Controller): Promise<void> {
       }),
   ];
   // Not our own configuration Secrets: each route change rewrites one.
-  const secrets = new MetadataWatch(kubeApi, RESOURCE_TYPES.Secret, {
+  const secrets = new ListWatch<ObjectMetadata>(kubeApi, RESOURCE_TYPES.Secret, {
+    mode: "metadata",
     labelSelector: `!${CONFIG_LABEL}`,
     onEvent: (secret, phase) => controller.events.onSecret(secret, phase),
     onRetry: (error, attempt) =>
       log.warn("the Secret metadata watch failed; it retries", { error, attempt }),
+    // As the other watches do: a controller that can no longer see Secrets would judge policies
+    // on a stale view; a fresh start lists again. About two minutes of back-off come first.
+    maxFailures: SECRET_WATCH_MAX_FAILURES,
+    onGaveUp: error => exitForFreshList(error),
   });
   await secrets.start();
   for (const watcher of watchers) {
-    watcher.events.on(WatchEvent.GIVE_UP, error => {
-      log.error("a watch gave up; exiting so the controller restarts with a fresh list", {
-        error: errorMessage(error),
-      });
-      process.exit(1);
-    });
+    watcher.events.on(WatchEvent.GIVE_UP, exitForFreshList);
     await watcher.start();
   }
 }

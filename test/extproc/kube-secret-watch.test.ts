@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { kubeSecretWatch } from "../../extproc/config-sources/kube-secret-watch";
 import type { SecretObject, SecretPhase } from "../../extproc/config-sources/secret-source";
 import { KubeApi } from "../../lib/kube-api";
+import { tokenKubeconfig } from "../support/kubeconfig";
+import { waitFor } from "./config-support";
 
 const NAMESPACE = "ai-gateway-system";
 const LABEL = { key: "aigateway.envoyproxy.io/config", value: "aigw-route" };
@@ -18,6 +20,8 @@ const secret = (name: string, resourceVersion: string, text = name): SecretObjec
 interface Seen {
   url: URL;
   headers: IncomingMessage["headers"];
+  /** When it arrived (ms). */
+  at: number;
 }
 
 /**
@@ -37,7 +41,7 @@ async function fakeApiServer(script: {
   let watches = 0;
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url!, "http://fake");
-    seen.push({ url, headers: request.headers });
+    seen.push({ url, headers: request.headers, at: performance.now() });
     const isWatch = url.searchParams.get("watch") === "1";
     if (script.failAll || url.pathname !== SECRETS || (script.failWatches && isWatch)) {
       response.writeHead(500, { "content-type": "application/json" });
@@ -71,16 +75,7 @@ async function fakeApiServer(script: {
   const port = (server.address() as { port: number }).port;
   const dir = mkdtempSync(join(tmpdir(), "kube-secret-watch-"));
   const kubeconfig = join(dir, "kubeconfig");
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: test-token}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
-  );
+  writeFileSync(kubeconfig, tokenKubeconfig(`http://127.0.0.1:${port}`, "test-token"));
   return {
     seen,
     kubeconfig,
@@ -147,8 +142,11 @@ describe("kubeSecretWatch", () => {
   it("lists, watches, relists after a 410 and reports what was deleted meanwhile", async () => {
     const client = await connect({
       lists: [
-        { resourceVersion: "10", items: [secret("a", "5"), secret("b", "6")] },
-        { resourceVersion: "30", items: [secret("b", "21", "b2"), secret("c", "22")] },
+        { resourceVersion: "10", items: [secret("a", "5"), secret("b", "6"), secret("e", "7")] },
+        {
+          resourceVersion: "30",
+          items: [secret("b", "21", "b2"), secret("c", "22"), secret("e", "7")],
+        },
       ],
       watches: [
         {
@@ -169,14 +167,16 @@ describe("kubeSecretWatch", () => {
     );
     await watch.start();
     await seen.untilSynced(2);
-    await new Promise(resolve => setTimeout(resolve, 50));
+    await waitFor(() => seen.events.some(([, name]) => name === "d"), "the second watch's event");
     watch.stop();
 
     expect(seen.events).toEqual([
       ["ADDED", "a", "a"],
       ["ADDED", "b", "b"],
+      ["ADDED", "e", "e"],
       ["MODIFIED", "a", "a2"],
-      // The relist: b changed, c is new, a was deleted while the watch could not see it.
+      // The relist: b changed, c is new, a was deleted while the watch could not see it, and e,
+      // unchanged (same resourceVersion), is not reported again.
       ["MODIFIED", "b", "b2"],
       ["ADDED", "c", "c"],
       ["DELETED", "a", ""],
@@ -207,16 +207,20 @@ describe("kubeSecretWatch", () => {
   it("retries a failing API server with back-off, then gives up", async () => {
     const client = await connect({ lists: [], watches: [], failAll: true });
     const seen = recorder();
-    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs: 5 })(
+    const maxDelayMs = 30;
+    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs })(
       { namespace: NAMESPACE, label: LABEL },
       seen.handlers,
     );
     await watch.start();
-    for (let waited = 0; seen.gaveUp.length === 0 && waited < 2000; waited += 10) {
-      await new Promise(resolve => setTimeout(resolve, 10));
-    }
+    await waitFor(() => seen.gaveUp.length > 0, "the watch to give up");
     watch.stop();
     expect(fake!.seen).toHaveLength(3);
+    // It waited between attempts (the back-off, capped at maxDelayMs here); timers may fire up
+    // to a millisecond early.
+    const [first, second, third] = fake!.seen.map(({ at }) => at);
+    expect(second - first).toBeGreaterThanOrEqual(maxDelayMs - 1);
+    expect(third - second).toBeGreaterThanOrEqual(maxDelayMs - 1);
     expect(seen.gaveUp).toHaveLength(1);
     expect(seen.gaveUp[0].message).toMatch(/failed 3 times in a row: etcd is down/);
     expect(seen.synced()).toBe(0);
@@ -235,9 +239,7 @@ describe("kubeSecretWatch", () => {
     );
     await watch.start();
     const watches = () => fake!.seen.filter(({ url }) => url.searchParams.get("watch")).length;
-    for (let waited = 0; watches() < 5 && waited < 2000; waited += 10) {
-      await new Promise(resolve => setTimeout(resolve, 10));
-    }
+    await waitFor(() => watches() >= 5, "five watches", 2_000);
     watch.stop();
     expect(watches()).toBeGreaterThanOrEqual(5);
     expect(seen.gaveUp).toEqual([]);

@@ -7,6 +7,7 @@ import {
   kubeconfigAccess,
   SERVICE_ACCOUNT_DIR_ENV,
 } from "../../lib/cluster-access";
+import { tokenKubeconfig } from "../support/kubeconfig";
 
 /** A folder laid out as the kubelet mounts a pod's service account. */
 function serviceAccountDir(files: { token?: string; ca?: string } = {}): string {
@@ -22,13 +23,7 @@ const pod = (dir: string, host = "10.96.0.1") => ({
   [SERVICE_ACCOUNT_DIR_ENV]: dir,
 });
 
-const KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://kube.example:6443/", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: from-kubeconfig}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`;
+const KUBECONFIG = tokenKubeconfig("https://kube.example:6443/", "from-kubeconfig");
 
 describe("inClusterAccess", () => {
   it("reads the pod's service account: server, CA and bearer token", async () => {

@@ -9,6 +9,7 @@ import {
   PATCH,
   resourceUrlPath,
 } from "../../lib/kube-api";
+import { tokenKubeconfig } from "../support/kubeconfig";
 
 interface Seen {
   method: string;
@@ -43,16 +44,7 @@ async function fakeApiServer(answer: (seen: Seen) => { status: number; body?: un
   const port = (server.address() as { port: number }).port;
   const dir = mkdtempSync(join(tmpdir(), "kube-api-"));
   const kubeconfig = join(dir, "kubeconfig");
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: test-token}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
-  );
+  writeFileSync(kubeconfig, tokenKubeconfig(`http://127.0.0.1:${port}`, "test-token"));
   return { seen, server, kubeconfig };
 }
 
