@@ -17,9 +17,15 @@ export interface ExtProcInstall {
   replicas?: number;
   /** The Pepr module's ServiceAccount, which writes the configuration Secrets here. */
   controllerServiceAccount?: { namespace: string; name: string };
+  /** On the data plane's ServiceAccount: what ties it to a cloud identity (install-options.ts). */
+  serviceAccountAnnotations?: Record<string, string>;
+  /** On its pods, beside the chart's own labels (AKS workload identity asks for one). */
+  podLabels?: Record<string, string>;
 }
 
 export const EXTPROC_NAME = "ai-gateway-extproc";
+/** The label the Deployment, the PodDisruptionBudget and the Service select the pods by. */
+export const EXTPROC_SELECTOR_LABEL = "app.kubernetes.io/name";
 const GRPC_PORT = 1063;
 const METRICS_PORT = 1064;
 /** Longer than the server's drain (15 s by default), so Kubernetes never kills a draining pod. */
@@ -33,11 +39,11 @@ export function buildExtProcManifests(install: ExtProcInstall): object[] {
     name: "pepr-ai-gateway",
   };
   const labels = {
-    "app.kubernetes.io/name": EXTPROC_NAME,
+    [EXTPROC_SELECTOR_LABEL]: EXTPROC_NAME,
     "app.kubernetes.io/part-of": "ai-gateway",
     "app.kubernetes.io/version": install.version,
   };
-  const selector = { "app.kubernetes.io/name": EXTPROC_NAME };
+  const selector = { [EXTPROC_SELECTOR_LABEL]: EXTPROC_NAME };
   const metadata = (name: string) => ({ name, namespace, labels });
   return [
     {
@@ -55,7 +61,16 @@ export function buildExtProcManifests(install: ExtProcInstall): object[] {
         },
       },
     },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(EXTPROC_NAME) },
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        ...metadata(EXTPROC_NAME),
+        ...(install.serviceAccountAnnotations
+          ? { annotations: install.serviceAccountAnnotations }
+          : {}),
+      },
+    },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
@@ -86,7 +101,7 @@ export function buildExtProcManifests(install: ExtProcInstall): object[] {
         replicas: install.replicas ?? 2,
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels },
+          metadata: { labels: { ...install.podLabels, ...labels } },
           spec: {
             serviceAccountName: EXTPROC_NAME,
             terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,

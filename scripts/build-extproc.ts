@@ -3,7 +3,9 @@
  * - `dist/extproc/server.js`: the server and every library it uses in one file, so the image needs
  *   no node_modules, with the .proto files it loads at run time beside it in `proto/`;
  * - `dist/ai-gateway-extproc.yaml`: its namespace, RBAC, Deployment, PodDisruptionBudget and Service.
- *   The image reference is `AIGW_EXTPROC_IMAGE` (default `ai-gateway-extproc:<version>`).
+ *   The image reference is `AIGW_EXTPROC_IMAGE` (default `ai-gateway-extproc:<version>`); a cloud's
+ *   workload identity is set with `AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS` and
+ *   `AIGW_EXTPROC_POD_LABELS` (deploy/install-options.ts).
  *
  *   npm run build:extproc      (`npm run build` runs it after the Pepr module's build)
  */
@@ -12,6 +14,7 @@ import { dirname, join } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { stringify } from "yaml";
 import { buildExtProcManifests } from "../deploy/extproc-manifests";
+import { installFromEnv } from "../deploy/install-options";
 import { PROTO_DIR } from "../extproc/protocol";
 
 const ROOT = join(__dirname, "..");
@@ -36,6 +39,8 @@ const healthProtoBesideBundle: Plugin = {
 };
 
 async function main(): Promise<void> {
+  // First: a mistake in the install's variables fails the build before it bundles anything.
+  const install = installFromEnv(process.env, version);
   rmSync(OUT, { recursive: true, force: true });
   await build({
     entryPoints: [join(ROOT, "extproc/entry.ts")],
@@ -63,14 +68,13 @@ async function main(): Promise<void> {
   mkdirSync(join(OUT, "proto/health/v1"), { recursive: true });
   cpSync(healthProto, join(OUT, "proto/health/v1"), { recursive: true });
 
-  const image = process.env.AIGW_EXTPROC_IMAGE ?? `ai-gateway-extproc:${version}`;
-  const manifests = buildExtProcManifests({ image, version });
+  const manifests = buildExtProcManifests(install);
   writeFileSync(
     join(ROOT, "dist/ai-gateway-extproc.yaml"),
     manifests.map(object => stringify(object, { lineWidth: 0 })).join("---\n"),
   );
   process.stdout.write(
-    `built dist/extproc/server.js and dist/ai-gateway-extproc.yaml (image ${image})\n`,
+    `built dist/extproc/server.js and dist/ai-gateway-extproc.yaml (image ${install.image})\n`,
   );
 }
 

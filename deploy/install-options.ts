@@ -1,0 +1,103 @@
+/**
+ * What the build takes from its environment to write the data plane's manifests: the image, and
+ * what a cloud's workload identity needs on the data plane's ServiceAccount and pods. The ext_proc
+ * server signs with the pod's own identity when a BackendSecurityPolicy names no key (AWS default
+ * chain, Azure managed identity, GCP Application Default Credentials), and each cloud ties that
+ * identity to the ServiceAccount by an annotation (EKS IRSA `eks.amazonaws.com/role-arn`, GKE
+ * `iam.gke.io/gcp-service-account`, AKS `azure.workload.identity/client-id`) and, on AKS, a pod
+ * label (`azure.workload.identity/use: "true"`). Written into the manifests, they survive every
+ * re-apply; a `kubectl annotate` would not survive a reinstall.
+ */
+import { z } from "zod";
+import { EXTPROC_SELECTOR_LABEL, type ExtProcInstall } from "./extproc-manifests";
+
+export const INSTALL_ENV = {
+  image: "AIGW_EXTPROC_IMAGE",
+  serviceAccountAnnotations: "AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS",
+  podLabels: "AIGW_EXTPROC_POD_LABELS",
+} as const;
+
+/** A qualified name, as Kubernetes takes label and annotation keys: `[prefix/]name`. */
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function keyProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf("/");
+  const prefix = slash === -1 ? undefined : key.slice(0, slash);
+  const name = slash === -1 ? key : key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length > 253 || !PREFIX.test(prefix))) {
+    return `its prefix "${prefix}" must be a DNS subdomain (lower-case, at most 253 characters)`;
+  }
+  if (!NAME.test(name)) {
+    return `its name "${name}" must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
+
+/**
+ * `key=value,key=value` into an object, each key checked as Kubernetes checks it (and each value,
+ * for labels), so that a typo fails the build rather than the `kubectl apply`.
+ */
+function keyValueList(variable: string, kind: "annotation" | "label") {
+  return z
+    .string()
+    .transform((text, context) => {
+      const entries: Record<string, string> = {};
+      for (const entry of text.split(",").map(part => part.trim())) {
+        if (entry === "") continue;
+        const equals = entry.indexOf("=");
+        const problem =
+          equals <= 0
+            ? `"${entry}" is not key=value`
+            : (keyProblem(entry.slice(0, equals)) ??
+              (kind === "label" && !LABEL_VALUE.test(entry.slice(equals + 1))
+                ? `the value of ${entry.slice(0, equals)} must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`
+                : undefined));
+        if (problem) {
+          context.addIssue({ code: "custom", message: `${variable}: ${kind} ${problem}` });
+          return z.NEVER;
+        }
+        entries[entry.slice(0, equals)] = entry.slice(equals + 1);
+      }
+      return entries;
+    })
+    .optional();
+}
+
+const InstallEnvSchema = z.object({
+  [INSTALL_ENV.image]: z.string().min(1, `${INSTALL_ENV.image} must not be empty`).optional(),
+  [INSTALL_ENV.serviceAccountAnnotations]: keyValueList(
+    INSTALL_ENV.serviceAccountAnnotations,
+    "annotation",
+  ),
+  [INSTALL_ENV.podLabels]: keyValueList(INSTALL_ENV.podLabels, "label").refine(
+    labels => !labels || !(EXTPROC_SELECTOR_LABEL in labels),
+    `${INSTALL_ENV.podLabels}: ${EXTPROC_SELECTOR_LABEL} is the Deployment's selector and cannot be set`,
+  ),
+});
+
+/**
+ * The install as the environment describes it, for `version`.
+ * @throws Error with one line per problem, each naming its variable.
+ */
+export function installFromEnv(
+  env: Record<string, string | undefined>,
+  version: string,
+): ExtProcInstall {
+  const parsed = InstallEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(parsed.error.issues.map(issue => issue.message).join("\n"));
+  }
+  const values = parsed.data;
+  const annotations = values[INSTALL_ENV.serviceAccountAnnotations];
+  const podLabels = values[INSTALL_ENV.podLabels];
+  return {
+    image: values[INSTALL_ENV.image] ?? `ai-gateway-extproc:${version}`,
+    version,
+    ...(annotations && Object.keys(annotations).length > 0
+      ? { serviceAccountAnnotations: annotations }
+      : {}),
+    ...(podLabels && Object.keys(podLabels).length > 0 ? { podLabels } : {}),
+  };
+}
