@@ -28,6 +28,13 @@ export interface TokenCacheOptions {
   /** Wait this long after a failed fetch before the next attempt. Default 10 seconds. */
   retryDelayMs?: number;
   /**
+   * A fetch with no answer after this long fails (and is retried after `retryDelayMs`). Default 30
+   * seconds: past the 10 s our own calls give an endpoint, so their errors, which say more, come
+   * first; this bounds the calls a library makes its own way (cloud SDKs' credential chains),
+   * which would otherwise leave every request of the backend waiting on one hung fetch.
+   */
+  fetchTimeoutMs?: number;
+  /**
    * `background` (default): timers refresh ahead of expiry and retry after a failure, so an idle
    * backend stays warm. `on-demand`: no timers; a value due for refresh is fetched again only when
    * `get()` asks, and `get()` waits for it (falling back to the still-valid value if that fetch
@@ -38,6 +45,7 @@ export interface TokenCacheOptions {
 }
 
 const FIVE_MINUTES = 5 * 60_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 /** Shorter-lived credentials are rejected: they could not serve even one refresh cycle. */
 const MIN_LIFETIME_MS = 1_000;
 
@@ -144,7 +152,7 @@ export class TokenCache<T> {
   private async fetchOnce(): Promise<T> {
     const { name, logger } = this.options;
     try {
-      const fetched = await this.fetchToken();
+      const fetched = await this.withinFetchTimeout(this.fetchToken());
       const now = this.clock.now();
       const lifetime = fetched.expiresInMs;
       // A credential that is already (or about to be) expired would make every request and the
@@ -181,6 +189,26 @@ export class TokenCache<T> {
       if (!this.closed) this.schedule(this.retryDelayMs);
       throw error;
     }
+  }
+
+  /**
+   * `fetch`, or a failure once the fetch timeout passes; a late answer is dropped. Timed on the
+   * real clock: the injected one dates credentials, while a fetch waits on a network.
+   */
+  private withinFetchTimeout<V>(fetch: Promise<V>): Promise<V> {
+    const timeoutMs = this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new AuthError("TOKEN_ENDPOINT_FAILED", `no answer within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      timer.unref();
+    });
+    // The hung fetch may still settle, long after: its rejection must not go unhandled.
+    fetch.catch(noop);
+    return Promise.race([fetch, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Keeps an idle backend warm: refresh on a timer, not only when a request notices. */

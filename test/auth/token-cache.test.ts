@@ -298,3 +298,34 @@ describe("TokenCache on demand (no timers)", () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 });
+
+describe("TokenCache with a fetch that never answers", () => {
+  it("fails it after the fetch timeout, so requests stop waiting, then retries after the delay", async () => {
+    const clock = new ManualClock(1_000_000);
+    const source = controlledFetch();
+    const cache = new TokenCache(source.fetch, {
+      name: "test token",
+      clock,
+      retryDelayMs: MINUTE,
+      fetchTimeoutMs: 20,
+    });
+    const unavailable = new AuthError(
+      "TOKEN_UNAVAILABLE",
+      "test token unavailable: no answer within 0.02 s",
+    );
+    await expect(Promise.all([cache.get(), cache.get()])).rejects.toEqual(unavailable);
+    expect(cache.lastError()).toBe("test token: no answer within 0.02 s");
+    // Inside the back-off window, at once and without another fetch.
+    await expect(cache.get()).rejects.toEqual(unavailable);
+    expect(source.fetch).toHaveBeenCalledTimes(1);
+    // The hung fetch answering late is not taken: the retry decides.
+    source.answer("late");
+    await settle();
+    expect(cache.peek()).toBeUndefined();
+    clock.advance(MINUTE);
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    source.answer("t2");
+    await expect(cache.get()).resolves.toBe("t2");
+    cache.close();
+  });
+});
