@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { httpLoadProgram, latencyAtRate, saturation, type Target } from "./support/load";
 import { median } from "./support/measure";
-import { allowedCpus, hasTaskset, pinSelf } from "./support/server-process";
+import { allowedCpus, hasTaskset, pinnedCommand, pinSelf } from "./support/server-process";
 import { describeStalls, probeStalls } from "./support/stall-probe";
 import { markdownTable } from "./support/table";
 
@@ -42,8 +42,7 @@ function startProcess(
   match: RegExp,
   cpu?: number,
 ): Promise<string> {
-  const [file, argv] =
-    cpu === undefined ? [command, args] : ["taskset", ["-c", String(cpu), command, ...args]];
+  const [file, argv] = pinnedCommand(cpu, command, args);
   const child = spawn(file, argv, {
     cwd: ROOT,
     env: process.env,

@@ -12,6 +12,7 @@ import { goProgram } from "../../test/support/go-program";
 import { externalProcessorService, type ProcessingResponse } from "../../extproc/protocol";
 import type { SequenceResult } from "./envoy-driver";
 import type { Check, OpenLoop } from "./extproc-load";
+import { pinnedCommand } from "./server-process";
 
 const ENVOY_LOAD_DIR = join(__dirname, "envoy-load");
 
@@ -77,11 +78,11 @@ export async function nativeOpenLoop(
     ...["-warmup", `${options.warmupMs}ms`, "-measure", `${options.measureMs}ms`],
   ];
   const binary = envoyLoadProgram();
-  const { stdout } = await promisify(execFile)(
-    options.cpu === undefined ? binary : "taskset",
-    options.cpu === undefined ? args : ["-c", String(options.cpu), binary, ...args],
-    { maxBuffer: 64 << 20, encoding: "utf8" },
-  );
+  const [file, argv] = pinnedCommand(options.cpu, binary, args);
+  const { stdout } = await promisify(execFile)(file, argv, {
+    maxBuffer: 64 << 20,
+    encoding: "utf8",
+  });
   const summary = JSON.parse(stdout) as EnvoyLoadSummary;
   const { responseDeserialize } = externalProcessorService().Process;
   let index = 0;

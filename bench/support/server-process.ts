@@ -35,6 +35,17 @@ export function hasTaskset(): boolean {
   }
 }
 
+/** `command args`, to run pinned to `cpu` with taskset when one is given: [file, argv] to spawn. */
+export function pinnedCommand(
+  cpu: number | undefined,
+  command: string,
+  args: readonly string[],
+): [string, string[]] {
+  return cpu === undefined
+    ? [command, [...args]]
+    : ["taskset", ["-c", String(cpu), command, ...args]];
+}
+
 /** Pins every thread of this process to `cpu`; false when that was not possible. */
 export function pinSelf(cpu: number): boolean {
   try {
@@ -88,10 +99,7 @@ export class ServerProcess {
   }
 
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
-    const [command, args] =
-      options.cpu === undefined
-        ? [process.execPath, options.nodeArgs]
-        : ["taskset", ["-c", String(options.cpu), process.execPath, ...options.nodeArgs]];
+    const [command, args] = pinnedCommand(options.cpu, process.execPath, options.nodeArgs);
     const child = spawn(command, args, {
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "ignore", "pipe"],

@@ -7,6 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { pinnedCommand } from "./server-process";
 
 /** Stalls longer than this count. */
 const STALL_MS = 1;
@@ -43,12 +44,8 @@ export async function probeStalls(
 ): Promise<CoreStalls[]> {
   return Promise.all(
     cpus.map(async cpu => {
-      const node = [process.execPath, "-e", PROBE, String(seconds)];
-      const { stdout } = await promisify(execFile)(
-        cpu === undefined ? node[0] : "taskset",
-        cpu === undefined ? node.slice(1) : ["-c", String(cpu), ...node],
-        { encoding: "utf8" },
-      );
+      const [file, argv] = pinnedCommand(cpu, process.execPath, ["-e", PROBE, String(seconds)]);
+      const { stdout } = await promisify(execFile)(file, argv, { encoding: "utf8" });
       return { cpu, ...(JSON.parse(stdout) as Omit<CoreStalls, "cpu">) };
     }),
   );

@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import * as Protobuf from "protobufjs";
 import { PROTO_DIR } from "../../extproc/protocol";
-import { run } from "../cluster/harness/run";
+import { run } from "../support/run";
 import { goProgram } from "../support/go-program";
 
 // ---- Envoy's side: descriptor.proto as protojson prints it with proto field names ----

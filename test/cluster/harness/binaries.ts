@@ -7,12 +7,13 @@
  * requires it and replaces every staging module with its published v0.X.Y; the list comes from the
  * module's own go.mod, so a release that adds a staging module needs no edit here.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GO_MOD_ENV, goBuild, requireGo } from "../../support/go";
+import { run } from "../../support/run";
+import { log } from "./log";
 import { binDir, ETCD_VERSION, KUBERNETES_VERSION, WORK_DIR } from "./paths";
-import { log, run } from "./run";
 
-const GO_ENV = { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod", CGO_ENABLED: "0" };
 const KUBE_COMMANDS = ["kube-apiserver", "kube-controller-manager", "kubectl"];
 
 export interface Binaries {
@@ -22,19 +23,15 @@ export interface Binaries {
   etcd: string;
 }
 
-function requireGo(): void {
-  try {
-    run("go", ["version"], { env: GO_ENV });
-  } catch {
-    throw new Error(
-      "The cluster tests build kube-apiserver and etcd from Go modules: install Go 1.26 or newer (https://go.dev/dl) with access to a Go module proxy, or point AIGW_USE_EXISTING_CLUSTER=1 and KUBECONFIG at a cluster.",
-    );
-  }
-}
+const requireGoForCluster = () =>
+  requireGo(
+    installGo =>
+      `The cluster tests build kube-apiserver and etcd from Go modules: ${installGo}, or point AIGW_USE_EXISTING_CLUSTER=1 and KUBECONFIG at a cluster.`,
+  );
 
 function goModuleFile(module: string, version: string): string {
   const info = JSON.parse(
-    run("go", ["mod", "download", "-json", `${module}@${version}`], { env: GO_ENV }),
+    run("go", ["mod", "download", "-json", `${module}@${version}`], { env: GO_MOD_ENV }),
   );
   return readFileSync(info.GoMod, "utf8");
 }
@@ -47,15 +44,11 @@ function wrapperModule(dir: string, name: string, goMod: string): void {
   log(`resolving the dependencies of ${name} (first time: downloads from the Go module proxy)`);
 }
 
-/** Builds to a temporary name first: an interrupted build must not look like a cached binary. */
-function goBuild(dir: string, ldflags: string, output: string, pkg: string): void {
-  mkdirSync(join(output, ".."), { recursive: true });
-  run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", `${output}.partial`, pkg], {
-    cwd: dir,
-    env: GO_ENV,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  renameSync(`${output}.partial`, output);
+function buildCommand(dir: string, ldflags: string, output: string, pkg: string): void {
+  goBuild(
+    { cwd: dir, pkg, output, flags: ["-trimpath", "-ldflags", ldflags] },
+    { env: GO_MOD_ENV, stdio: ["ignore", "inherit", "inherit"] },
+  );
 }
 
 function buildKubernetes(out: string): void {
@@ -82,7 +75,7 @@ function buildKubernetes(out: string): void {
   );
   run("go", ["get", "-tool", ...KUBE_COMMANDS.map(c => `k8s.io/kubernetes/cmd/${c}@${version}`)], {
     cwd: dir,
-    env: GO_ENV,
+    env: GO_MOD_ENV,
   });
   const ldflags = [
     "-s -w",
@@ -92,7 +85,7 @@ function buildKubernetes(out: string): void {
   for (const command of KUBE_COMMANDS) {
     log(`building ${command} ${version} (a cold build takes several minutes)`);
     const started = Date.now();
-    goBuild(dir, ldflags, join(out, command), `k8s.io/kubernetes/cmd/${command}`);
+    buildCommand(dir, ldflags, join(out, command), `k8s.io/kubernetes/cmd/${command}`);
     log(`built ${command} in ${Math.round((Date.now() - started) / 1000)}s`);
   }
 }
@@ -101,9 +94,12 @@ function buildEtcd(out: string): void {
   const version = `v${ETCD_VERSION}`;
   const dir = join(WORK_DIR, "build", `etcd-${version}`);
   wrapperModule(dir, "etcd", "module example.local/ai-gateway-testcluster-etcd\n\ngo 1.26.0\n");
-  run("go", ["get", "-tool", `go.etcd.io/etcd/server/v3@${version}`], { cwd: dir, env: GO_ENV });
+  run("go", ["get", "-tool", `go.etcd.io/etcd/server/v3@${version}`], {
+    cwd: dir,
+    env: GO_MOD_ENV,
+  });
   log(`building etcd ${version}`);
-  goBuild(dir, "-s -w", join(out, "etcd"), "go.etcd.io/etcd/server/v3");
+  buildCommand(dir, "-s -w", join(out, "etcd"), "go.etcd.io/etcd/server/v3");
 }
 
 /** The binaries, built on first use. */
@@ -117,7 +113,7 @@ export function ensureBinaries(): Binaries {
     etcd: join(etcd, "etcd"),
   };
   const kubeReady = KUBE_COMMANDS.every(c => existsSync(join(kube, c)));
-  if (!kubeReady || !existsSync(binaries.etcd)) requireGo();
+  if (!kubeReady || !existsSync(binaries.etcd)) requireGoForCluster();
   if (!kubeReady) buildKubernetes(kube);
   if (!existsSync(binaries.etcd)) buildEtcd(etcd);
   return binaries;

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "./run";
+import { run } from "../../support/run";
 
 export interface Certificates {
   ca: string;

@@ -12,7 +12,8 @@ import { ENVOY_GATEWAYS, startEnvoyGateway, waitForEnvoyGateway } from "./envoy-
 import { ensureEnvoyGatewayController } from "./envoy-gateway-binaries";
 import { KUBECONFIG, PROJECT_ROOT, RUN_DIR, STATE_FILE, THIRD_PARTY_CRDS } from "./paths";
 import { freePort, isAlive, startProcess, stopProcess, waitUntil } from "./processes";
-import { log, run } from "./run";
+import { run } from "../../support/run";
+import { log } from "./log";
 
 export interface ClusterState {
   kubeconfig: string;

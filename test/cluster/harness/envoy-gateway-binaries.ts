@@ -8,15 +8,16 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GO_ENV, goBuild, requireGo } from "../../support/go";
+import { run } from "../../support/run";
+import { log } from "./log";
 import { binDir, WORK_DIR } from "./paths";
-import { log, run } from "./run";
 
 /** The Envoy Gateway release the generated objects are checked against. */
 export const ENVOY_GATEWAY_VERSION = "1.9.1";
 
 const MODULE = "github.com/envoyproxy/gateway";
-// No GOFLAGS=-mod=mod here: `go install <cmd>@<version>` builds the module as released.
-const GO_ENV = { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0" };
+// GO_ENV, without -mod=mod: `go install <cmd>@<version>` builds the module as released.
 
 /** `egctl` as released, and the controller built to run out of a cluster. */
 export type EnvoyGatewayCommand = "egctl" | "envoy-gateway-out-of-cluster";
@@ -25,20 +26,14 @@ export type EnvoyGatewayCommand = "egctl" | "envoy-gateway-out-of-cluster";
 export const envoyGatewayBinary = (command: EnvoyGatewayCommand) =>
   join(binDir("envoy-gateway", ENVOY_GATEWAY_VERSION), command);
 
-function requireGo(command: EnvoyGatewayCommand, purpose: string): void {
-  try {
-    run("go", ["version"], { env: GO_ENV });
-  } catch {
-    // The controller is built with edits of ours, so a released binary cannot stand in for it.
-    const what =
-      command === "egctl"
-        ? `egctl v${ENVOY_GATEWAY_VERSION}, built from the Go module ${MODULE}`
-        : `the envoy-gateway controller v${ENVOY_GATEWAY_VERSION}, built from a copy of the Go module ${MODULE} with the edits in test/cluster/harness/envoy-gateway-binaries.ts`;
-    const or = command === "egctl" ? `, or put the binary at ${envoyGatewayBinary(command)}` : "";
-    throw new Error(
-      `${purpose} needs ${what}: install Go 1.26 or newer (https://go.dev/dl) with access to a Go module proxy${or}.`,
-    );
-  }
+function requireGoFor(command: EnvoyGatewayCommand, purpose: string): void {
+  // The controller is built with edits of ours, so a released binary cannot stand in for it.
+  const what =
+    command === "egctl"
+      ? `egctl v${ENVOY_GATEWAY_VERSION}, built from the Go module ${MODULE}`
+      : `the envoy-gateway controller v${ENVOY_GATEWAY_VERSION}, built from a copy of the Go module ${MODULE} with the edits in test/cluster/harness/envoy-gateway-binaries.ts`;
+  const or = command === "egctl" ? `, or put the binary at ${envoyGatewayBinary(command)}` : "";
+  requireGo(installGo => `${purpose} needs ${what}: ${installGo}${or}.`);
 }
 
 /**
@@ -48,7 +43,7 @@ function requireGo(command: EnvoyGatewayCommand, purpose: string): void {
 export function ensureEnvoyGatewayBinary(command: "egctl", purpose: string): string {
   const binary = envoyGatewayBinary(command);
   if (existsSync(binary)) return binary;
-  requireGo(command, purpose);
+  requireGoFor(command, purpose);
   // `go install` writes into GOBIN; an interrupted build must not look like a cached binary, so it
   // builds into a scratch folder of this process and the binary is moved into place once complete.
   const scratch = `${binary}.partial-${process.pid}`;
@@ -139,21 +134,23 @@ export function ensureEnvoyGatewayController(purpose: string): string {
   const digest = editsDigest();
   if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, "utf8") === digest)
     return binary;
-  requireGo(command, purpose);
+  requireGoFor(command, purpose);
   const version = `v${ENVOY_GATEWAY_VERSION}`;
   const source = join(WORK_DIR, "build", `envoy-gateway-${version}`);
   log(`building envoy-gateway ${version} to run out of a cluster (a cold build takes minutes)`);
   const started = Date.now();
   editedModuleCopy(source, version);
-  mkdirSync(join(binary, ".."), { recursive: true });
   // Built as the main module: the same dependency versions as `go install ...@version` selects.
   const ldflags = `-s -w -X ${MODULE}/internal/cmd/version.envoyGatewayVersion=${version}`;
-  run(
-    "go",
-    ["build", "-trimpath", "-ldflags", ldflags, "-o", `${binary}.partial`, "./cmd/envoy-gateway"],
-    { cwd: source, env: GO_ENV, stdio: ["ignore", "pipe", "inherit"] },
+  goBuild(
+    {
+      cwd: source,
+      pkg: "./cmd/envoy-gateway",
+      output: binary,
+      flags: ["-trimpath", "-ldflags", ldflags],
+    },
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
-  renameSync(`${binary}.partial`, binary);
   writeFileSync(stamp, digest);
   rmSync(source, { recursive: true, force: true });
   log(`built envoy-gateway in ${Math.round((Date.now() - started) / 1000)}s`);

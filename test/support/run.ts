@@ -11,5 +11,3 @@ export function run(command: string, args: string[], options: SpawnSyncOptions =
   }
   return String(result.stdout ?? "");
 }
-
-export const log = (message: string) => process.stderr.write(`[testcluster] ${message}\n`);
