@@ -1,6 +1,6 @@
 /**
  * What the ext_proc server costs per request, on the wire, as Envoy drives it: the server runs as its
- * own process, as the image runs it (support/image-server.ts: the built bundle and the Dockerfile's
+ * own process, as the image runs it (test/support/image-server.ts: the built bundle and the Dockerfile's
  * node flags, with `--config-dir`), pinned to one core, on a Unix socket, and this process sends it,
  * from another core, the message sequences Envoy sends for three requests, with no upstream (the
  * response phases carry what the provider would answer):
@@ -46,7 +46,7 @@ import {
   type HeldOpen,
   type Saturation,
 } from "./support/extproc-load";
-import { imageServerArgs } from "./support/image-server";
+import { imageServerArgs } from "../test/support/image-server";
 import { median } from "./support/measure";
 import { envoyLoadProgram, nativeOpenLoop } from "./support/native-open-loop";
 import { allowedCpus, hasTaskset, pinSelf, ServerProcess } from "./support/server-process";

@@ -40,7 +40,9 @@ const flatten = (headers: Record<string, string | string[] | undefined>) =>
 
 /**
  * undici, loaded with the first request sent: the ext_proc server sends only fallbacks, and many
- * never do, while undici holds some 15 MB of memory. require, not import(): see extproc/main.ts.
+ * never do, while undici holds some 15 MB of memory. That saves the memory only where nothing else
+ * loads undici: a server reading `--config-dir` (in a pod, the Secret watch's API client uses it).
+ * require, not import(): see extproc/main.ts.
  * Kept once loaded: a `require` of a cached module still resolves its path, about 5 µs a request.
  */
 let undiciModule: typeof import("undici") | undefined;

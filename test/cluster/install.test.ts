@@ -5,17 +5,22 @@
  * given its own service account the way a pod mounts one, serves a route from the configuration
  * Secret the controller wrote.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { connect, requestHeaders } from "../extproc/support/envoy-client";
+import {
+  BUILT_BUNDLE_DIR,
+  buildImageBundle,
+  copyImageBundle,
+  imageNodeFlags,
+} from "../support/image-server";
 import { applyYaml, kubectl, kubectlOk, testNamespace } from "./support/kubectl";
 
 const ROOT = join(__dirname, "../..");
 const MANIFESTS = join(ROOT, "dist/ai-gateway-extproc.yaml");
-const BUILT = join(ROOT, "dist/extproc");
 const SYSTEM = "ai-gateway-system";
 const SERVER = `system:serviceaccount:${SYSTEM}:ai-gateway-extproc`;
 const CONTROLLER = "system:serviceaccount:pepr-system:pepr-ai-gateway";
@@ -69,11 +74,11 @@ describe("installing the data plane", () => {
   });
 
   beforeAll(() => {
-    execFileSync("npm", ["run", "build:extproc"], { cwd: ROOT, stdio: "ignore" });
+    buildImageBundle();
   });
 
   it("bundles a source V8 can hold in one byte per character, without the kubeconfig library", () => {
-    const source = readFileSync(join(BUILT, "server.js"), "utf8");
+    const source = readFileSync(join(BUILT_BUNDLE_DIR, "server.js"), "utf8");
     // One character beyond Latin-1 and V8 holds all of the ~5 MB as UTF-16.
     expect(source.match(/[^\p{ASCII}\u0080-\u00ff]/gu) ?? []).toEqual([]);
     // Read from the pod's service account instead (lib/cluster-access.ts): the library is named
@@ -171,12 +176,10 @@ describe("installing the data plane", () => {
     const pod = podServiceAccount(join(work, "serviceaccount"), SYSTEM, "ai-gateway-extproc");
     // The image holds the bundle and its .proto files and no node_modules: a copy outside the
     // project finds none either, so nothing left out of the bundle can be loaded.
-    const image = join(work, "app");
-    cpSync(BUILT, image, { recursive: true });
-    const bundle = join(image, "server.js");
+    const bundle = copyImageBundle(work);
     const socket = join(work, "extproc.sock");
-    // As the image's entry point starts it, without a kubeconfig, as in a pod.
-    const server = spawn(process.execPath, [bundle], {
+    // As the image's entry point starts it (its node flags too), without a kubeconfig, as in a pod.
+    const server = spawn(process.execPath, [...imageNodeFlags(), bundle], {
       env: {
         PATH: process.env.PATH,
         HOME: work,

@@ -5,7 +5,7 @@
  * its answer from the second, streamed when it asked for a stream; a backend that cannot be
  * reached at all is answered with a 502 naming it.
  */
-import { closedPort } from "../support/closed-port";
+import { freePort } from "../support/free-port";
 import OpenAI from "openai";
 import {
   FAKE_API_KEY,
@@ -35,7 +35,7 @@ describe("ai-gateway run: fallback", () => {
       startFakeProvider("awsbedrock"),
       startFakeProvider("openai"),
     ]);
-    nowherePort = await closedPort();
+    nowherePort = await freePort();
     const nowhere = { ...openai, port: nowherePort };
     const dir = manifestFolder({
       "all.yaml": [

@@ -4,7 +4,7 @@
  * model lists, asked with the backend's credentials), after the models rules name exactly, and
  * leaves out a backend that cannot answer.
  */
-import { closedPort } from "../support/closed-port";
+import { freePort } from "../support/free-port";
 import OpenAI from "openai";
 import { FAKE_API_KEY, startFakeProvider, type FakeProvider } from "../support/fake-providers";
 import type { RunningGateway } from "../../run/main";
@@ -27,7 +27,7 @@ describe("ai-gateway run: /v1/models for rules that match by pattern", () => {
       }),
       startFakeProvider("anthropic", { listedModels: ["claude-sonnet-4-5", "claude-haiku-4-5"] }),
     ]);
-    const nowhere = { ...openai, port: await closedPort() };
+    const nowhere = { ...openai, port: await freePort() };
     const dir = manifestFolder({
       "all.yaml": [
         ...backendManifests("openai", openai, "KEY"),

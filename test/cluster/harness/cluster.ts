@@ -11,7 +11,8 @@ import { Certificates, makeCertificates } from "./certs";
 import { ENVOY_GATEWAYS, startEnvoyGateway, waitForEnvoyGateway } from "./envoy-gateway";
 import { ensureEnvoyGatewayController } from "./envoy-gateway-binaries";
 import { KUBECONFIG, PROJECT_ROOT, RUN_DIR, STATE_FILE, THIRD_PARTY_CRDS } from "./paths";
-import { freePort, isAlive, startProcess, stopProcess, waitUntil } from "./processes";
+import { isAlive, startProcess, stopProcess, waitUntil } from "./processes";
+import { freePort } from "../../support/free-port";
 import { run } from "../../support/run";
 import { log } from "./log";
 

@@ -8,11 +8,12 @@
  * Without a kubelet, the Envoy proxy Deployments it creates never run and Gateways get no address;
  * routes and policies still get their status, which is all the controller reads.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Certificates } from "./certs";
 import { RUN_DIR } from "./paths";
-import { freePort, startProcess, waitUntil } from "./processes";
+import { startProcess, waitUntil } from "./processes";
+import { freePort } from "../../support/free-port";
 
 export interface EnvoyGatewayInstance {
   /** The GatewayClass this controller handles; Gateways name it in `gatewayClassName`. */
@@ -74,13 +75,38 @@ extensionApis:
 `;
 }
 
-const gatewayClass = (instance: EnvoyGatewayInstance) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: ${instance.gatewayClass}
-spec:
-  controllerName: ${instance.controllerName}
-`;
+/**
+ * What a controller needs in the API server before it starts, applied in one kubectl call: its
+ * namespace, the Secret Envoy Gateway's certgen job makes for the Envoy proxies (without it every
+ * translation logs an error), and its GatewayClass.
+ */
+function controllerObjects(instance: EnvoyGatewayInstance, certs: Certificates): string {
+  const pem = (file: string) => readFileSync(file).toString("base64");
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: instance.namespace } },
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "envoy", namespace: instance.namespace },
+        type: "kubernetes.io/tls",
+        data: {
+          "ca.crt": pem(certs.ca),
+          "tls.crt": pem(certs.envoyGateway),
+          "tls.key": pem(certs.envoyGatewayKey),
+        },
+      },
+      {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "GatewayClass",
+        metadata: { name: instance.gatewayClass },
+        spec: { controllerName: instance.controllerName },
+      },
+    ],
+  });
+}
 
 /**
  * Starts one controller in a folder of its own (its working directory: it reads its xDS certificates
@@ -99,22 +125,7 @@ export async function startEnvoyGateway(
   copyFileSync(certs.envoyGatewayKey, join(dir, "certs", "tls.key"));
   copyFileSync(certs.ca, join(dir, "certs", "ca.crt"));
   writeFileSync(join(dir, "config.yaml"), configuration(instance, await freePort()));
-  kubectl(["create", "namespace", instance.namespace]);
-  // The Secret Envoy Gateway's certgen job makes for the Envoy proxies; without it every
-  // translation logs an error.
-  kubectl([
-    "create",
-    "secret",
-    "generic",
-    "envoy",
-    "-n",
-    instance.namespace,
-    "--type=kubernetes.io/tls",
-    `--from-file=ca.crt=${certs.ca}`,
-    `--from-file=tls.crt=${certs.envoyGateway}`,
-    `--from-file=tls.key=${certs.envoyGatewayKey}`,
-  ]);
-  kubectl(["apply", "-f", "-"], gatewayClass(instance));
+  kubectl(["apply", "-f", "-"], controllerObjects(instance, certs));
   return startProcess(
     binary,
     ["server", "--config-path", "config.yaml"],

@@ -1,7 +1,6 @@
 /** Background processes of the local control plane: started detached with logs, stopped by group. */
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { createServer } from "node:net";
 
 export function startProcess(
   command: string,
@@ -48,18 +47,6 @@ export async function stopProcess(pid: number | undefined, graceMs = 10_000): Pr
 }
 
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-/** A TCP port that was free a moment ago on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Polls `check` until it returns true; throws with `what` and the last error after `timeoutMs`. */
 export async function waitUntil(

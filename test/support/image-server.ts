@@ -1,0 +1,47 @@
+/**
+ * The ext_proc server as its image runs it, for the install test and the benchmark: the bundle
+ * `npm run build:extproc` writes, copied where no node_modules can be found (the image has none, so
+ * whatever the bundle leaves out stays out), started with the node flags of the Dockerfile's
+ * ENTRYPOINT. What is tested and measured is what ships: a server run from the TypeScript sources
+ * loads differently and holds different memory.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(__dirname, "../..");
+/** Where `npm run build:extproc` writes the bundle and its .proto files. */
+export const BUILT_BUNDLE_DIR = join(ROOT, "dist/extproc");
+const IMAGE_BUNDLE = "/app/server.js";
+
+export function buildImageBundle(): void {
+  execFileSync("npm", ["run", "build:extproc"], { cwd: ROOT, stdio: "ignore" });
+}
+
+/** node's flags in the Dockerfile's ENTRYPOINT, which must run `node [flags] /app/server.js`. */
+export function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  const line = dockerfile.split("\n").find(l => l.startsWith("ENTRYPOINT "));
+  const entrypoint: unknown = line && JSON.parse(line.slice("ENTRYPOINT ".length));
+  if (
+    !Array.isArray(entrypoint) ||
+    entrypoint[0] !== "node" ||
+    entrypoint[entrypoint.length - 1] !== IMAGE_BUNDLE
+  ) {
+    throw new Error(`the Dockerfile's ENTRYPOINT is no longer ["node", ..., "${IMAGE_BUNDLE}"]`);
+  }
+  return entrypoint.slice(1, -1);
+}
+
+/** Copies the built bundle into `dir`/app, as the image holds it; returns its server.js. */
+export function copyImageBundle(dir: string): string {
+  const app = join(dir, "app");
+  cpSync(BUILT_BUNDLE_DIR, app, { recursive: true });
+  return join(app, "server.js");
+}
+
+/** Builds the bundle, copies it into `dir`; node's arguments to start it as the image does. */
+export function imageServerArgs(dir: string): string[] {
+  buildImageBundle();
+  return [...imageNodeFlags(), copyImageBundle(dir)];
+}
