@@ -22,7 +22,7 @@ import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
 import { toGeminiSchema } from "./gemini-schema";
 import { parseMediaUrl } from "./shared/media-url";
-import { parseOrBadRequest } from "./shared/chat-translation";
+import { parseOrBadRequest } from "./shared/request-validation";
 import {
   openAITopLogprob,
   type OpenAIChoiceLogprobs,

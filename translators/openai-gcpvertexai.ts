@@ -19,11 +19,8 @@ import {
   chatCompletionResponse,
   type ChatCompletionChoice,
 } from "./shared/chat-completion";
-import {
-  createChatStreamTranslator,
-  createChatTranslator,
-  errorResponse,
-} from "./shared/chat-translation";
+import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
+import { errorResponse } from "./shared/json-exchange";
 
 /**
  * Creates the translator for one chat request to a Gemini model on Vertex AI.

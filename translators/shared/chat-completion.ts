@@ -5,7 +5,7 @@
  * some.
  */
 import type { ClientResponse, TokenUsage } from "../types";
-import { jsonResponse } from "./chat-translation";
+import { jsonResponse } from "./json-exchange";
 import { openAIUsage } from "./token-usage";
 import type { ReasoningBlock } from "./reasoning";
 import type { OpenAIChoiceLogprobs } from "./logprobs";

@@ -1,11 +1,9 @@
 /**
  * The glue every OpenAI-chat → provider translator in this folder needs around its provider mapping:
- * validating the client body, applying the model override, shaping complete JSON and error responses,
- * and running a provider's stream (SSE, or any framing a reader supplies) through a stream state into
+ * validating the client body, applying the model override, reading the provider's JSON answer
+ * (`json-exchange.ts`), and running a provider's stream (SSE, or any framing a reader supplies) through a stream state into
  * OpenAI chunk bytes. `createChatTranslator` puts these together around one provider's mapping.
  */
-import type { z } from "zod";
-import { TranslationError, openAIErrorBody, type MappedError } from "../errors";
 import type { HeaderMutation } from "../../lib/header-mutation";
 import type {
   BackendTarget,
@@ -14,13 +12,16 @@ import type {
   TokenUsage,
   Translator,
   TranslatorDeps,
-  UpstreamRequest,
 } from "../types";
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from "./openai-chat";
 import { SseChunkEmitter, type ChunkEmitter } from "./chunk-emitter";
-import { jsonBytes } from "./json-bytes";
+import {
+  jsonUpstreamRequest,
+  translateJsonResponse,
+  type UpstreamErrorMapper,
+} from "./json-exchange";
+import { parseOrBadRequest } from "./request-validation";
 import { createSseReader, type SseEvent } from "./sse";
-import { NO_USAGE } from "./token-usage";
 import { wantsThinkingBlocks } from "./reasoning";
 import { errorMessage } from "../../lib/error-message";
 
@@ -62,45 +63,11 @@ export function parseChatRequest(
 }
 
 /**
- * Parses `value` with `schema`, or throws a 400 naming the first invalid field (`param`), its path
- * in the request body.
- */
-export function parseOrBadRequest<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = innermostIssue(result.error.issues[0]);
-  const param = issue.path.map(String).join(".");
-  throw new TranslationError(400, `${param || "body"}: ${issue.message}`, {
-    type: "invalid_request_error",
-    param: param || null,
-    code: null,
-  });
-}
-
-/**
- * The issue that says what is wrong. Content is a string or a list of parts, so a bad part fails
- * both: zod reports "Invalid input" at the content, with each alternative's own issues inside. The
- * alternative that got furthest into the value is the one the client meant, and its issue names the
- * field (`messages.0.content.1.cache_control.type`) and what it must be.
- */
-function innermostIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
-  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
-  let best: { path: PropertyKey[]; message: string } = issue;
-  for (const alternative of issue.errors) {
-    if (alternative.length === 0) continue;
-    const inner = innermostIssue(alternative[0]);
-    const path = [...issue.path, ...inner.path];
-    if (path.length > best.path.length) best = { path, message: inner.message };
-  }
-  return best;
-}
-
-/**
  * What one provider adds to the OpenAI chat translation; `createChatTranslator` does the rest. A
  * provider is built for every request, so write its members as methods: esbuild's `keepNames` (tsx,
  * `pepr build`) names every arrow function with a call that costs more than the rest of the object.
  */
-export interface ChatProvider<R> {
+export interface ChatProvider<R> extends UpstreamErrorMapper {
   /**
    * Where the validated request goes and what it carries: the upstream path, the headers to set
    * besides `content-type: application/json`, and the body (sent as JSON).
@@ -110,8 +77,6 @@ export interface ChatProvider<R> {
     facts: RequestFacts,
     clientHeaders: Record<string, string>,
   ): { path: string; headers?: Record<string, string>; body: unknown };
-  /** A non-2xx upstream response, in OpenAI error terms. */
-  mapError(status: number, bodyText: string, headers: Record<string, string>): MappedError;
   /** The client response for a 2xx upstream body, already parsed as JSON. */
   completion(response: R, facts: RequestFacts): ClientResponse;
   /** The stream translator for a 2xx streaming response. */
@@ -143,78 +108,15 @@ export function createChatTranslator<R>(
     },
 
     translateResponse(response) {
-      const text = new TextDecoder().decode(response.body);
-      if (response.status < 200 || response.status >= 300) {
-        return errorResponse(provider.mapError(response.status, text, response.headers));
-      }
-      const parsed = parseUpstreamJson<R>(text);
-      if (!parsed.ok) return parsed.response;
-      return provider.completion(parsed.value, requestFacts());
+      return translateJsonResponse<R>(response, provider, body =>
+        provider.completion(body, requestFacts()),
+      );
     },
 
     createStreamTranslator() {
       return provider.stream(requestFacts());
     },
   };
-}
-
-/** A provider request sent as JSON, with the models and streaming the translation reports. */
-export function jsonUpstreamRequest(
-  upstream: { path: string; headers?: Record<string, string>; body: unknown },
-  facts: { requestedModel: string; upstreamModel: string; stream?: boolean },
-): UpstreamRequest {
-  return {
-    path: upstream.path,
-    headers: { set: { "content-type": "application/json", ...upstream.headers }, remove: [] },
-    body: jsonBytes(upstream.body),
-    requestedModel: facts.requestedModel,
-    upstreamModel: facts.upstreamModel,
-    stream: facts.stream ?? false,
-  };
-}
-
-/** A complete `application/json` client response. */
-export function jsonResponse(body: unknown, usage: TokenUsage): ClientResponse {
-  return {
-    status: 200,
-    headers: { set: { "content-type": "application/json" }, remove: ["content-length"] },
-    body: jsonBytes(body),
-    usage,
-  };
-}
-
-/** An OpenAI error response for an upstream error already mapped to OpenAI terms. */
-export function errorResponse(error: MappedError): ClientResponse {
-  return {
-    status: error.status,
-    headers: { set: { "content-type": "application/json" }, remove: ["content-length"] },
-    body: jsonBytes(
-      openAIErrorBody(error.message, { type: error.type, param: null, code: error.code }),
-    ),
-    usage: NO_USAGE,
-  };
-}
-
-/**
- * Parses a 2xx upstream body. A body that is not JSON becomes a 502 the client can read, rather than
- * an exception in the data path.
- */
-export function parseUpstreamJson<T>(
-  text: string,
-): { ok: true; value: T } | { ok: false; response: ClientResponse } {
-  try {
-    return { ok: true, value: JSON.parse(text) as T };
-  } catch {
-    return {
-      ok: false,
-      response: errorResponse({
-        status: 502,
-        type: "api_error",
-        message: "the upstream response body is not valid JSON",
-        code: null,
-      }),
-    };
-  }
 }
 
 /** A provider stream state, seen from the stream translator: one SSE event at a time. */

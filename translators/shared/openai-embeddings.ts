@@ -6,15 +6,16 @@
  * provider's mapping.
  */
 import { z } from "zod";
-import { TranslationError, badRequest, type MappedError } from "../errors";
-import { fieldPath } from "../../lib/zod-issues";
+import { badRequest } from "../errors";
 import type { BackendTarget, ClientResponse, TokenUsage, Translator } from "../types";
 import {
   errorResponse,
   jsonResponse,
   jsonUpstreamRequest,
-  parseUpstreamJson,
-} from "./chat-translation";
+  translateJsonResponse,
+  type UpstreamErrorMapper,
+} from "./json-exchange";
+import { invalidFieldError } from "./request-validation";
 import { NO_USAGE } from "./token-usage";
 
 /**
@@ -61,14 +62,9 @@ function parseEmbeddingsRequest(
   provider: string,
 ): { request: EmbeddingsRequest; facts: EmbeddingsFacts } {
   const result = embeddingsRequestSchema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const param = fieldPath(issue.path);
-    throw new TranslationError(400, `${param || "body"}: ${issue.message}`, {
-      type: "invalid_request_error",
-      param: param || null,
-    });
-  }
+  // The first issue as zod gives it, not `parseOrBadRequest`'s innermost one: `input`'s union has a
+  // message of its own, which says what input takes better than any one alternative does.
+  if (!result.success) throw invalidFieldError(result.error.issues[0]);
   const request = result.data;
   return {
     request,
@@ -159,7 +155,7 @@ export interface ProviderEmbeddings {
  * What one provider adds to the OpenAI embeddings translation; `createEmbeddingsTranslator` does the
  * rest. Written as methods, as `ChatProvider` is, for the same reason.
  */
-export interface EmbeddingsProvider<R> {
+export interface EmbeddingsProvider<R> extends UpstreamErrorMapper {
   /** The provider's name, for messages (`AWS Bedrock`). */
   readonly name: string;
   /**
@@ -171,8 +167,6 @@ export interface EmbeddingsProvider<R> {
     request: EmbeddingsRequest,
     facts: EmbeddingsFacts,
   ): { path: string; headers?: Record<string, string>; body: unknown };
-  /** A non-2xx upstream response, in OpenAI error terms. */
-  mapError(status: number, bodyText: string, headers: Record<string, string>): MappedError;
   /**
    * The vectors and token count of a 2xx body, already parsed as JSON; `headers` are the response's
    * (lower-case keys), for a provider that counts tokens there.
@@ -186,6 +180,20 @@ export interface EmbeddingsProvider<R> {
 
 function isVector(value: unknown): value is number[] {
   return Array.isArray(value) && value.every(item => typeof item === "number");
+}
+
+/** The client's embeddings list, or a 502 when the provider did not give one vector per text. */
+function clientEmbeddings(read: ProviderEmbeddings, facts: EmbeddingsFacts): ClientResponse {
+  const { vectors } = read;
+  if (vectors.length !== facts.texts.length || !vectors.every(isVector)) {
+    return errorResponse({
+      status: 502,
+      type: "api_error",
+      message: `the upstream response does not hold one embedding for each of the ${facts.texts.length} inputs`,
+      code: null,
+    });
+  }
+  return embeddingsResponse(vectors as number[][], read.inputTokens, facts);
 }
 
 /**
@@ -209,25 +217,12 @@ export function createEmbeddingsTranslator<R>(
     },
 
     translateResponse(response) {
-      if (!facts)
+      const requestFacts = facts;
+      if (!requestFacts)
         throw new Error("translateRequest must be called before translating the response");
-      const text = new TextDecoder().decode(response.body);
-      if (response.status < 200 || response.status >= 300) {
-        return errorResponse(provider.mapError(response.status, text, response.headers));
-      }
-      const parsed = parseUpstreamJson<R>(text);
-      if (!parsed.ok) return parsed.response;
-      const read = provider.embeddings(parsed.value, response.headers, facts);
-      const { vectors } = read;
-      if (vectors.length !== facts.texts.length || !vectors.every(isVector)) {
-        return errorResponse({
-          status: 502,
-          type: "api_error",
-          message: `the upstream response does not hold one embedding for each of the ${facts.texts.length} inputs`,
-          code: null,
-        });
-      }
-      return embeddingsResponse(vectors as number[][], read.inputTokens, facts);
+      return translateJsonResponse<R>(response, provider, body =>
+        clientEmbeddings(provider.embeddings(body, response.headers, requestFacts), requestFacts),
+      );
     },
 
     createStreamTranslator() {
