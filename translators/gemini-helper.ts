@@ -22,21 +22,19 @@ import type { TokenUsage } from "./types";
 import type { OpenAIFinishReason } from "./shared/chat-completion";
 import { toGeminiSchema } from "./gemini-schema";
 import { parseMediaUrl } from "./shared/media-url";
-import { parseOrBadRequest } from "./shared/request-validation";
+import { geminiVendorFieldsOf, type GeminiVendorFields } from "./gemini-vendor-fields";
 import {
   openAITopLogprob,
   type OpenAIChoiceLogprobs,
   type OpenAITokenLogprob,
 } from "./shared/logprobs";
-import {
-  geminiVendorFieldsSchema,
-  type AssistantContentPart,
-  type ChatCompletionRequest,
-  type ChatContentPart,
-  type ChatMessage,
-  type ChatToolCall,
-  type GeminiVendorFields,
-  type ThinkingBlock,
+import type {
+  AssistantContentPart,
+  ChatCompletionRequest,
+  ChatContentPart,
+  ChatMessage,
+  ChatToolCall,
+  ThinkingBlock,
 } from "./shared/openai-chat";
 import {
   reasoningAsk,
@@ -88,23 +86,6 @@ export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): 
     applyVendorGenerationConfig(generationConfig, vendor.generationConfig);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
-}
-
-const NO_VENDOR_FIELDS: GeminiVendorFields = {};
-
-/**
- * The request's Gemini fields (`safetySettings`, `generationConfig`), checked here rather than with
- * the rest of the request so that other backends ignore them.
- * @throws TranslationError (400) naming the first field of the wrong shape.
- */
-function geminiVendorFieldsOf(request: ChatCompletionRequest): GeminiVendorFields {
-  if (request.safetySettings === undefined && request.generationConfig === undefined) {
-    return NO_VENDOR_FIELDS;
-  }
-  return parseOrBadRequest(geminiVendorFieldsSchema, {
-    safetySettings: request.safetySettings,
-    generationConfig: request.generationConfig,
-  });
 }
 
 /**

@@ -2,7 +2,8 @@
  * OpenAI `/v1/chat/completions` → Azure OpenAI (`AIServiceBackend` schema `AzureOpenAI`).
  */
 import { azureOpenAIPath } from "./shared/openai-backend-paths";
-import { createOpenAIPassthrough, GEMINI_ONLY_CHAT_FIELDS } from "./shared/openai-passthrough";
+import { GEMINI_ONLY_CHAT_FIELDS } from "./gemini-vendor-fields";
+import { createOpenAIPassthrough } from "./shared/openai-passthrough";
 import type { BackendTarget, Translator } from "./types";
 
 /**

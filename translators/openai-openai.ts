@@ -3,7 +3,8 @@
  * `OpenAI`: OpenAI itself, or an OpenAI-compatible server such as vLLM or Groq).
  */
 import { openAIPath } from "./shared/openai-backend-paths";
-import { createOpenAIPassthrough, GEMINI_ONLY_CHAT_FIELDS } from "./shared/openai-passthrough";
+import { GEMINI_ONLY_CHAT_FIELDS } from "./gemini-vendor-fields";
+import { createOpenAIPassthrough } from "./shared/openai-passthrough";
 import type { BackendTarget, Translator } from "./types";
 
 /**

@@ -146,73 +146,6 @@ const ToolSchema = z
   })
   .loose();
 
-/**
- * Gemini's own request fields, which a client may send inline in an OpenAI chat request for a Gemini
- * backend (`GCPVertexAI`), spelt as Envoy AI Gateway takes them. Only the shape is checked here; the
- * values (harm categories, thresholds, resolutions, levels) are Gemini's to judge, and it answers an
- * unknown one with a 400 of its own. Other backends ignore these fields.
- */
-const SafetySettingSchema = z.object(
-  {
-    category: z.string({ error: "must be a string naming a harm category" }),
-    threshold: z.string({ error: "must be a string naming a block threshold" }),
-    method: z.string({ error: "must be SEVERITY or PROBABILITY" }).optional(),
-  },
-  { error: "must be an object {category, threshold, method?}" },
-);
-
-/** `generationConfig.thinkingConfig`, as Gemini spells it. */
-const VendorThinkingConfigSchema = z.strictObject(
-  {
-    includeThoughts: z.boolean({ error: "must be a boolean" }).optional(),
-    thinkingBudget: z.number({ error: "must be an integer" }).int("must be an integer").optional(),
-    thinkingLevel: z.string({ error: "must be a string such as LOW or HIGH" }).optional(),
-  },
-  {
-    error: issue =>
-      issue.code === "unrecognized_keys"
-        ? `takes only includeThoughts, thinkingBudget and thinkingLevel, not ${quoted(issue.keys)}`
-        : "must be an object",
-  },
-);
-
-/**
- * The `generationConfig` keys a request may set itself. Only knobs whose answer the response side
- * reads like any other are taken: `responseModalities` (images or audio back) and the like would
- * come back as parts this gateway cannot return, so they are refused rather than dropped.
- * `media_resolution` is Envoy AI Gateway's spelling of `mediaResolution`.
- */
-const VendorGenerationConfigSchema = z.strictObject(
-  {
-    thinkingConfig: VendorThinkingConfigSchema.optional(),
-    mediaResolution: z
-      .string({ error: "must be a string such as MEDIA_RESOLUTION_LOW" })
-      .optional(),
-    media_resolution: z
-      .string({ error: "must be a string such as MEDIA_RESOLUTION_LOW" })
-      .optional(),
-    topK: z.number({ error: "must be a number" }).positive("must be positive").optional(),
-  },
-  {
-    error: issue =>
-      issue.code === "unrecognized_keys"
-        ? `Gemini generationConfig keys taken here are thinkingConfig, mediaResolution (or media_resolution) and topK, not ${quoted(issue.keys)}; set the others through their OpenAI fields.`
-        : "must be an object of Gemini generationConfig keys",
-  },
-);
-
-const quoted = (keys: readonly string[]) => keys.map(key => `"${key}"`).join(", ");
-
-/**
- * The Gemini fields of an OpenAI chat request, wire-compatible with Envoy AI Gateway's: top-level
- * `safetySettings` (Gemini's own list, sent as is) and `generationConfig` (merged into the one built
- * from the OpenAI fields, its values winning).
- */
-export const geminiVendorFieldsSchema = z.object({
-  safetySettings: z.array(SafetySettingSchema, { error: "must be an array" }).nullish(),
-  generationConfig: VendorGenerationConfigSchema.nullish(),
-});
-
 export const chatCompletionRequestSchema = z
   .object({
     model: z.string().min(1),
@@ -266,12 +199,9 @@ export const chatCompletionRequestSchema = z
     logprobs: z.boolean().nullish(),
     top_logprobs: z.number().int().nullish(),
     service_tier: z.string().nullish(),
-    /**
-     * Gemini's own fields (see `geminiVendorFieldsSchema`): only the Gemini translation reads and
-     * checks them, so that every other backend ignores them as it ignores any unknown field.
-     */
-    safetySettings: z.unknown().optional(),
-    generationConfig: z.unknown().optional(),
+    // Gemini's own fields (`safetySettings`, `generationConfig`; see `gemini-vendor-fields.ts`) pass
+    // through as any unknown field does: only the Gemini translation reads and checks them, so that
+    // every other backend ignores them.
   })
   .loose();
 
@@ -284,4 +214,3 @@ export type ThinkingBlock = z.infer<typeof ThinkingBlockSchema>;
 export type ChatTool = z.infer<typeof ToolSchema>;
 export type CacheControl = z.infer<typeof CacheControlSchema>;
 export type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
-export type GeminiVendorFields = z.infer<typeof geminiVendorFieldsSchema>;

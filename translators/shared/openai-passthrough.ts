@@ -112,14 +112,6 @@ function passthroughStream(): StreamTranslator {
 }
 
 /**
- * The top-level fields of an OpenAI chat request that only Gemini backends read (Envoy AI Gateway's
- * inline vendor fields). OpenAI answers a request that carries one with a 400 ("Unrecognized request
- * argument"), so they are left out of chat requests to OpenAI-speaking backends, which is how every
- * other backend ignores them too.
- */
-export const GEMINI_ONLY_CHAT_FIELDS: readonly string[] = ["safetySettings", "generationConfig"];
-
-/**
  * A translator for one request to a backend that speaks the OpenAI API at `pathFor(model)`;
  * `dropFields` are top-level body fields not to send on.
  */
