@@ -66,7 +66,8 @@ import {
  *   are not JSON, or a `tool` message whose `tool_call_id` no earlier assistant message issued.
  */
 export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): GeminiRequest {
-  const signsToolCalls = geminiGeneration(model) >= 3;
+  const version = geminiVersionOf(model);
+  const signsToolCalls = generationOf(version) >= 3;
   const { contents, systemParts } = buildContents(request.messages, signsToolCalls);
   const body: GeminiRequest = { contents };
   if (systemParts.length > 0) body.systemInstruction = { parts: systemParts };
@@ -76,9 +77,9 @@ export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): 
   if (toolConfig) body.toolConfig = toolConfig;
   const vendor = geminiVendorFieldsOf(request);
   if (vendor.safetySettings) body.safetySettings = vendor.safetySettings;
-  const generationConfig = buildGenerationConfig(request, model);
+  const generationConfig = buildGenerationConfig(request, version);
   const thinkingConfig = mergeThinkingConfig(
-    buildThinkingConfig(request, model),
+    buildThinkingConfig(request, version),
     vendor.generationConfig?.thinkingConfig,
   );
   if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
@@ -120,13 +121,25 @@ function mergeThinkingConfig(
   return Object.assign(merged, vendor);
 }
 
+/** A Gemini model's version, as its id spells it (`gemini-2.5-flash` → 2.5). */
+export interface GeminiVersion {
+  major: number;
+  minor: number;
+}
+
 /**
- * The generation of a Gemini model id (`gemini-2.5-flash` → 2, `gemini-3-pro-preview` → 3); 0 for
- * an id that does not say (a tuned model's endpoint, an alias).
+ * The version a Gemini model id names (`gemini-2.5-flash`, `gemini-3-pro-preview`, or a resource
+ * path ending in one); undefined for an id that does not say (a tuned model's endpoint, an alias).
+ * `buildGeminiRequest` reads it once and hands it to each part of the body that depends on it.
  */
-export function geminiGeneration(model: string): number {
-  const match = /(?:^|[/-])gemini-(\d+)/.exec(model);
-  return match ? Number(match[1]) : 0;
+export function geminiVersionOf(model: string): GeminiVersion | undefined {
+  const match = /(?:^|[/-])gemini-(\d+)(?:\.(\d+))?/.exec(model);
+  return match ? { major: Number(match[1]), minor: Number(match[2] ?? 0) } : undefined;
+}
+
+/** The major version of a Gemini model; 0 when its id does not say. */
+function generationOf(version: GeminiVersion | undefined): number {
+  return version?.major ?? 0;
 }
 
 /**
@@ -135,12 +148,9 @@ export function geminiGeneration(model: string): number {
  * OpenAPI subset. A model id that names no version (a tuned model's endpoint, an alias) is taken to
  * be a current model.
  */
-export function acceptsResponseJsonSchema(model: string): boolean {
-  const match = /(?:^|[/-])gemini-(\d+)(?:\.(\d+))?/.exec(model);
-  if (!match) return true;
-  const major = Number(match[1]);
-  const minor = Number(match[2] ?? 0);
-  return major > 2 || (major === 2 && minor >= 5);
+export function acceptsResponseJsonSchema(version: GeminiVersion | undefined): boolean {
+  if (version === undefined) return true;
+  return version.major > 2 || (version.major === 2 && version.minor >= 5);
 }
 
 /**
@@ -335,7 +345,7 @@ function buildToolConfig(request: ChatCompletionRequest): GeminiRequest["toolCon
 
 function buildGenerationConfig(
   request: ChatCompletionRequest,
-  model: string,
+  version: GeminiVersion | undefined,
 ): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
@@ -355,7 +365,7 @@ function buildGenerationConfig(
   if (format?.type === "json_schema") {
     config.responseMimeType = "application/json";
     const schema = format.json_schema.schema;
-    if (schema !== undefined && acceptsResponseJsonSchema(model)) {
+    if (schema !== undefined && acceptsResponseJsonSchema(version)) {
       config.responseJsonSchema = schema;
     } else if (schema !== undefined) {
       // Before 2.5, Gemini also orders properties alphabetically unless told the schema's order.
@@ -429,7 +439,7 @@ const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = {
  */
 function buildThinkingConfig(
   request: ChatCompletionRequest,
-  model: string,
+  version: GeminiVersion | undefined,
 ): GeminiThinkingConfig | undefined {
   const { effort, thinking } = reasoningAsk(request);
   if (thinking !== undefined) {
@@ -439,7 +449,7 @@ function buildThinkingConfig(
   }
   if (effort === undefined) return undefined;
   const includeThoughts = effort !== "none";
-  return geminiGeneration(model) >= 3
+  return generationOf(version) >= 3
     ? { includeThoughts, thinkingLevel: THINKING_LEVEL[effort] }
     : { includeThoughts, thinkingBudget: THINKING_BUDGET[effort] };
 }

@@ -1,5 +1,5 @@
 import type { Schema } from "@google/genai";
-import { acceptsResponseJsonSchema } from "../../translators/gemini-helper";
+import { acceptsResponseJsonSchema, geminiVersionOf } from "../../translators/gemini-helper";
 import { createOpenAIToGCPVertexAI } from "../../translators/openai-gcpvertexai";
 import type { BackendTarget } from "../../translators/types";
 import { jsonOf, requestRejection, translateChatRequest } from "./stream-split-harness";
@@ -62,7 +62,7 @@ describe("Gemini response_format json_schema, per model", () => {
     ["projects/p/locations/l/publishers/google/models/gemini-2.0-flash", false],
     ["my-tuned-endpoint", true],
   ])("%s takes responseJsonSchema: %s", (model, expected) => {
-    expect(acceptsResponseJsonSchema(model)).toBe(expected);
+    expect(acceptsResponseJsonSchema(geminiVersionOf(model))).toBe(expected);
   });
 
   it("sends the JSON Schema unchanged as responseJsonSchema to Gemini 2.5 and later", () => {
