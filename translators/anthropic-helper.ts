@@ -54,6 +54,7 @@ import {
   toolCallArguments,
 } from "./shared/provider-messages";
 import { partCacheControl, toolCacheControl, toolResultCacheControl } from "./shared/prompt-cache";
+import { requiredJsonSchemaOf, type SchemaOnlyRefusals } from "./shared/schema-only-output";
 import { usageWithCachedInput } from "./shared/token-usage";
 
 /**
@@ -166,28 +167,20 @@ function markLastBlock<T extends AnthropicRequestBlock>(
   return blocks;
 }
 
-/**
- * `response_format: json_schema` → Anthropic's structured output (`output_config.format`). Anthropic
- * has no schema-less JSON mode, so `json_object` is refused with what to send instead.
- */
+/** Anthropic has no schema-less JSON mode: `response_format` must carry a schema. */
+const ANTHROPIC_SCHEMA_REFUSALS: SchemaOnlyRefusals = {
+  jsonObject:
+    'response_format: "json_object" is not supported for Anthropic backends, which only take a JSON schema; send response_format json_schema with json_schema.schema instead.',
+  missingSchema:
+    "response_format.json_schema.schema is required for Anthropic backends: they constrain the answer to a schema.",
+};
+
+/** `response_format: json_schema` → Anthropic's structured output (`output_config.format`). */
 function structuredOutputOf(
   request: ChatCompletionRequest,
 ): { type: "json_schema"; schema: Record<string, unknown> } | undefined {
-  const format = request.response_format;
-  if (format?.type === "json_object") {
-    throw badRequest(
-      'response_format: "json_object" is not supported for Anthropic backends, which only take a JSON schema; send response_format json_schema with json_schema.schema instead.',
-      "response_format",
-    );
-  }
-  if (format?.type !== "json_schema") return undefined;
-  if (!format.json_schema.schema) {
-    throw badRequest(
-      "response_format.json_schema.schema is required for Anthropic backends: they constrain the answer to a schema.",
-      "response_format.json_schema.schema",
-    );
-  }
-  return { type: "json_schema", schema: format.json_schema.schema };
+  const jsonSchema = requiredJsonSchemaOf(request, ANTHROPIC_SCHEMA_REFUSALS);
+  return jsonSchema && { type: "json_schema", schema: jsonSchema.schema };
 }
 
 /** OpenAI efforts → Anthropic `output_config.effort` (Anthropic has no `minimal`, no `none`). */

@@ -41,6 +41,7 @@ import {
 } from "./shared/provider-errors";
 import { appendTurn, assistantPartText, toolCallArguments } from "./shared/provider-messages";
 import { partCacheControl, toolCacheControl, toolResultCacheControl } from "./shared/prompt-cache";
+import { requiredJsonSchemaOf, type SchemaOnlyRefusals } from "./shared/schema-only-output";
 import { usageWithCachedInput } from "./shared/token-usage";
 import {
   anthropicThinkingFor,
@@ -542,22 +543,17 @@ function historyTools(request: ChatCompletionRequest, messages: ConverseMessage[
   }));
 }
 
+/** Converse structured outputs take only a JSON schema: `response_format` must carry one. */
+const CONVERSE_SCHEMA_REFUSALS: SchemaOnlyRefusals = {
+  jsonObject: `response_format: "json_object" is not supported for Bedrock Converse backends, which constrain output only to a JSON schema; send {"type":"json_schema","json_schema":{"name":...,"schema":{...}}} instead.`,
+  missingSchema:
+    "response_format.json_schema.schema is required for Bedrock Converse backends, which constrain output to the schema given.",
+};
+
 function buildOutputConfig(request: ChatCompletionRequest): ConverseRequestBody["outputConfig"] {
-  const format = request.response_format;
-  if (format === undefined || format.type === "text") return undefined;
-  if (format.type === "json_object") {
-    throw badRequest(
-      `response_format: "json_object" is not supported for Bedrock Converse backends, which constrain output only to a JSON schema; send {"type":"json_schema","json_schema":{"name":...,"schema":{...}}} instead.`,
-      "response_format",
-    );
-  }
-  const { name, description, schema } = format.json_schema;
-  if (schema === undefined) {
-    throw badRequest(
-      "response_format.json_schema.schema is required for Bedrock Converse backends, which constrain output to the schema given.",
-      "response_format.json_schema.schema",
-    );
-  }
+  const jsonSchema = requiredJsonSchemaOf(request, CONVERSE_SCHEMA_REFUSALS);
+  if (jsonSchema === undefined) return undefined;
+  const { name, description, schema } = jsonSchema;
   return {
     textFormat: {
       type: "json_schema",
