@@ -3,7 +3,7 @@
  * the request body). The request side builds the Converse body; the response side reads a Converse
  * response's content, stop reason, usage and errors. Pure functions; the wire shapes live in
  * `awsbedrock-types.ts`, the ConverseStream state in `awsbedrock-stream.ts` and the factory in
- * `openai-awsbedrock.ts`.
+ * `openai-awsbedrock.ts`. The model paths and error mapping serve `InvokeModel` (embeddings) too.
  */
 import type {
   BedrockErrorBody,
@@ -51,6 +51,17 @@ import {
   type ReasoningBlock,
   type ReasoningEffort,
 } from "./shared/reasoning";
+
+/** The Bedrock runtime operations on a model the translators call, as their paths spell them. */
+type BedrockModelOperation = "converse" | "converse-stream" | "invoke";
+
+/**
+ * The upstream `:path` of a Bedrock runtime call on a model (`/model/{model}/converse`); the model
+ * id (or ARN) is URI-encoded into it.
+ */
+export function bedrockModelPath(model: string, operation: BedrockModelOperation): string {
+  return `/model/${encodeURIComponent(model)}/${operation}`;
+}
 
 // ---- OpenAI → Converse request ----
 

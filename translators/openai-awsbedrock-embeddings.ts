@@ -4,7 +4,7 @@
  * Cohere Embed. Each family has its own body, so the model name chooses it.
  */
 import { z } from "zod";
-import { mapBedrockError } from "./awsbedrock-helper";
+import { bedrockModelPath, mapBedrockError } from "./awsbedrock-helper";
 import { badRequest } from "./errors";
 import {
   createEmbeddingsTranslator,
@@ -138,11 +138,6 @@ function embeddingFamilyOf(model: string): Family | undefined {
   if (model.includes("cohere.embed-v4")) return "cohere-v4";
   if (model.includes("cohere.embed-")) return "cohere-v3";
   return undefined;
-}
-
-/** The upstream `:path` of an `InvokeModel` call; the model id (or ARN) is URI-encoded into it. */
-function invokeModelPath(model: string): string {
-  return `/model/${encodeURIComponent(model)}/invoke`;
 }
 
 function familyFor(model: string): Family {
@@ -294,7 +289,7 @@ export function createOpenAIToAWSBedrockEmbeddings(backend: BackendTarget): Tran
     upstreamRequest(request, facts) {
       const family = familyFor(facts.upstreamModel);
       return {
-        path: invokeModelPath(facts.upstreamModel),
+        path: bedrockModelPath(facts.upstreamModel, "invoke"),
         headers: { accept: "application/json" },
         body:
           family === "titan-v1" || family === "titan-v2"

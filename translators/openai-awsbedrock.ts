@@ -3,6 +3,7 @@
  * `AWSBedrock`): `Converse` for complete responses, `ConverseStream` for streaming.
  */
 import {
+  bedrockModelPath,
   buildConverseRequest,
   mapBedrockError,
   mapStopReason,
@@ -19,11 +20,6 @@ import {
   withThinkingBlocks,
 } from "./shared/chat-completion";
 import { createChatTranslator, createFramedStreamTranslator } from "./shared/chat-translation";
-
-/** The upstream `:path` of a Converse call; the model id (or ARN) is URI-encoded into it. */
-export function conversePath(model: string, stream: boolean): string {
-  return `/model/${encodeURIComponent(model)}/${stream ? "converse-stream" : "converse"}`;
-}
 
 /**
  * Creates the translator for one chat request to a Bedrock model through Converse.
@@ -43,7 +39,7 @@ export function createOpenAIToAWSBedrock(backend: BackendTarget, deps: Translato
   return createChatTranslator<ConverseResponse>(backend, {
     upstreamRequest(request, facts) {
       return {
-        path: conversePath(facts.upstreamModel, facts.stream),
+        path: bedrockModelPath(facts.upstreamModel, facts.stream ? "converse-stream" : "converse"),
         headers: {
           accept: facts.stream ? "application/vnd.amazon.eventstream" : "application/json",
         },
