@@ -283,11 +283,13 @@ function cohereVectors(response: CohereEmbeddingsResponse): readonly unknown[] {
  * errors become OpenAI errors as in chat.
  */
 export function createOpenAIToAWSBedrockEmbeddings(backend: BackendTarget): Translator {
+  // Told from the model once, on the request side; the response side reads the body by it.
+  let family: Family | undefined;
   return createEmbeddingsTranslator<TitanEmbeddingsResponse & CohereEmbeddingsResponse>(backend, {
     name: "AWS Bedrock",
 
     upstreamRequest(request, facts) {
-      const family = familyFor(facts.upstreamModel);
+      family = familyFor(facts.upstreamModel);
       return {
         path: bedrockModelPath(facts.upstreamModel, "invoke"),
         headers: { accept: "application/json" },
@@ -300,8 +302,8 @@ export function createOpenAIToAWSBedrockEmbeddings(backend: BackendTarget): Tran
 
     mapError: mapBedrockError,
 
-    embeddings(response, headers, facts): ProviderEmbeddings {
-      if (embeddingFamilyOf(facts.upstreamModel)?.startsWith("cohere")) {
+    embeddings(response, headers): ProviderEmbeddings {
+      if (family?.startsWith("cohere")) {
         return { vectors: cohereVectors(response), inputTokens: headerTokenCount(headers) };
       }
       return {
