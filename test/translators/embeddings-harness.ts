@@ -16,17 +16,28 @@ import type {
 import type { RequestCase, RequestErrorCase } from "./fixtures/openai-embeddings";
 import { bytesOf, fixedDeps, jsonOf, respond } from "./stream-split-harness";
 
-/** A translator factory of an embeddings pair. */
-export type EmbeddingsFactory = (backend: BackendTarget) => Translator;
+/** One embeddings pair under test: how to build its translator, for which backend. */
+export interface EmbeddingsPair {
+  factory: (backend: BackendTarget) => Translator;
+  backend: BackendTarget;
+}
 
-/** A fresh translator that has translated an embeddings request, and the upstream request. */
-export function translateEmbeddingsRequest(
-  factory: EmbeddingsFactory,
-  backend: BackendTarget,
-  body: unknown,
+/**
+ * A fresh translator of the pair (with the model override when given) that has translated
+ * `request`, and the upstream request.
+ */
+export function translatorOf(
+  pair: EmbeddingsPair,
+  request: unknown,
+  override?: string,
 ): { translator: Translator; upstream: UpstreamRequest } {
-  const translator = factory(backend);
-  const upstream = translator.translateRequest({ path: "/v1/embeddings", headers: {}, body });
+  const backend = override ? { ...pair.backend, modelNameOverride: override } : pair.backend;
+  const translator = pair.factory(backend);
+  const upstream = translator.translateRequest({
+    path: "/v1/embeddings",
+    headers: {},
+    body: request,
+  });
   return { translator, upstream };
 }
 
@@ -38,15 +49,13 @@ export interface SdkEmbeddingsCall {
 }
 
 /**
- * `client.embeddings.create(params)` with the OpenAI SDK, answered by `factory`'s translator with
- * the provider's 200 `providerBody` (and `providerHeaders`).
+ * `client.embeddings.create(params)` with the OpenAI SDK, answered by the pair's translator with the
+ * provider's 200 `providerBody`.
  */
 export async function sdkEmbeddings(
-  factory: EmbeddingsFactory,
-  backend: BackendTarget,
+  pair: EmbeddingsPair,
   params: OpenAI.EmbeddingCreateParams,
   providerBody: unknown,
-  providerHeaders: Record<string, string> = {},
 ): Promise<SdkEmbeddingsCall> {
   let sent: unknown;
   let upstream: UpstreamRequest | undefined;
@@ -56,11 +65,11 @@ export async function sdkEmbeddings(
     maxRetries: 0,
     fetch: async (_url, init) => {
       sent = JSON.parse(String(init?.body));
-      const translated = translateEmbeddingsRequest(factory, backend, sent);
+      const translated = translatorOf(pair, sent);
       upstream = translated.upstream;
       const answer = translated.translator.translateResponse({
         status: 200,
-        headers: providerHeaders,
+        headers: {},
         body: bytesOf(providerBody),
       });
       return new Response(answer.body, {
@@ -71,21 +80,6 @@ export async function sdkEmbeddings(
   });
   const result = await client.embeddings.create(params);
   return { sent, upstream: upstream!, result };
-}
-
-/** One embeddings pair under test: how to build its translator and a request it takes. */
-export interface EmbeddingsPair {
-  factory: EmbeddingsFactory;
-  backend: BackendTarget;
-}
-
-/** A fresh translator of the pair, with the model override when given, over `request`. */
-export function translatorOf(pair: EmbeddingsPair, request: unknown, override?: string) {
-  return translateEmbeddingsRequest(
-    pair.factory,
-    { ...pair.backend, ...(override && { modelNameOverride: override }) },
-    request,
-  );
 }
 
 /** Registers one test per request case: the path, body, headers and models sent upstream. */

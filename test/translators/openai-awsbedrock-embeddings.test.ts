@@ -18,7 +18,6 @@ import {
   itMapsProviderErrors,
   itRefusesRequests,
   itTranslatesRequests,
-  sdkEmbeddings,
   translatorOf,
   type EmbeddingsPair,
 } from "./embeddings-harness";
@@ -26,8 +25,6 @@ import { jsonOf, respond } from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "AWSBedrock" } };
 const pair: EmbeddingsPair = { factory: createOpenAIToAWSBedrockEmbeddings, backend };
-const translatorFor = (request: unknown, override?: string) =>
-  translatorOf(pair, request, override);
 
 const titan: EmbeddingsRequestWithExtras = {
   model: "amazon.titan-embed-text-v2:0",
@@ -70,7 +67,7 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: request", () => {
 
 describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
   it("maps a Titan embedding and its token count", () => {
-    const { translator } = translatorFor(titan);
+    const { translator } = translatorOf(pair, titan);
     const { response, list } = embeddingsOf(translator, titanResponse);
     expect(response.status).toBe(200);
     expect(response.headers.set["content-type"]).toBe("application/json");
@@ -83,28 +80,16 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
     expect(response.usage).toMatchObject({ inputTokens: 3, outputTokens: 0, totalTokens: 3 });
   });
 
-  it("writes base64 float32 for the OpenAI SDK's default call, which decodes the same numbers", async () => {
-    const call = await sdkEmbeddings(
-      createOpenAIToAWSBedrockEmbeddings,
-      backend,
-      { model: "amazon.titan-embed-text-v2:0", input: "a cat" },
-      titanResponse,
-    );
-    expect(call.sent).toMatchObject({ encoding_format: "base64" });
-    expect(jsonOf(call.upstream.body)).toEqual({ inputText: "a cat" });
-    expect(call.result.data[0].embedding).toEqual(titanResponse.embedding!.map(Math.fround));
-    expect(call.result.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
-  });
-
   it("writes base64 as little-endian float32", () => {
-    const { translator } = translatorFor({ ...titan, encoding_format: "base64" });
+    const { translator } = translatorOf(pair, { ...titan, encoding_format: "base64" });
     const { list } = embeddingsOf(translator, { embedding: [1, -2], inputTextTokenCount: 1 });
     // 1.0f = 00 00 80 3f, -2.0f = 00 00 00 c0
     expect(list.data[0].embedding).toBe(Buffer.from("0000803f000000c0", "hex").toString("base64"));
   });
 
   it("reports the client's model, not the override", () => {
-    const { translator } = translatorFor(
+    const { translator } = translatorOf(
+      pair,
       { model: "embedder", input: "a" },
       "amazon.titan-embed-text-v1",
     );
@@ -112,7 +97,7 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
   });
 
   it("counts Titan tokens from the response header when the body has none", () => {
-    const { translator } = translatorFor(titan);
+    const { translator } = translatorOf(pair, titan);
     const { list } = embeddingsOf(
       translator,
       { embedding: [1, 0] },
@@ -122,7 +107,7 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
   });
 
   it("maps Cohere's embeddings by type, counting tokens from the response header", () => {
-    const { translator } = translatorFor(cohere);
+    const { translator } = translatorOf(pair, cohere);
     const { response, list } = embeddingsOf(translator, cohereResponse, {
       "x-amzn-bedrock-input-token-count": "4",
     });
@@ -139,7 +124,7 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
   });
 
   it("reads Cohere's plain float list too, and counts 0 tokens without the header", () => {
-    const { translator } = translatorFor(cohere);
+    const { translator } = translatorOf(pair, cohere);
     const { list } = embeddingsOf(translator, {
       ...cohereResponse,
       response_type: "embeddings_floats",
@@ -160,19 +145,19 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
     ["no float vectors", { ...cohereResponse, embeddings: { int8: [[1], [2]] } }],
     ["a vector that is not numbers", { ...cohereResponse, embeddings: [["a"], [1]] }],
   ])("answers a 502 for a Cohere body with %s", (_name, body) => {
-    const { translator } = translatorFor(cohere);
+    const { translator } = translatorOf(pair, cohere);
     expectNoEmbeddingsFor(respond(translator, 200, body), 2);
   });
 
   it("answers a 502 for a Titan body without an embedding", () => {
-    const { translator } = translatorFor(titan);
+    const { translator } = translatorOf(pair, titan);
     expectNoEmbeddingsFor(respond(translator, 200, { inputTextTokenCount: 3 }), 1);
   });
 
   itMapsProviderErrors(pair, titan, errorCases);
 
   it("maps a throttled call by its exception name", () => {
-    const { translator } = translatorFor(cohere);
+    const { translator } = translatorOf(pair, cohere);
     const response = respond(
       translator,
       429,
@@ -194,7 +179,7 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
   });
 
   it("answers a 2xx body that is not JSON with a 502", () => {
-    const { translator } = translatorFor(titan);
+    const { translator } = translatorOf(pair, titan);
     const response = respond(translator, 200, "<html>oops</html>");
     expect(response.status).toBe(502);
     expect(jsonOf(response.body)).toMatchObject({
@@ -207,7 +192,7 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
     expect(() => respond(translator, 200, titanResponse)).toThrow(
       "translateRequest must be called before translating the response",
     );
-    expect(() => translatorFor(titan).translator.createStreamTranslator()).toThrow(
+    expect(() => translatorOf(pair, titan).translator.createStreamTranslator()).toThrow(
       "embeddings responses do not stream",
     );
   });

@@ -25,8 +25,6 @@ import { jsonOf, respond } from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "GCPVertexAI" } };
 const pair: EmbeddingsPair = { factory: createOpenAIToGCPVertexAIEmbeddings, backend };
-const translatorFor = (request: unknown, override?: string) =>
-  translatorOf(pair, request, override);
 
 const twoTexts = { model: "text-embedding-005", input: ["one", "two"] };
 
@@ -42,7 +40,7 @@ describe("OpenAI embeddings → Vertex AI :predict: request", () => {
   itTranslatesRequests(pair, vertexRequestCases, { "content-type": "application/json" });
 
   it("goes where the chat requests go once the GCP auth layer prefixes the project and region", () => {
-    const { upstream } = translatorFor(twoTexts);
+    const { upstream } = translatorOf(pair, twoTexts);
     expect(vertexPath("proj", "us-central1", upstream.path)).toBe(
       "/v1/projects/proj/locations/us-central1/publishers/google/models/text-embedding-005:predict",
     );
@@ -58,7 +56,7 @@ describe("OpenAI embeddings → Vertex AI :predict: request", () => {
 
 describe("OpenAI embeddings → Vertex AI :predict: response", () => {
   it("maps the predictions in order and sums their token counts", () => {
-    const { translator } = translatorFor(twoTexts);
+    const { translator } = translatorOf(pair, twoTexts);
     const { response, list } = embeddingsOf(translator, predictResponse);
     expect(response.status).toBe(200);
     expect(list).toEqual({
@@ -75,8 +73,7 @@ describe("OpenAI embeddings → Vertex AI :predict: response", () => {
 
   it("answers the OpenAI SDK's default call in base64, which it decodes to the same numbers", async () => {
     const call = await sdkEmbeddings(
-      createOpenAIToGCPVertexAIEmbeddings,
-      { ...backend, modelNameOverride: "gemini-embedding-001" },
+      { ...pair, backend: { ...backend, modelNameOverride: "gemini-embedding-001" } },
       {
         model: "embedder",
         input: ["one", "two"],
@@ -107,7 +104,7 @@ describe("OpenAI embeddings → Vertex AI :predict: response", () => {
   });
 
   it("counts 0 tokens when the predictions carry no statistics", () => {
-    const { translator } = translatorFor({ model: "text-embedding-005", input: "one" });
+    const { translator } = translatorOf(pair, { model: "text-embedding-005", input: "one" });
     const response = respond(translator, 200, { predictions: [{ embeddings: { values: [1] } }] });
     expect(jsonOf(response.body)).toMatchObject({ usage: { prompt_tokens: 0, total_tokens: 0 } });
   });
@@ -117,14 +114,14 @@ describe("OpenAI embeddings → Vertex AI :predict: response", () => {
     ["fewer predictions than texts", { predictions: predictResponse.predictions!.slice(1) }],
     ["a prediction without values", { predictions: [{ embeddings: {} }, { embeddings: {} }] }],
   ])("answers a 502 for a body with %s", (_name, body) => {
-    const { translator } = translatorFor(twoTexts);
+    const { translator } = translatorOf(pair, twoTexts);
     expectNoEmbeddingsFor(respond(translator, 200, body), 2);
   });
 
   itMapsProviderErrors(pair, twoTexts, errorCases);
 
   it("passes on Vertex's 400 for more texts than a model takes", () => {
-    const { translator } = translatorFor({ model: "gemini-embedding-001", input: ["a", "b"] });
+    const { translator } = translatorOf(pair, { model: "gemini-embedding-001", input: ["a", "b"] });
     const response = respond(translator, 400, {
       error: {
         code: 400,
