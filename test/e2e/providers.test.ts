@@ -5,6 +5,7 @@
  */
 import OpenAI from "openai";
 import { NOT_FOUND_MESSAGE } from "../../builders/http-route";
+import type { BackendConfig } from "../../contract/route-config";
 import {
   DEFAULT_EMBEDDING_DIMENSIONS,
   FAKE_API_KEY,
@@ -19,39 +20,7 @@ import {
 } from "../support/fake-providers";
 import { startGoogleTokenServer, type GoogleTokenServer } from "./support/google-token";
 import { backends, modelRule, routeConfig, startStack, type Stack } from "./support/stack";
-
-/** The models of the route, each served by one fake of a kind. */
-const MODELS: Array<{ model: string; kind: FakeProviderKind }> = [
-  { model: "gpt-4o", kind: "openai" },
-  { model: "azure-gpt", kind: "azureopenai" },
-  { model: "claude-bedrock", kind: "awsbedrock" },
-  { model: "gemini", kind: "gcpvertexai" },
-  { model: "claude-vertex", kind: "gcpanthropic" },
-  { model: "claude", kind: "anthropic" },
-];
-
-/** Embedding models on the cloud backends, each behind a backend with the model as its override. */
-const CLOUD_EMBEDDINGS = [
-  {
-    model: "titan-embedding",
-    kind: "awsbedrock" as const,
-    override: "amazon.titan-embed-text-v2:0",
-    // Titan embeds one text per request.
-    input: ["one"],
-  },
-  {
-    model: "cohere-embedding",
-    kind: "awsbedrock" as const,
-    override: "cohere.embed-english-v3",
-    input: ["one", "two"],
-  },
-  {
-    model: "vertex-embedding",
-    kind: "gcpvertexai" as const,
-    override: "text-embedding-005",
-    input: ["one", "two"],
-  },
-];
+import { CHAT_MODELS, CLOUD_EMBEDDINGS, WEATHER_TOOL } from "../support/provider-cases";
 
 /** The providers that cache where the client marks the prompt (`cache_control`). */
 const CACHING_KINDS = new Set<FakeProviderKind>(["anthropic", "gcpanthropic", "awsbedrock"]);
@@ -59,15 +28,6 @@ const CACHING_KINDS = new Set<FakeProviderKind>(["anthropic", "gcpanthropic", "a
 /** OpenAI usage with the cache writes the gateway reports beside the reads. */
 type UsageWithCacheWrites = OpenAI.CompletionUsage & {
   prompt_tokens_details?: { cache_creation_input_tokens?: number };
-};
-
-const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "The weather in a city",
-    parameters: { type: "object", properties: { city: { type: "string" } } },
-  },
 };
 
 const COSTS = [
@@ -90,22 +50,26 @@ describe("the gateway end to end, per provider", () => {
       startGoogleTokenServer({ accessToken: FAKE_BEARER_TOKEN }),
     ]);
     await Promise.all(
-      MODELS.map(async ({ kind }) => fakes.set(kind, await startFakeProvider(kind))),
+      CHAT_MODELS.map(async ({ kind }) => fakes.set(kind, await startFakeProvider(kind))),
     );
     const fake = (kind: FakeProviderKind) => fakes.get(kind)!;
+    /** The backend each kind of fake stands for, with its credentials. */
+    const backendOf: Record<FakeProviderKind, () => BackendConfig> = {
+      openai: () => backends.openai("openai", fake("openai"), FAKE_API_KEY),
+      azureopenai: () => backends.azure("azure", fake("azureopenai"), FAKE_API_KEY),
+      awsbedrock: () => backends.bedrock("bedrock", fake("awsbedrock"), FAKE_AWS_CREDENTIALS),
+      gcpvertexai: () => backends.vertex("vertex", fake("gcpvertexai"), google),
+      gcpanthropic: () => backends.gcpAnthropic("gcp-anthropic", fake("gcpanthropic"), google),
+      anthropic: () => backends.anthropic("anthropic", fake("anthropic"), FAKE_API_KEY),
+    };
     await stack.load(
       routeConfig(
         [
-          modelRule("gpt-4o", [backends.openai("openai", fake("openai"), FAKE_API_KEY)]),
-          modelRule("azure-gpt", [backends.azure("azure", fake("azureopenai"), FAKE_API_KEY)]),
-          modelRule("claude-bedrock", [
-            backends.bedrock("bedrock", fake("awsbedrock"), FAKE_AWS_CREDENTIALS),
-          ]),
-          modelRule("gemini", [backends.vertex("vertex", fake("gcpvertexai"), google)]),
-          modelRule("claude-vertex", [
-            backends.gcpAnthropic("gcp-anthropic", fake("gcpanthropic"), google),
-          ]),
-          modelRule("claude", [backends.anthropic("anthropic", fake("anthropic"), FAKE_API_KEY)]),
+          ...CHAT_MODELS.map(({ model, kind, override }) =>
+            modelRule(model, [
+              { ...backendOf[kind](), ...(override ? { modelNameOverride: override } : {}) },
+            ]),
+          ),
           modelRule("text-embedding-3-small", [
             backends.openai("openai", fake("openai"), FAKE_API_KEY),
           ]),
@@ -143,7 +107,7 @@ describe("the gateway end to end, per provider", () => {
     stack.finished.length = 0;
   });
 
-  describe.each(MODELS)("$model on $kind", ({ model, kind }) => {
+  describe.each(CHAT_MODELS)("$model on $kind", ({ model, kind }) => {
     it("answers a chat completion, says who served, and charges its tokens", async () => {
       const { data, response } = await client.chat.completions
         .create({ model, messages: [{ role: "user", content: `hello ${kind}` }] })
@@ -262,7 +226,7 @@ describe("the gateway end to end, per provider", () => {
     });
   });
 
-  describe.each(MODELS.filter(({ kind }) => CACHING_KINDS.has(kind)))(
+  describe.each(CHAT_MODELS.filter(({ kind }) => CACHING_KINDS.has(kind)))(
     "$model on $kind, with a prompt marked for caching",
     ({ model }) => {
       // The fakes write the prompt up to the last breakpoint to their cache: here, the system text.
@@ -327,7 +291,7 @@ describe("the gateway end to end, per provider", () => {
     const models = [];
     for await (const entry of client.models.list()) models.push(entry);
     expect(models.map(entry => entry.id)).toEqual([
-      ...MODELS.map(entry => entry.model),
+      ...CHAT_MODELS.map(entry => entry.model),
       "text-embedding-3-small",
       "azure-embedding",
       ...CLOUD_EMBEDDINGS.map(entry => entry.model),

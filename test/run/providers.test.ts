@@ -20,63 +20,7 @@ import type { RunningGateway } from "../../run/main";
 import { OVERHEAD_HEADER } from "../../run/http-server";
 import { backendManifests, manifestFolder, routeManifest } from "./support/manifests";
 import { clientOf, startGateway } from "./support/gateway";
-
-/** The models of the route, each served by one fake of a kind. */
-const MODELS: Array<{ model: string; kind: FakeProviderKind; override?: string }> = [
-  { model: "gpt-4o", kind: "openai" },
-  { model: "azure-gpt", kind: "azureopenai" },
-  {
-    model: "claude-bedrock",
-    kind: "awsbedrock",
-    override: "anthropic.claude-3-5-sonnet-20240620-v1:0",
-  },
-  { model: "gemini", kind: "gcpvertexai", override: "gemini-2.0-flash" },
-  { model: "claude-vertex", kind: "gcpanthropic", override: "claude-3-5-sonnet@20240620" },
-  { model: "claude", kind: "anthropic" },
-];
-
-/** Embedding models on the cloud backends, each reached through a model override. */
-const CLOUD_EMBEDDINGS = [
-  {
-    model: "titan-embedding",
-    kind: "awsbedrock" as const,
-    override: "amazon.titan-embed-text-v2:0",
-    // Titan embeds one text per request.
-    input: ["one"],
-    extra: { normalize: true },
-    sent: { inputText: "one", normalize: true },
-  },
-  {
-    model: "cohere-embedding",
-    kind: "awsbedrock" as const,
-    override: "cohere.embed-english-v3",
-    input: ["one", "two"],
-    extra: { input_type: "search_query" },
-    sent: { texts: ["one", "two"], input_type: "search_query" },
-  },
-  {
-    model: "vertex-embedding",
-    kind: "gcpvertexai" as const,
-    override: "text-embedding-005",
-    input: ["one", "two"],
-    extra: { task_type: "RETRIEVAL_QUERY" },
-    sent: {
-      instances: [
-        { content: "one", task_type: "RETRIEVAL_QUERY" },
-        { content: "two", task_type: "RETRIEVAL_QUERY" },
-      ],
-    },
-  },
-];
-
-const WEATHER_TOOL: OpenAI.Chat.Completions.ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "The weather in a city",
-    parameters: { type: "object", properties: { city: { type: "string" } } },
-  },
-};
+import { CHAT_MODELS, CLOUD_EMBEDDINGS, WEATHER_TOOL } from "../support/provider-cases";
 
 describe("ai-gateway run, per provider", () => {
   let gateway: RunningGateway;
@@ -87,15 +31,15 @@ describe("ai-gateway run, per provider", () => {
   beforeAll(async () => {
     google = await startGoogleTokenServer({ accessToken: FAKE_BEARER_TOKEN });
     await Promise.all(
-      MODELS.map(async ({ kind }) => fakes.set(kind, await startFakeProvider(kind))),
+      CHAT_MODELS.map(async ({ kind }) => fakes.set(kind, await startFakeProvider(kind))),
     );
     const dir = manifestFolder({
-      "backends.yaml": MODELS.flatMap(({ kind }) =>
+      "backends.yaml": CHAT_MODELS.flatMap(({ kind }) =>
         backendManifests(kind, fakes.get(kind)!, `KEY_${kind.toUpperCase()}`),
       ),
       "route.yaml": [
         routeManifest("route", [
-          ...MODELS.map(({ model, kind, override }) => ({
+          ...CHAT_MODELS.map(({ model, kind, override }) => ({
             model,
             backends: [{ name: kind, ...(override ? { modelNameOverride: override } : {}) }],
           })),
@@ -131,7 +75,7 @@ describe("ai-gateway run, per provider", () => {
     await google?.close();
   });
 
-  describe.each(MODELS)("$model on $kind", ({ model, kind }) => {
+  describe.each(CHAT_MODELS)("$model on $kind", ({ model, kind }) => {
     it("answers a chat completion and says who served and what the gateway added", async () => {
       const { data, response } = await client.chat.completions
         .create({ model, messages: [{ role: "user", content: `hello ${kind}` }] })
@@ -271,7 +215,7 @@ describe("ai-gateway run, per provider", () => {
     const models = [];
     for await (const entry of client.models.list()) models.push(entry.id);
     expect(models).toEqual([
-      ...MODELS.map(entry => entry.model),
+      ...CHAT_MODELS.map(entry => entry.model),
       "text-embedding-3-small",
       "azure-embedding",
       ...CLOUD_EMBEDDINGS.map(entry => entry.model),
