@@ -28,10 +28,12 @@ export interface TokenCacheOptions {
   /** Wait this long after a failed fetch before the next attempt. Default 10 seconds. */
   retryDelayMs?: number;
   /**
-   * A fetch with no answer after this long fails (and is retried after `retryDelayMs`). Default 30
-   * seconds: past the 10 s our own calls give an endpoint, so their errors, which say more, come
-   * first; this bounds the calls a library makes its own way (cloud SDKs' credential chains),
-   * which would otherwise leave every request of the backend waiting on one hung fetch.
+   * A fetch with no answer after this long fails (and is retried after `retryDelayMs`). Default 60
+   * seconds: past the longest chain of our own calls (GCP federation with impersonation makes
+   * three, of 10 s each at most), so their errors, which say more, come first; this bounds the
+   * calls a library makes its own way (cloud SDKs' credential chains), which would otherwise leave
+   * every request of the backend waiting on one hung fetch. The hung call itself is left to its
+   * library: there is no signal to pass it.
    */
   fetchTimeoutMs?: number;
   /**
@@ -45,7 +47,7 @@ export interface TokenCacheOptions {
 }
 
 const FIVE_MINUTES = 5 * 60_000;
-const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 60_000;
 /** Shorter-lived credentials are rejected: they could not serve even one refresh cycle. */
 const MIN_LIFETIME_MS = 1_000;
 
@@ -206,8 +208,7 @@ export class TokenCache<T> {
       );
       timer.unref();
     });
-    // The hung fetch may still settle, long after: its rejection must not go unhandled.
-    fetch.catch(noop);
+    // The race handles the hung fetch's late rejection, if it comes: it is not unhandled.
     return Promise.race([fetch, expired]).finally(() => clearTimeout(timer));
   }
 

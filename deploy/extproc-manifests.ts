@@ -26,6 +26,12 @@ export interface ExtProcInstall {
 export const EXTPROC_NAME = "ai-gateway-extproc";
 /** The label the Deployment, the PodDisruptionBudget and the Service select the pods by. */
 export const EXTPROC_SELECTOR_LABEL = "app.kubernetes.io/name";
+/** The labels every object of the install carries; `podLabels` cannot change them. */
+export const EXTPROC_OWN_LABELS = [
+  EXTPROC_SELECTOR_LABEL,
+  "app.kubernetes.io/part-of",
+  "app.kubernetes.io/version",
+] as const;
 const GRPC_PORT = 1063;
 const METRICS_PORT = 1064;
 /** Longer than the server's drain (15 s by default), so Kubernetes never kills a draining pod. */
@@ -38,7 +44,7 @@ export function buildExtProcManifests(install: ExtProcInstall): object[] {
     namespace: "pepr-system",
     name: "pepr-ai-gateway",
   };
-  const labels = {
+  const labels: Record<(typeof EXTPROC_OWN_LABELS)[number], string> = {
     [EXTPROC_SELECTOR_LABEL]: EXTPROC_NAME,
     "app.kubernetes.io/part-of": "ai-gateway",
     "app.kubernetes.io/version": install.version,

@@ -7,11 +7,14 @@
  * `iam.gke.io/gcp-service-account`, AKS `azure.workload.identity/client-id`) and, on AKS, a pod
  * label (`azure.workload.identity/use: "true"`). Written into the manifests, they survive every
  * re-apply; a `kubectl annotate` would not survive a reinstall.
+ *
+ * Each variable is a list `key=value,key=value` (spaces around keys and values are dropped), so a
+ * value cannot hold a comma; none of the identity annotations needs one.
  */
 import { z } from "zod";
-import { EXTPROC_SELECTOR_LABEL, type ExtProcInstall } from "./extproc-manifests";
+import { EXTPROC_OWN_LABELS, type ExtProcInstall } from "./extproc-manifests";
 
-export const INSTALL_ENV = {
+const INSTALL_ENV = {
   image: "AIGW_EXTPROC_IMAGE",
   serviceAccountAnnotations: "AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS",
   podLabels: "AIGW_EXTPROC_POD_LABELS",
@@ -21,16 +24,35 @@ export const INSTALL_ENV = {
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const NAME_RULE =
+  "1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
 function keyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf("/");
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
   if (prefix !== undefined && (prefix.length > 253 || !PREFIX.test(prefix))) {
-    return `its prefix "${prefix}" must be a DNS subdomain (lower-case, at most 253 characters)`;
+    return "its prefix must be a DNS subdomain (lower-case, at most 253 characters)";
   }
-  if (!NAME.test(name)) {
-    return `its name "${name}" must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  if (!NAME.test(name)) return `its name must be ${NAME_RULE}`;
+  return undefined;
+}
+
+/** What is wrong with one `key=value` entry, if anything, for `kind`. */
+function entryProblem(
+  kind: "annotation" | "label",
+  key: string,
+  value: string,
+  seen: Record<string, string>,
+): string | undefined {
+  const invalidKey = keyProblem(key);
+  if (invalidKey) return `${kind} key "${key}": ${invalidKey}`;
+  if (key in seen) return `${kind} "${key}" is given twice`;
+  if (kind === "label") {
+    if ((EXTPROC_OWN_LABELS as readonly string[]).includes(key)) {
+      return `label "${key}" is set by the manifests themselves and cannot be changed`;
+    }
+    if (!LABEL_VALUE.test(value)) return `label "${key}": its value must be empty or ${NAME_RULE}`;
   }
   return undefined;
 }
@@ -47,18 +69,17 @@ function keyValueList(variable: string, kind: "annotation" | "label") {
       for (const entry of text.split(",").map(part => part.trim())) {
         if (entry === "") continue;
         const equals = entry.indexOf("=");
+        const key = entry.slice(0, Math.max(equals, 0)).trim();
+        const value = entry.slice(equals + 1).trim();
         const problem =
-          equals <= 0
+          equals === -1 || key === ""
             ? `"${entry}" is not key=value`
-            : (keyProblem(entry.slice(0, equals)) ??
-              (kind === "label" && !LABEL_VALUE.test(entry.slice(equals + 1))
-                ? `the value of ${entry.slice(0, equals)} must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`
-                : undefined));
+            : entryProblem(kind, key, value, entries);
         if (problem) {
-          context.addIssue({ code: "custom", message: `${variable}: ${kind} ${problem}` });
+          context.addIssue({ code: "custom", message: `${variable}: ${problem}` });
           return z.NEVER;
         }
-        entries[entry.slice(0, equals)] = entry.slice(equals + 1);
+        entries[key] = value;
       }
       return entries;
     })
@@ -71,10 +92,7 @@ const InstallEnvSchema = z.object({
     INSTALL_ENV.serviceAccountAnnotations,
     "annotation",
   ),
-  [INSTALL_ENV.podLabels]: keyValueList(INSTALL_ENV.podLabels, "label").refine(
-    labels => !labels || !(EXTPROC_SELECTOR_LABEL in labels),
-    `${INSTALL_ENV.podLabels}: ${EXTPROC_SELECTOR_LABEL} is the Deployment's selector and cannot be set`,
-  ),
+  [INSTALL_ENV.podLabels]: keyValueList(INSTALL_ENV.podLabels, "label"),
 });
 
 /**

@@ -4,7 +4,8 @@
  * says its resourceVersion is too old (410), and reconnects after a failure with a growing delay.
  *
  * Only the names and resourceVersions of the objects it has reported are kept, so a relist can
- * report what was deleted while the watch could not see it (the API server's list does not say).
+ * report what was deleted while the watch could not see it (the API server's list does not say),
+ * and skip what has not changed since.
  */
 import { errorMessage } from "./error-message";
 import type { KubeApi, ResourcePath, WatchEventLine } from "./kube-api";
@@ -52,7 +53,7 @@ type StatusObject = { code?: number; message?: string };
 export class ListWatch<T extends ObjectMetadata> {
   private readonly stopping = new AbortController();
   private resourceVersion = "";
-  /** namespace/name → the metadata last reported, to report deletions a relist reveals. */
+  /** namespace/name → the metadata last reported: what a relist compares with. */
   private readonly known = new Map<string, T>();
   private running?: Promise<void>;
 

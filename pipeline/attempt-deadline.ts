@@ -12,7 +12,22 @@ export interface AttemptLimit {
   ms: number;
   /** Which limit this is, decided when the attempt starts: "no answer within …". */
   exceeded: string;
+  /**
+   * Whether running out is the backend's failure: its own request timeout is; the request's
+   * timeout or the fallback budget running out while it answers is the gateway's limit, and must
+   * not put a healthy backend on cool-down.
+   */
+  backendAtFault: boolean;
 }
+
+/** Why an attempt got no answer, and whether its backend is to blame. */
+export interface AttemptFailure {
+  reason: unknown;
+  backendAtFault: boolean;
+}
+
+/** Node fires a longer timer at once (after 1 ms); a limit this long is no limit in practice. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class AttemptDeadline {
   private readonly controller = new AbortController();
@@ -25,7 +40,7 @@ export class AttemptDeadline {
     private readonly limit: AttemptLimit,
     private readonly cancelled?: AbortSignal,
   ) {
-    if (Number.isFinite(limit.ms)) {
+    if (limit.ms <= MAX_TIMER_MS) {
       this.timer = setTimeout(() => {
         this.expired = true;
         this.controller.abort();
@@ -40,9 +55,11 @@ export class AttemptDeadline {
     return this.controller.signal;
   }
 
-  /** Why the attempt failed: the limit's own words when it ran out, else `error` as it came. */
-  reason(error: unknown): unknown {
-    return this.expired ? new Error(this.limit.exceeded) : error;
+  /** The failure of an attempt that ended with `error`: the limit's own words when it ran out. */
+  failure(error: unknown): AttemptFailure {
+    return this.expired
+      ? { reason: new Error(this.limit.exceeded), backendAtFault: this.limit.backendAtFault }
+      : { reason: error, backendAtFault: true };
   }
 
   clear(): void {

@@ -23,7 +23,7 @@ import {
   UpstreamAttempt,
 } from "./upstream-attempt";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
-import { AttemptDeadline, type AttemptLimit } from "./attempt-deadline";
+import { AttemptDeadline, type AttemptFailure, type AttemptLimit } from "./attempt-deadline";
 import { CANCELLED, CLIENT_CLOSED_REQUEST } from "./observer";
 
 /** What to do with an upstream response once its status and headers are known. */
@@ -263,10 +263,14 @@ export class Exchange {
   }
 
   /**
-   * Starts the clock on the current attempt; `cancelled` (the client went away) ends it too.
+   * Starts the clock on the current attempt (`attemptLimit`); `cancelled` (the client went away)
+   * ends it too.
    */
-  attemptDeadline(cancelled?: AbortSignal): AttemptDeadline {
-    return new AttemptDeadline(this.attemptLimit(), cancelled);
+  attemptDeadline(
+    cancelled?: AbortSignal,
+    options: { withinFallbackBudget?: boolean } = {},
+  ): AttemptDeadline {
+    return new AttemptDeadline(this.attemptLimit(options.withinFallbackBudget), cancelled);
   }
 
   /**
@@ -282,16 +286,16 @@ export class Exchange {
     const limits: AttemptLimit[] = [];
     if (backendRequestMs) {
       const exceeded = `no answer within the rule's backend request timeout (${seconds(backendRequestMs)})`;
-      limits.push({ ms: backendRequestMs, exceeded });
+      limits.push({ ms: backendRequestMs, exceeded, backendAtFault: true });
     }
     if (requestMs) {
       const exceeded = `no answer within the rule's request timeout (${seconds(requestMs)})`;
-      limits.push({ ms: requestMs - sinceStart, exceeded });
+      limits.push({ ms: requestMs - sinceStart, exceeded, backendAtFault: false });
     }
     if (withinFallbackBudget) {
       const { fallbackBudgetMs } = this.deps;
       const exceeded = `no answer within the gateway's fallback budget (${seconds(fallbackBudgetMs)})`;
-      limits.push({ ms: fallbackBudgetMs - sinceStart, exceeded });
+      limits.push({ ms: fallbackBudgetMs - sinceStart, exceeded, backendAtFault: false });
     }
     // The first of equal limits wins: the backend's own timeout is the more precise reason.
     const nearest = limits.reduce<AttemptLimit | undefined>(
@@ -336,19 +340,20 @@ export class Exchange {
 
   /**
    * The current attempt got no answer to pass on: its backend could not be reached, did not
-   * answer in time, or dropped the connection before the answer was whole. Records the failure,
-   * and returns what the client gets when no other backend serves: a 502 naming the backend.
+   * answer in time, or dropped the connection before the answer was whole. Records the backend's
+   * failure when it is to blame (not when the request's own time ran out while it answered), and
+   * returns what the client gets when no other backend serves: a 502 naming the backend.
    */
-  attemptFailed(error: unknown): GatewayAnswer {
-    this.deps.health.recordFailure(this.current.backend.id);
-    const failure = new GatewayError(
+  attemptFailed(failure: AttemptFailure): GatewayAnswer {
+    if (failure.backendAtFault) this.deps.health.recordFailure(this.current.backend.id);
+    const answer = new GatewayError(
       502,
-      `backend ${this.current.backend.id} did not answer: ${errorMessage(error)}`,
+      `backend ${this.current.backend.id} did not answer: ${errorMessage(failure.reason)}`,
       "upstream_unreachable",
     );
-    this.responseStatus = failure.status;
-    this.errorType = failure.code ?? undefined;
-    return failure.toAnswer();
+    this.responseStatus = answer.status;
+    this.errorType = answer.code ?? undefined;
+    return answer.toAnswer();
   }
 
   /**
@@ -365,7 +370,7 @@ export class Exchange {
         last = next.answer ?? last;
         break;
       }
-      const deadline = new AttemptDeadline(this.attemptLimit(true), signal);
+      const deadline = this.attemptDeadline(signal, { withinFallbackBudget: true });
       let response: UpstreamResponse;
       let body: Uint8Array;
       try {
@@ -374,7 +379,7 @@ export class Exchange {
       } catch (error) {
         // The client went away: no backend failed, and no one waits for an answer.
         if (signal?.aborted) return this.cancelled();
-        last = this.attemptFailed(deadline.reason(error));
+        last = this.attemptFailed(deadline.failure(error));
         continue;
       } finally {
         deadline.clear();
@@ -458,7 +463,7 @@ export class Exchange {
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
-const NO_LIMIT: AttemptLimit = { ms: Infinity, exceeded: "" };
+const NO_LIMIT: AttemptLimit = { ms: Infinity, exceeded: "", backendAtFault: false };
 
 const seconds = (ms: number) => `${ms / 1000} s`;
 const EMPTY = new Uint8Array(0);

@@ -289,7 +289,7 @@ export class GatewayHttpServer {
           response.destroy();
           return { ...exchange.finish(), errorType: "upstream_reset" };
         }
-        failure = exchange.attemptFailed(deadline.reason(error));
+        failure = exchange.attemptFailed(deadline.failure(error));
       } finally {
         deadline.clear();
       }

@@ -10,8 +10,12 @@ import { matchRule } from "../pipeline/rule-match";
 import type { RouteStore } from "../pipeline/route-store";
 import type { ModelDiscovery } from "./model-discovery";
 
-/** The host of a `Host` header: lower-case, without its port or an IPv6 address's brackets. */
-function hostOf(header: string): string {
+/**
+ * The host name of a `Host` header: lower-case, without its port, an IPv6 address's brackets or a
+ * trailing dot; undefined without a header.
+ */
+export function hostNameOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
   const host = header.trim().toLowerCase();
   if (host.startsWith("[")) return host.slice(1, host.indexOf("]"));
   const colon = host.lastIndexOf(":");
@@ -19,14 +23,11 @@ function hostOf(header: string): string {
 }
 
 /**
- * Whether a route with `hostnames` serves `host`, as Gateway API matches them: exactly, or for a
- * wildcard `*.example.com`, any host with at least one more label before `.example.com`.
+ * Whether a route with `hostnames` serves the host `name` (`hostNameOf`), as Gateway API matches
+ * them: exactly, or for a wildcard `*.example.com`, any host with at least one more label before
+ * `.example.com`.
  */
-export function servesHost(hostnames: readonly string[], host: string | undefined): boolean {
-  return servesHostName(hostnames, host === undefined ? undefined : hostOf(host));
-}
-
-function servesHostName(hostnames: readonly string[], name: string | undefined): boolean {
+export function servesHost(hostnames: readonly string[], name: string | undefined): boolean {
   if (hostnames.length === 0) return true;
   if (name === undefined) return false;
   return hostnames.some(pattern => {
@@ -39,8 +40,8 @@ function servesHostName(hostnames: readonly string[], name: string | undefined):
 
 /** The keys of the routes that serve `host`, in route order. */
 export function routesForHost(routes: RouteStore, host: string | undefined): string[] {
-  const name = host === undefined ? undefined : hostOf(host);
-  return routes.keys().filter(key => servesHostName(routes.get(key)!.hostnames, name));
+  const name = hostNameOf(host);
+  return routes.keys().filter(key => servesHost(routes.get(key)!.hostnames, name));
 }
 
 /** The answer when routes are served, but none for the request's host (Envoy's 404, explained). */

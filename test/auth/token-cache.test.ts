@@ -318,7 +318,7 @@ describe("TokenCache with a fetch that never answers", () => {
     // Inside the back-off window, at once and without another fetch.
     await expect(cache.get()).rejects.toEqual(unavailable);
     expect(source.fetch).toHaveBeenCalledTimes(1);
-    // The hung fetch answering late is not taken: the retry decides.
+    // The hung fetch answering late is not taken, nor is its failure unhandled: the retry decides.
     source.answer("late");
     await settle();
     expect(cache.peek()).toBeUndefined();
@@ -327,5 +327,27 @@ describe("TokenCache with a fetch that never answers", () => {
     source.answer("t2");
     await expect(cache.get()).resolves.toBe("t2");
     cache.close();
+  });
+
+  it("drops a late failure of the fetch it gave up on", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const source = controlledFetch();
+      const cache = new TokenCache(source.fetch, {
+        name: "test token",
+        clock: new ManualClock(1_000_000),
+        fetchTimeoutMs: 20,
+      });
+      await expect(cache.get()).rejects.toThrow("no answer within 0.02 s");
+      source.fail(new Error("late"));
+      await new Promise(resolve => setTimeout(resolve, 10));
+      expect(unhandled).toEqual([]);
+      expect(cache.lastError()).toBe("test token: no answer within 0.02 s");
+      cache.close();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 });

@@ -18,7 +18,7 @@ describe("installFromEnv: the data plane's install from the build's environment"
   it("takes the ServiceAccount's annotations and the pods' labels as key=value lists", () => {
     const install = installFromEnv(
       {
-        AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: ` ${IRSA}, iam.gke.io/gcp-service-account=gw@p.iam.gserviceaccount.com,`,
+        AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: ` ${IRSA}, iam.gke.io/gcp-service-account = gw@p.iam.gserviceaccount.com,`,
         AIGW_EXTPROC_POD_LABELS: "azure.workload.identity/use=true",
       },
       VERSION,
@@ -33,27 +33,35 @@ describe("installFromEnv: the data plane's install from the build's environment"
   it.each([
     [
       { AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: "eks.amazonaws.com/role-arn" },
-      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: annotation "eks.amazonaws.com/role-arn" is not key=value',
+      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: "eks.amazonaws.com/role-arn" is not key=value',
     ],
     [
       { AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: "=arn:aws:iam::1:role/x" },
-      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: annotation "=arn:aws:iam::1:role/x" is not key=value',
+      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: "=arn:aws:iam::1:role/x" is not key=value',
     ],
     [
       { AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: "EKS.amazonaws.com/role-arn=x" },
-      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: annotation its prefix "EKS.amazonaws.com" must be a DNS subdomain (lower-case, at most 253 characters)',
+      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: annotation key "EKS.amazonaws.com/role-arn": its prefix must be a DNS subdomain (lower-case, at most 253 characters)',
     ],
     [
-      { AIGW_EXTPROC_POD_LABELS: "azure.workload.identity/use =true" },
-      `AIGW_EXTPROC_POD_LABELS: label its name "use " must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+      { AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: `${IRSA},eks.amazonaws.com/role-arn=other` },
+      'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: annotation "eks.amazonaws.com/role-arn" is given twice',
+    ],
+    [
+      { AIGW_EXTPROC_POD_LABELS: "azure.workload.identity/use!=true" },
+      `AIGW_EXTPROC_POD_LABELS: label key "azure.workload.identity/use!": its name must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
     ],
     [
       { AIGW_EXTPROC_POD_LABELS: "team=payments platform" },
-      `AIGW_EXTPROC_POD_LABELS: label the value of team must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+      `AIGW_EXTPROC_POD_LABELS: label "team": its value must be empty or 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
     ],
     [
       { AIGW_EXTPROC_POD_LABELS: "app.kubernetes.io/name=gateway" },
-      "AIGW_EXTPROC_POD_LABELS: app.kubernetes.io/name is the Deployment's selector and cannot be set",
+      'AIGW_EXTPROC_POD_LABELS: label "app.kubernetes.io/name" is set by the manifests themselves and cannot be changed',
+    ],
+    [
+      { AIGW_EXTPROC_POD_LABELS: "app.kubernetes.io/version=2" },
+      'AIGW_EXTPROC_POD_LABELS: label "app.kubernetes.io/version" is set by the manifests themselves and cannot be changed',
     ],
     [{ AIGW_EXTPROC_IMAGE: "" }, "AIGW_EXTPROC_IMAGE must not be empty"],
   ])("refuses %j: %s", (env, message) => {
@@ -68,7 +76,7 @@ describe("installFromEnv: the data plane's install from the build's environment"
       ),
     ).toThrow(
       new Error(
-        'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: annotation "x" is not key=value\nAIGW_EXTPROC_POD_LABELS: label "y" is not key=value',
+        'AIGW_EXTPROC_SERVICE_ACCOUNT_ANNOTATIONS: "x" is not key=value\nAIGW_EXTPROC_POD_LABELS: "y" is not key=value',
       ),
     );
   });

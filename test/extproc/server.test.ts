@@ -313,7 +313,9 @@ describe("the ext_proc server", () => {
       await eventually(async () => hung.requests.length === 1 || undefined);
       stream.cancel();
       await stream.closed;
-      // The fallback's upstream request is cut, and the fallback has returned, soon after.
+      // The gateway aborts its upstream request before the upstream sees the connection close, and
+      // the fallback returns within the turns after the abort: by the upstream's close, and a few
+      // turns of the loop later, a second report would be there.
       await gone;
       await new Promise(resolve => setTimeout(resolve, 20));
       expect(finished).toEqual([

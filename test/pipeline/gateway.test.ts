@@ -6,7 +6,12 @@ import { Exchange } from "../../pipeline/exchange";
 import { Gateway, GatewayRequest } from "../../pipeline/gateway";
 import { RouteStore } from "../../pipeline/route-store";
 import { UpstreamClient } from "../../pipeline/upstream-client";
-import { sendJSON, startFakeServer, type FakeHandler } from "../auth/support/fake-server";
+import {
+  eventually,
+  sendJSON,
+  startFakeServer,
+  type FakeHandler,
+} from "../auth/support/fake-server";
 import { backend, json, modelRule, ROUTE_KEY, routeConfig, text } from "./fixtures";
 
 const CHAT = "/v1/chat/completions";
@@ -436,8 +441,11 @@ describe("Exchange.fallBack: when the next backend does not answer", () => {
     const { server, exchange, gateway } = await fallingBackTo(() => {});
     try {
       const client = new AbortController();
-      setTimeout(() => client.abort(), 20);
-      const answer = await exchange.fallBack(upstream, client.signal);
+      const answering = exchange.fallBack(upstream, client.signal);
+      // Gone while b has the request.
+      await eventually(async () => server.requests.length === 1 || undefined);
+      client.abort();
+      const answer = await answering;
       expect(answer.status).toBe(499);
       expect(gateway.health.isCoolingDown("default/b")).toBe(false);
       expect(exchange.finish()).toMatchObject({ status: 499, errorType: "cancelled" });
@@ -475,10 +483,12 @@ describe("Exchange: the rule's timeouts", () => {
   const backendTimeout = (ms: number) => ({
     ms,
     exceeded: `no answer within the rule's backend request timeout (${ms / 1000} s)`,
+    backendAtFault: true,
   });
   const requestTimeout = (ms: number, ruleMs: number) => ({
     ms,
     exceeded: `no answer within the rule's request timeout (${ruleMs / 1000} s)`,
+    backendAtFault: false,
   });
 
   it("gives each attempt the backend request timeout, within what is left of the request's", async () => {
@@ -501,10 +511,33 @@ describe("Exchange: the rule's timeouts", () => {
     // By the time the backend's 30 ms are up, less than that is left of the request's 100 ms.
     clock.ms += 45;
     await new Promise(resolve => deadline.signal.addEventListener("abort", resolve));
-    expect(deadline.reason(new Error("aborted"))).toEqual(
-      new Error("no answer within the rule's backend request timeout (0.03 s)"),
-    );
+    expect(deadline.failure(new Error("aborted"))).toEqual({
+      reason: new Error("no answer within the rule's backend request timeout (0.03 s)"),
+      backendAtFault: true,
+    });
     deadline.clear();
+  });
+
+  it("blames the backend for its own timeout, not for the request's running out", async () => {
+    const timedOut = async (timeouts: RuleConfig["timeouts"]) => {
+      const { gateway } = withTimeouts(timeouts);
+      const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+      const deadline = exchange.attemptDeadline();
+      await new Promise(resolve => deadline.signal.addEventListener("abort", resolve));
+      const answer = exchange.attemptFailed(deadline.failure(new Error("aborted")));
+      deadline.clear();
+      return { answer, coolingDown: gateway.health.isCoolingDown("default/a") };
+    };
+    const own = await timedOut({ requestMs: 1_000, backendRequestMs: 10 });
+    expect(own.coolingDown).toBe(true);
+    const requests = await timedOut({ requestMs: 10 });
+    expect(requests.coolingDown).toBe(false);
+    // The client hears the same either way.
+    expect(JSON.parse(text(requests.answer.body)).error).toMatchObject({
+      message:
+        "backend default/a did not answer: no answer within the rule's request timeout (0.01 s)",
+      code: "upstream_unreachable",
+    });
   });
 
   it("bounds an attempt by the request timeout alone when the rule sets no backend timeout", async () => {
@@ -535,6 +568,7 @@ describe("Exchange: the rule's timeouts", () => {
     expect(exchange.attemptLimit(true)).toEqual({
       ms: 4_000,
       exceeded: "no answer within the gateway's fallback budget (8 s)",
+      backendAtFault: false,
     });
     expect(exchange.attemptLimit()).toEqual(backendTimeout(5_000));
   });

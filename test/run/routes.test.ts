@@ -11,7 +11,7 @@ import {
   type FakeProvider,
 } from "../support/fake-providers";
 import type { RunningGateway } from "../../run/main";
-import { servesHost } from "../../run/route-choice";
+import { hostNameOf, servesHost } from "../../run/route-choice";
 import { routeTable } from "../../run/route-table";
 import { backendManifests, manifestFolder, routeManifest } from "./support/manifests";
 import { startGateway } from "./support/gateway";
@@ -30,7 +30,7 @@ describe("servesHost: Gateway API hostname matching", () => {
     [["::1"], "[::1]:1975", true],
     [["ai.example.com"], undefined, false],
   ] as const)("%j serves %j: %s", (hostnames, host, expected) => {
-    expect(servesHost(hostnames, host)).toBe(expected);
+    expect(servesHost(hostnames, hostNameOf(host))).toBe(expected);
   });
 });
 

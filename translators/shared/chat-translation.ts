@@ -1,8 +1,9 @@
 /**
- * The glue every OpenAI-chat → provider translator in this folder needs around its provider mapping:
- * validating the client body, applying the model override, reading the provider's JSON answer
- * (`json-exchange.ts`), and running a provider's stream (SSE, or any framing a reader supplies) through a stream state into
- * OpenAI chunk bytes. `createChatTranslator` puts these together around one provider's mapping.
+ * The glue every OpenAI-chat → provider translator in this folder needs around its provider
+ * mapping: validating the client body, applying the model override, reading the provider's JSON
+ * answer (`json-exchange.ts`), and running a provider's stream (SSE, or any framing a reader
+ * supplies) through a stream state into OpenAI chunk bytes. `createChatTranslator` puts these
+ * together around one provider's mapping.
  */
 import type { HeaderMutation } from "../../lib/header-mutation";
 import type {

@@ -9,7 +9,7 @@ import type { ChatCompletionRequest } from "./openai-chat";
 type ResponseFormat = NonNullable<ChatCompletionRequest["response_format"]>;
 
 /** A `response_format.json_schema` that carries its schema. */
-export type RequiredJsonSchema = Extract<ResponseFormat, { type: "json_schema" }>["json_schema"] & {
+type RequiredJsonSchema = Extract<ResponseFormat, { type: "json_schema" }>["json_schema"] & {
   schema: Record<string, unknown>;
 };
 

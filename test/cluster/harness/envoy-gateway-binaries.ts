@@ -17,7 +17,6 @@ import { binDir, WORK_DIR } from "./paths";
 export const ENVOY_GATEWAY_VERSION = "1.9.1";
 
 const MODULE = "github.com/envoyproxy/gateway";
-// GO_ENV, without -mod=mod: `go install <cmd>@<version>` builds the module as released.
 
 /** `egctl` as released, and the controller built to run out of a cluster. */
 export type EnvoyGatewayCommand = "egctl" | "envoy-gateway-out-of-cluster";
@@ -52,6 +51,7 @@ export function ensureEnvoyGatewayBinary(command: "egctl", purpose: string): str
   const version = `v${ENVOY_GATEWAY_VERSION}`;
   log(`building ${command} ${version} from ${MODULE} (a cold build takes several minutes)`);
   const started = Date.now();
+  // GO_ENV, without -mod=mod: `go install <cmd>@<version>` builds the module as released.
   run("go", ["install", "-trimpath", "-ldflags", "-s -w", `${MODULE}/cmd/${command}@${version}`], {
     env: { ...GO_ENV, GOBIN: scratch },
     stdio: ["ignore", "pipe", "inherit"],
@@ -142,6 +142,7 @@ export function ensureEnvoyGatewayController(purpose: string): string {
   editedModuleCopy(source, version);
   // Built as the main module: the same dependency versions as `go install ...@version` selects.
   const ldflags = `-s -w -X ${MODULE}/internal/cmd/version.envoyGatewayVersion=${version}`;
+  // goBuild's GO_ENV, without -mod=mod: the module's own go.sum is complete, as released.
   goBuild(
     {
       cwd: source,
