@@ -10,6 +10,8 @@ export interface StatusCondition {
   status: string;
   reason?: string;
   message?: string;
+  /** The generation of the object the condition was written for. */
+  observedGeneration?: number;
 }
 
 export interface SecretObject {

@@ -37,10 +37,18 @@ export function childLabels(parent: ParentIdentity): Record<string, string> {
   return { [MANAGED_BY_LABEL]: MANAGED_BY, [ROUTE_LABEL]: labelValue(parent.metadata.name) };
 }
 
+/**
+ * Whether `value` is a non-empty label value as Kubernetes takes it (also the syntax of the name
+ * part of a label or annotation key): at most 63 characters of letters, digits, `-`, `_` and `.`,
+ * starting and ending with a letter or digit.
+ */
+export function isLabelValue(value: string): boolean {
+  return value.length <= MAX_LABEL && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value);
+}
+
 /** Label values are limited to 63 characters; long names are shortened with a hash. */
 export function labelValue(value: string): string {
-  if (value.length <= MAX_LABEL && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value))
-    return value;
+  if (isLabelValue(value)) return value;
   return shortenedName(value, MAX_LABEL, value, { hashLength: 10, trim: /[^A-Za-z0-9]+$/ });
 }
 

@@ -25,7 +25,7 @@ export interface ExtProcInstall {
 
 export const EXTPROC_NAME = "ai-gateway-extproc";
 /** The label the Deployment, the PodDisruptionBudget and the Service select the pods by. */
-export const EXTPROC_SELECTOR_LABEL = "app.kubernetes.io/name";
+const EXTPROC_SELECTOR_LABEL = "app.kubernetes.io/name";
 /** The labels every object of the install carries; `podLabels` cannot change them. */
 export const EXTPROC_OWN_LABELS = [
   EXTPROC_SELECTOR_LABEL,

@@ -12,6 +12,8 @@
  * value cannot hold a comma; none of the identity annotations needs one.
  */
 import { z } from "zod";
+import { DNS_SUBDOMAIN } from "../api/v1alpha1/shared";
+import { isLabelValue } from "../builders/metadata";
 import { EXTPROC_OWN_LABELS, type ExtProcInstall } from "./extproc-manifests";
 
 const INSTALL_ENV = {
@@ -20,21 +22,18 @@ const INSTALL_ENV = {
   podLabels: "AIGW_EXTPROC_POD_LABELS",
 } as const;
 
-/** A qualified name, as Kubernetes takes label and annotation keys: `[prefix/]name`. */
-const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const NAME_RULE =
   "1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
+/** What is wrong with a label or annotation key, a qualified name `[prefix/]name`, if anything. */
 function keyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf("/");
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !PREFIX.test(prefix))) {
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
     return "its prefix must be a DNS subdomain (lower-case, at most 253 characters)";
   }
-  if (!NAME.test(name)) return `its name must be ${NAME_RULE}`;
+  if (!isLabelValue(name)) return `its name must be ${NAME_RULE}`;
   return undefined;
 }
 
@@ -52,7 +51,8 @@ function entryProblem(
     if ((EXTPROC_OWN_LABELS as readonly string[]).includes(key)) {
       return `label "${key}" is set by the manifests themselves and cannot be changed`;
     }
-    if (!LABEL_VALUE.test(value)) return `label "${key}": its value must be empty or ${NAME_RULE}`;
+    if (value !== "" && !isLabelValue(value))
+      return `label "${key}": its value must be empty or ${NAME_RULE}`;
   }
   return undefined;
 }
@@ -81,7 +81,8 @@ function keyValueList(variable: string, kind: "annotation" | "label") {
         }
         entries[key] = value;
       }
-      return entries;
+      // Nothing to write: no `annotations` or extra labels at all.
+      return Object.keys(entries).length > 0 ? entries : undefined;
     })
     .optional();
 }
@@ -113,9 +114,7 @@ export function installFromEnv(
   return {
     image: values[INSTALL_ENV.image] ?? `ai-gateway-extproc:${version}`,
     version,
-    ...(annotations && Object.keys(annotations).length > 0
-      ? { serviceAccountAnnotations: annotations }
-      : {}),
-    ...(podLabels && Object.keys(podLabels).length > 0 ? { podLabels } : {}),
+    ...(annotations ? { serviceAccountAnnotations: annotations } : {}),
+    ...(podLabels ? { podLabels } : {}),
   };
 }

@@ -7,17 +7,11 @@
 import { routeKeyOfXdsRouteName } from "../contract/route-config";
 import type { HeaderMutation } from "../lib/header-mutation";
 import type { GatewayAnswer } from "../pipeline/answer";
-import { GatewayError } from "../pipeline/answer";
+import { CANCELLED, CLIENT_CLOSED_REQUEST, GatewayError } from "../pipeline/answer";
 import type { Exchange, RequestSummary, ResponsePlan } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { composeHeaderMutations } from "../pipeline/header-mutation";
-import {
-  answeredSummary,
-  CANCELLED,
-  CLIENT_CLOSED_REQUEST,
-  SERVED_BY_HEADER,
-  type AnsweredSummary,
-} from "../pipeline/observer";
+import { answeredSummary, SERVED_BY_HEADER, type AnsweredSummary } from "../pipeline/observer";
 import type { UpstreamClient } from "../pipeline/upstream-client";
 import {
   asBuffer,
@@ -53,12 +47,10 @@ export class StreamProcessor {
   private method = "";
   private path = "";
   private requestHeaders: Record<string, string> = {};
-  private readonly requestBody: Buffer[] = [];
   private exchange?: Exchange;
   private plan?: ResponsePlan;
   private responseStatus = 0;
   private responseHeaders: Record<string, string> = {};
-  private readonly responseBody: Buffer[] = [];
   private readonly startedAt: number;
   private readonly aborted = new AbortController();
 
@@ -150,7 +142,7 @@ export class StreamProcessor {
     this.routeKey = `${route.namespace}/${route.name}`;
     const early = this.deps.gateway.answerHeaders(this.routeKey, this.method, this.path);
     if (early) return this.answerWith(early);
-    if (message.request_headers?.end_of_stream) return this.begin(Buffer.alloc(0));
+    if (message.request_headers?.end_of_stream) return this.begin(EMPTY_BODY);
     this.stage = "request_body";
     return { request_headers: {} };
   }
@@ -159,7 +151,6 @@ export class StreamProcessor {
     chunk: Buffer | undefined,
     end: boolean | undefined,
   ): Promise<ProcessingResponse> {
-    if (chunk) this.requestBody.push(chunk);
     if (!end) {
       return this.answerWith(
         new GatewayError(
@@ -169,11 +160,8 @@ export class StreamProcessor {
         ).toAnswer(),
       );
     }
-    const body = joined(this.requestBody);
-    // The body is parsed once begun; held until the stream ends, it would keep the gRPC message
-    // (a large request's images, say) in memory for as long as the upstream takes.
-    this.requestBody.length = 0;
-    return this.begin(body);
+    // Buffered: the whole body in this one message (a body in parts was refused above).
+    return this.begin(chunk ?? EMPTY_BODY);
   }
 
   private async begin(body: Buffer): Promise<ProcessingResponse> {
@@ -273,12 +261,11 @@ export class StreamProcessor {
   ): Promise<ProcessingResponse> {
     const exchange = this.exchange!;
     if (this.plan?.kind === "stream") {
-      let out = exchange.pushChunk(chunk ?? new Uint8Array(0));
+      let out = exchange.pushChunk(chunk ?? EMPTY_BODY);
       if (!end) return { response_body: { response: { body_mutation: bodyMutation(out) } } };
       out = Buffer.concat([out, exchange.endStream()]);
       return this.finishWith({ response_body: { response: { body_mutation: bodyMutation(out) } } });
     }
-    if (chunk) this.responseBody.push(chunk);
     if (!end) {
       throw new ProtocolError(
         "the response body came in parts while buffered: the ext_proc filter's processingMode.response.body must be Buffered",
@@ -287,7 +274,7 @@ export class StreamProcessor {
     const translated = exchange.translateBody(
       this.responseStatus,
       this.responseHeaders,
-      joined(this.responseBody),
+      chunk ?? EMPTY_BODY,
     );
     const statusChange: HeaderMutation =
       translated.status !== this.responseStatus
@@ -332,7 +319,8 @@ export class StreamProcessor {
 }
 
 /** The chunks of a buffered body as one; Envoy sends it in one message, which needs no copy. */
-const joined = (chunks: Buffer[]) => (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+/** Buffered bodies come whole, in one message; Envoy leaves `body` out when it is empty. */
+const EMPTY_BODY = Buffer.alloc(0);
 
 /** A streamed chunk's replacement: Envoy needs `clear_body` to send nothing for it. */
 const bodyMutation = (bytes: Uint8Array) =>

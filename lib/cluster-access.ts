@@ -31,7 +31,7 @@ export interface ClusterAccess {
 }
 
 /** Where Kubernetes mounts a pod's service account. */
-export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /**
  * Points the service-account reader at another folder; for tests that run the image's bundle

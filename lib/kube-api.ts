@@ -106,14 +106,10 @@ export class KubeApi {
   private headers: Record<string, string> = {};
   private headersAt = 0;
 
-  private readonly server: string;
-
   private constructor(
     private readonly access: ClusterAccess,
     private readonly agent: Agent,
-  ) {
-    this.server = access.server;
-  }
+  ) {}
 
   /** The default cluster: KUBECONFIG, or ~/.kube/config, or the pod's service account. */
   static async fromDefaultConfig(maxConnections = 16): Promise<KubeApi> {
@@ -191,7 +187,7 @@ export class KubeApi {
       timeoutSeconds: String(options.timeoutSeconds),
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
     });
-    const response = await request(`${this.server}${resourceUrlPath(path)}?${query}`, {
+    const response = await request(`${this.access.server}${resourceUrlPath(path)}?${query}`, {
       method: "GET",
       dispatcher: this.agent,
       headers: {
@@ -233,7 +229,7 @@ export class KubeApi {
       options.query && Object.keys(options.query).length > 0
         ? `?${new URLSearchParams(options.query)}`
         : "";
-    const response = await request(`${this.server}${resourceUrlPath(path)}${query}`, {
+    const response = await request(`${this.access.server}${resourceUrlPath(path)}${query}`, {
       method: method as "GET",
       dispatcher: this.agent,
       headers: {

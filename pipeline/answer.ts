@@ -11,6 +11,11 @@ export interface GatewayAnswer {
   body: Uint8Array;
 }
 
+/** The error type of a request whose client (or Envoy) went away before its answer. */
+export const CANCELLED = "cancelled";
+/** The status proxies log for such a request. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 const encoder = new TextEncoder();
 
 /** A JSON answer. */

@@ -10,7 +10,7 @@ import { errorMessage } from "../lib/error-message";
 import { TranslationError } from "../translators/errors";
 import { NO_USAGE } from "../translators/shared/token-usage";
 import type { StreamTranslator, TokenUsage } from "../translators/types";
-import { GatewayAnswer, GatewayError } from "./answer";
+import { CANCELLED, CLIENT_CLOSED_REQUEST, GatewayAnswer, GatewayError } from "./answer";
 import { BackendHealth, isBackendFailure } from "./backend-health";
 import { decodeBody, isEncoded } from "./content-encoding";
 import { computeCosts } from "./costs";
@@ -24,7 +24,6 @@ import {
 } from "./upstream-attempt";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
 import { AttemptDeadline, type AttemptFailure, type AttemptLimit } from "./attempt-deadline";
-import { CANCELLED, CLIENT_CLOSED_REQUEST } from "./observer";
 
 /** What to do with an upstream response once its status and headers are known. */
 export type ResponsePlan =
@@ -281,28 +280,26 @@ export class Exchange {
    * names the limit that did.
    */
   attemptLimit(withinFallbackBudget = false): AttemptLimit {
-    const { requestMs, backendRequestMs } = this.rule.timeouts;
-    const sinceStart = this.deps.now() - this.startedAt;
-    const limits: AttemptLimit[] = [];
-    if (backendRequestMs) {
-      const exceeded = `no answer within the rule's backend request timeout (${seconds(backendRequestMs)})`;
-      limits.push({ ms: backendRequestMs, exceeded, backendAtFault: true });
+    // Of equal limits the backend's own wins: it is the more precise reason.
+    let ms = this.rule.timeouts.backendRequestMs || Infinity;
+    let limit: "backend request" | "request" | "fallback budget" = "backend request";
+    const requestLeft = this.requestLeftMs();
+    if (requestLeft < ms) {
+      ms = requestLeft;
+      limit = "request";
     }
-    if (requestMs) {
-      const exceeded = `no answer within the rule's request timeout (${seconds(requestMs)})`;
-      limits.push({ ms: requestMs - sinceStart, exceeded, backendAtFault: false });
+    const budgetLeft = withinFallbackBudget ? this.fallbackBudgetLeftMs() : Infinity;
+    if (budgetLeft < ms) {
+      ms = budgetLeft;
+      limit = "fallback budget";
     }
-    if (withinFallbackBudget) {
-      const { fallbackBudgetMs } = this.deps;
-      const exceeded = `no answer within the gateway's fallback budget (${seconds(fallbackBudgetMs)})`;
-      limits.push({ ms: fallbackBudgetMs - sinceStart, exceeded, backendAtFault: false });
-    }
-    // The first of equal limits wins: the backend's own timeout is the more precise reason.
-    const nearest = limits.reduce<AttemptLimit | undefined>(
-      (best, limit) => (best && best.ms <= limit.ms ? best : limit),
-      undefined,
-    );
-    return nearest ? { ...nearest, ms: Math.max(1, nearest.ms) } : NO_LIMIT;
+    if (ms === Infinity) return NO_LIMIT;
+    const { requestMs, backendRequestMs = 0 } = this.rule.timeouts;
+    const exceeded =
+      limit === "fallback budget"
+        ? `no answer within the gateway's fallback budget (${seconds(this.deps.fallbackBudgetMs)})`
+        : `no answer within the rule's ${limit} timeout (${seconds(limit === "request" ? requestMs : backendRequestMs)})`;
+    return { ms: Math.max(1, ms), exceeded, backendAtFault: limit === "backend request" };
   }
 
   /**
@@ -378,7 +375,10 @@ export class Exchange {
         body = await response.whole();
       } catch (error) {
         // The client went away: no backend failed, and no one waits for an answer.
-        if (signal?.aborted) return this.cancelled();
+        if (signal?.aborted) {
+          this.markCancelled();
+          return CANCELLED_ANSWER.toAnswer();
+        }
         last = this.attemptFailed(deadline.failure(error));
         continue;
       } finally {
@@ -397,11 +397,10 @@ export class Exchange {
     );
   }
 
-  private cancelled(): GatewayAnswer {
-    const cancelled = new GatewayError(CLIENT_CLOSED_REQUEST, "the client went away", CANCELLED);
-    this.responseStatus = cancelled.status;
+  /** The client went away before its answer: the request is reported as the client's 499. */
+  markCancelled(): void {
+    this.responseStatus = CLIENT_CLOSED_REQUEST;
     this.errorType = CANCELLED;
-    return cancelled.toAnswer();
   }
 
   /** The request's summary; call once, when the client has its answer. */
@@ -454,15 +453,22 @@ export class Exchange {
 
   /** What is left of the fallback budget and of the rule's request timeout (ms). */
   private budgetLeft(): number {
+    return Math.min(this.requestLeftMs(), this.fallbackBudgetLeftMs());
+  }
+
+  /** What is left of the rule's request timeout (ms; Infinity without one). */
+  private requestLeftMs(): number {
     const { requestMs } = this.rule.timeouts;
-    const budget = requestMs
-      ? Math.min(requestMs, this.deps.fallbackBudgetMs)
-      : this.deps.fallbackBudgetMs;
-    return this.startedAt + budget - this.deps.now();
+    return requestMs ? this.startedAt + requestMs - this.deps.now() : Infinity;
+  }
+
+  private fallbackBudgetLeftMs(): number {
+    return this.startedAt + this.deps.fallbackBudgetMs - this.deps.now();
   }
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
+const CANCELLED_ANSWER = new GatewayError(CLIENT_CLOSED_REQUEST, "the client went away", CANCELLED);
 const NO_LIMIT: AttemptLimit = { ms: Infinity, exceeded: "", backendAtFault: false };
 
 const seconds = (ms: number) => `${ms / 1000} s`;

@@ -6,11 +6,6 @@ import type { RequestSummary } from "./exchange";
 /** The response header that names the backend that served: the one the request was sent with. */
 export const SERVED_BY_HEADER = SELECTED_BACKEND_HEADER;
 
-/** The error type of a request whose client (or Envoy) went away before its answer. */
-export const CANCELLED = "cancelled";
-/** The status proxies log for such a request. */
-export const CLIENT_CLOSED_REQUEST = 499;
-
 /** A request the gateway answered by itself, before any backend was tried. */
 export interface AnsweredSummary {
   route: string;

@@ -23,13 +23,7 @@ import type { Gateway } from "../pipeline/gateway";
 import { applyHeaderMutation } from "../pipeline/header-mutation";
 import type { GatewayMetrics } from "../pipeline/metrics";
 import { isModelsRequest } from "../pipeline/models";
-import {
-  answeredSummary,
-  CANCELLED,
-  CLIENT_CLOSED_REQUEST,
-  SERVED_BY_HEADER,
-  type RequestObserver,
-} from "../pipeline/observer";
+import { answeredSummary, SERVED_BY_HEADER, type RequestObserver } from "../pipeline/observer";
 import type { RouteStore } from "../pipeline/route-store";
 import type { UpstreamClient, UpstreamResponse } from "../pipeline/upstream-client";
 import type { ModelDiscovery } from "./model-discovery";
@@ -249,11 +243,10 @@ export class GatewayHttpServer {
     clientGone: AbortSignal,
     overhead: Overhead,
   ): Promise<RequestSummary> {
-    const cancelled = () => ({
-      ...exchange.finish(),
-      status: CLIENT_CLOSED_REQUEST,
-      errorType: CANCELLED,
-    });
+    const cancelled = () => {
+      exchange.markCancelled();
+      return exchange.finish();
+    };
     let failure: GatewayAnswer | undefined;
     for (;;) {
       const attempt = exchange.attempt;

@@ -2,25 +2,19 @@
  * What Envoy Gateway reports about the objects generated for a route. "Accepted" on an
  * AIGatewayRoute must mean the data path is really wired, so these feed its verdict.
  */
+import type {
+  EnvoyExtensionPolicyStatus,
+  GatewayBackendObject,
+  HTTPRouteStatus,
+  StatusCondition,
+} from "../api/external-kinds";
 import type { Verdict } from "./conditions";
-
-interface StatusCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  observedGeneration?: number;
-}
 
 /** The status shapes Envoy Gateway writes, as far as the verdict needs them. */
 export interface GeneratedObjectStatuses {
-  httpRoute?: {
-    parents?: Array<{ parentRef?: { name?: string }; conditions?: StatusCondition[] }>;
-  };
-  extensionPolicy?: {
-    ancestors?: Array<{ ancestorRef?: { name?: string }; conditions?: StatusCondition[] }>;
-  };
-  extProcBackend?: { conditions?: StatusCondition[] };
+  httpRoute?: HTTPRouteStatus;
+  extensionPolicy?: EnvoyExtensionPolicyStatus;
+  extProcBackend?: GatewayBackendObject["status"];
 }
 
 /** The reason while Envoy Gateway has not yet reported on the generated objects. */

@@ -78,7 +78,7 @@ export async function watchReferences(controller: Controller): Promise<void> {
     // As the other watches do: a controller that can no longer see Secrets would judge policies
     // on a stale view; a fresh start lists again. About two minutes of back-off come first.
     maxFailures: SECRET_WATCH_MAX_FAILURES,
-    onGaveUp: error => exitForFreshList(error),
+    onGaveUp: exitForFreshList,
   });
   await secrets.start();
   for (const watcher of watchers) {

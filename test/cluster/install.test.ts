@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
+import { SERVICE_ACCOUNT_DIR_ENV } from "../../lib/cluster-access";
 import { connect, requestHeaders } from "../extproc/support/envoy-client";
 import {
   BUILT_BUNDLE_DIR,
@@ -43,7 +44,7 @@ function podServiceAccount(dir: string, namespace: string, name: string): Record
   return {
     KUBERNETES_SERVICE_HOST: url.hostname,
     KUBERNETES_SERVICE_PORT: url.port,
-    AIGW_SERVICE_ACCOUNT_DIR: dir,
+    [SERVICE_ACCOUNT_DIR_ENV]: dir,
   };
 }
 
