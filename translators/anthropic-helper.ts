@@ -318,17 +318,19 @@ function thinkingBlock(block: ThinkingBlock): AnthropicRequestBlock {
 
 function userBlocks(content: string | ChatContentPart[], field: string): AnthropicRequestBlock[] {
   if (typeof content === "string") return textBlocks(content, field);
-  return content.map((part, j): AnthropicRequestBlock => {
-    const partField = `${field}.content[${j}]`;
-    if (part.type === "text") return textBlockOf(part.text, part.cache_control);
-    if (part.type === "image_url") {
-      return withCacheControl(
-        imageBlock(part.image_url.url, `${partField}.image_url.url`),
-        part.cache_control,
-      );
-    }
-    throw unsupportedPart(part.type, partField);
-  });
+  return content.map(
+    (part, j): AnthropicRequestBlock =>
+      withCacheControl(userPartBlock(part, `${field}.content[${j}]`), part.cache_control),
+  );
+}
+
+/** A user content part as an Anthropic block, before its breakpoint. */
+function userPartBlock(part: ChatContentPart, partField: string): AnthropicCacheableBlock {
+  if (part.type === "text") return { type: "text", text: part.text };
+  if (part.type === "image_url") {
+    return imageBlock(part.image_url.url, `${partField}.image_url.url`);
+  }
+  throw unsupportedPart(part.type, partField);
 }
 
 function imageBlock(url: string, field: string): AnthropicCacheableBlock {

@@ -5,18 +5,19 @@
  * `awsbedrock-types.ts`, the ConverseStream state in `awsbedrock-stream.ts` and the factory in
  * `openai-awsbedrock.ts`. The model paths and error mapping serve `InvokeModel` (embeddings) too.
  */
-import type {
-  BedrockErrorBody,
-  ConverseCachePoint,
-  ConverseImage,
-  ConverseMessage,
-  ConverseRequestBlock,
-  ConverseRequestBody,
-  ConverseResponseBlock,
-  ConverseServiceTier,
-  ConverseTool,
-  ConverseToolResultContent,
-  ConverseUsage,
+import {
+  CONVERSE_SERVICE_TIERS,
+  type BedrockErrorBody,
+  type ConverseCachePoint,
+  type ConverseImage,
+  type ConverseMessage,
+  type ConverseRequestBlock,
+  type ConverseRequestBody,
+  type ConverseResponseBlock,
+  type ConverseServiceTier,
+  type ConverseTool,
+  type ConverseToolResultContent,
+  type ConverseUsage,
 } from "./awsbedrock-types";
 import { badRequest, type MappedError } from "./errors";
 import type { TokenUsage } from "./types";
@@ -160,19 +161,13 @@ export function buildConverseRequest(
  */
 function converseServiceTier(tier: string | null | undefined): ConverseServiceTier | undefined {
   if (tier == null || tier === "auto") return undefined;
-  if (CONVERSE_SERVICE_TIERS.has(tier)) return tier as ConverseServiceTier;
+  const tiers: readonly string[] = CONVERSE_SERVICE_TIERS;
+  if (tiers.includes(tier)) return tier as ConverseServiceTier;
   throw badRequest(
-    `service_tier: "${tier}" has no Bedrock Converse tier; use auto, default, flex, priority or reserved.`,
+    `service_tier: "${tier}" has no Bedrock Converse tier; use auto, ${tiers.slice(0, -1).join(", ")} or ${tiers[tiers.length - 1]}.`,
     "service_tier",
   );
 }
-
-const CONVERSE_SERVICE_TIERS: ReadonlySet<string> = new Set<ConverseServiceTier>([
-  "default",
-  "flex",
-  "priority",
-  "reserved",
-]);
 
 /** Nova's `maxReasoningEffort` levels for OpenAI efforts (Nova has low, medium and high). */
 const NOVA_EFFORT: Readonly<Record<ReasoningEffort, string | undefined>> = {
@@ -364,31 +359,29 @@ function reasoningBlockOf(block: ThinkingBlock): ConverseRequestBlock {
 
 function userBlocks(content: string | ChatContentPart[], field: string): ConverseRequestBlock[] {
   if (typeof content === "string") return content === "" ? [] : [{ text: content }];
-  return content.flatMap((part, j): ConverseRequestBlock[] => {
-    const partField = `${field}.content[${j}]`;
-    switch (part.type) {
-      case "text":
-        return textBlockOf(part.text, part.cache_control);
-      case "image_url":
-        return withCachePoint<ConverseRequestBlock>(
-          [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }],
-          part.cache_control,
-        );
-      case "input_audio": {
-        const format = part.input_audio.format.toLowerCase();
-        if (!AUDIO_FORMATS.has(format)) {
-          throw badRequest(
-            `${partField}.input_audio.format: "${part.input_audio.format}" is not an audio format Bedrock Converse takes; use one of ${[...AUDIO_FORMATS].join(", ")}.`,
-            `${partField}.input_audio.format`,
-          );
-        }
-        return withCachePoint<ConverseRequestBlock>(
-          [{ audio: { format, source: { bytes: part.input_audio.data } } }],
-          part.cache_control,
+  return content.flatMap((part, j) =>
+    withCachePoint(userPartBlocks(part, `${field}.content[${j}]`), part.cache_control),
+  );
+}
+
+/** A user content part's blocks, before its checkpoint; Converse rejects blank text. */
+function userPartBlocks(part: ChatContentPart, partField: string): ConverseRequestBlock[] {
+  switch (part.type) {
+    case "text":
+      return part.text === "" ? [] : [{ text: part.text }];
+    case "image_url":
+      return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
+    case "input_audio": {
+      const format = part.input_audio.format.toLowerCase();
+      if (!AUDIO_FORMATS.has(format)) {
+        throw badRequest(
+          `${partField}.input_audio.format: "${part.input_audio.format}" is not an audio format Bedrock Converse takes; use one of ${[...AUDIO_FORMATS].join(", ")}.`,
+          `${partField}.input_audio.format`,
         );
       }
+      return [{ audio: { format, source: { bytes: part.input_audio.data } } }];
     }
-  });
+  }
 }
 
 /** A text block, and its checkpoint; Converse rejects blank text, so empty text is no block. */

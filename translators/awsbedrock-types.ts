@@ -43,7 +43,7 @@ export interface ConverseMessage {
 }
 
 /** One tool offered in `toolConfig.tools`. */
-export interface ConverseToolSpec {
+interface ConverseToolSpec {
   toolSpec: { name: string; description?: string; inputSchema: { json: unknown } };
 }
 
@@ -57,7 +57,8 @@ export type ConverseToolChoice =
   | { tool: { name: string } };
 
 /** Converse `serviceTier.type` values. */
-export type ConverseServiceTier = "default" | "flex" | "priority" | "reserved";
+export const CONVERSE_SERVICE_TIERS = ["default", "flex", "priority", "reserved"] as const;
+export type ConverseServiceTier = (typeof CONVERSE_SERVICE_TIERS)[number];
 
 /** The Converse request body (the model is in the path, not the body). */
 export interface ConverseRequestBody {

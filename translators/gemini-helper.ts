@@ -57,6 +57,18 @@ import {
   toolCallArguments,
 } from "./shared/provider-messages";
 
+/** The Vertex AI methods on a Google model the translators call, as their paths spell them. */
+type VertexGoogleMethod = "generateContent" | "streamGenerateContent?alt=sse" | "predict";
+
+/**
+ * The upstream path of a call on a Google model on Vertex AI
+ * (`publishers/google/models/{model}:generateContent`), relative to the project and region, which
+ * the GCP auth layer prepends.
+ */
+export function vertexGoogleModelPath(model: string, method: VertexGoogleMethod): string {
+  return `publishers/google/models/${model}:${method}`;
+}
+
 // ---- OpenAI → Gemini request ----
 
 /**
@@ -369,7 +381,7 @@ function buildGenerationConfig(
       config.responseJsonSchema = schema;
     } else if (schema !== undefined) {
       // Before 2.5, Gemini also orders properties alphabetically unless told the schema's order.
-      config.responseSchema = toGeminiSchema(schema, true);
+      config.responseSchema = toGeminiSchema(schema);
     }
   }
   return config;

@@ -76,23 +76,20 @@ interface Place {
 
 /**
  * Converts a JSON Schema to Gemini's `responseSchema`, inlining local `$ref`s (`#/$defs/…`,
- * `#/definitions/…`). `orderProperties` adds `propertyOrdering` in the schema's own key order to
- * every object that has none, for models that otherwise order properties alphabetically.
+ * `#/definitions/…`). Every object that has no `propertyOrdering` gets one in the schema's own key
+ * order, since these models otherwise order properties alphabetically.
  * @throws TranslationError (400, param `response_format.json_schema.schema`) naming the first
  *   keyword `responseSchema` cannot express: `oneOf`, `allOf`, `not`, `uniqueItems`, a `$ref` that is
  *   not local or is recursive, a type list of more than one type besides "null", enum values that are
  *   not strings, and the like.
  */
-export function toGeminiSchema(schema: JsonSchema, orderProperties: boolean): GeminiSchema {
+export function toGeminiSchema(schema: JsonSchema): GeminiSchema {
   const defs = { ...asObject(schema.definitions), ...asObject(schema.$defs) };
-  return new SchemaConverter(defs, orderProperties).convert(schema, { path: "", refs: [] });
+  return new SchemaConverter(defs).convert(schema, { path: "", refs: [] });
 }
 
 class SchemaConverter {
-  constructor(
-    private readonly defs: Record<string, unknown>,
-    private readonly orderProperties: boolean,
-  ) {}
+  constructor(private readonly defs: Record<string, unknown>) {}
 
   convert(schema: unknown, place: Place): GeminiSchema {
     if (!isObject(schema)) throw unsupported(place, "is not a schema object");
@@ -184,11 +181,9 @@ class SchemaConverter {
       out.properties[name] = this.convert(property, at(place, `properties.${name}`));
     }
     if (Array.isArray(schema.required)) out.required = schema.required as string[];
-    if (Array.isArray(schema.propertyOrdering)) {
-      out.propertyOrdering = schema.propertyOrdering as string[];
-    } else if (this.orderProperties) {
-      out.propertyOrdering = Object.keys(properties);
-    }
+    out.propertyOrdering = Array.isArray(schema.propertyOrdering)
+      ? (schema.propertyOrdering as string[])
+      : Object.keys(properties);
   }
 
   /**

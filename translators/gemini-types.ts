@@ -2,6 +2,8 @@
  * The Gemini `generateContent` wire shapes (REST JSON, camelCase) as Vertex AI serves them, and
  * Google's error body. Only the fields the translators write or read are spelled out.
  */
+import type { z } from "zod";
+import type { SafetySettingSchema } from "./gemini-vendor-fields";
 
 /** One part of a Gemini turn. */
 export interface GeminiPart {
@@ -34,12 +36,8 @@ export interface GeminiRequest {
   safetySettings?: GeminiSafetySetting[];
 }
 
-/** One entry of `safetySettings`: how strictly to block one harm category. */
-export interface GeminiSafetySetting {
-  category: string;
-  threshold: string;
-  method?: string;
-}
+/** One entry of `safetySettings`: how strictly to block one harm category, as the client sent it. */
+type GeminiSafetySetting = z.infer<typeof SafetySettingSchema>;
 
 /** `generationConfig`: the sampling and output knobs. */
 export interface GeminiGenerationConfig {

@@ -9,7 +9,7 @@ import type { ChatCompletionRequest } from "./shared/openai-chat";
 import { parseOrBadRequest } from "./shared/request-validation";
 
 /** One entry of `safetySettings`: a harm category and how strictly to block it. */
-const SafetySettingSchema = z.object(
+export const SafetySettingSchema = z.object(
   {
     category: z.string({ error: "must be a string naming a harm category" }),
     threshold: z.string({ error: "must be a string naming a block threshold" }),

@@ -10,6 +10,7 @@ import {
   createEmbeddingsTranslator,
   extraField,
   type EmbeddingsFacts,
+  type EmbeddingsProvider,
   type EmbeddingsRequest,
   type ProviderEmbeddings,
 } from "./shared/openai-embeddings";
@@ -50,25 +51,19 @@ export interface CohereEmbeddingsResponse {
   texts?: string[];
 }
 
-const COHERE_INPUT_TYPES = [
+// The extra fields' schemas, built once rather than per request.
+const NORMALIZE = z.boolean();
+const COHERE_INPUT_TYPE = z.enum([
   "search_document",
   "search_query",
   "classification",
   "clustering",
-] as const;
-type CohereInputType = (typeof COHERE_INPUT_TYPES)[number];
-
-// The extra fields' schemas, built once rather than per request.
-const NORMALIZE = z.boolean();
-const COHERE_INPUT_TYPE = z.enum(COHERE_INPUT_TYPES);
+]);
+type CohereInputType = z.infer<typeof COHERE_INPUT_TYPE>;
 // v4 names the ends LEFT and RIGHT, v3 START and END.
-const COHERE_TRUNCATIONS = {
-  v3: ["NONE", "START", "END"],
-  v4: ["NONE", "LEFT", "RIGHT"],
-} as const;
 const COHERE_TRUNCATE = {
-  v3: z.enum(COHERE_TRUNCATIONS.v3),
-  v4: z.enum(COHERE_TRUNCATIONS.v4),
+  v3: z.enum(["NONE", "START", "END"]),
+  v4: z.enum(["NONE", "LEFT", "RIGHT"]),
 };
 
 /**
@@ -229,14 +224,14 @@ function cohereRequest(
       request,
       "input_type",
       COHERE_INPUT_TYPE,
-      `one of ${COHERE_INPUT_TYPES.join(", ")}`,
+      `one of ${COHERE_INPUT_TYPE.options.join(", ")}`,
     ) ?? DEFAULT_COHERE_INPUT_TYPE;
   const version = family === "cohere-v4" ? "v4" : "v3";
   const truncate = extraField(
     request,
     "truncate",
     COHERE_TRUNCATE[version],
-    `one of ${COHERE_TRUNCATIONS[version].join(", ")} for this model`,
+    `one of ${COHERE_TRUNCATE[version].options.join(", ")} for this model`,
   );
   const dimensions = chosenDimensions(request, family);
   return {
@@ -262,6 +257,36 @@ function cohereVectors(response: CohereEmbeddingsResponse): readonly unknown[] {
   return Array.isArray(embeddings?.float) ? embeddings.float : [];
 }
 
+/** Bedrock's side of the embeddings translation: the body by model family, and the vectors back. */
+const BEDROCK_EMBEDDINGS: EmbeddingsProvider<TitanEmbeddingsResponse & CohereEmbeddingsResponse> = {
+  name: "AWS Bedrock",
+
+  upstreamRequest(request, facts) {
+    const family = familyFor(facts.upstreamModel);
+    return {
+      path: bedrockModelPath(facts.upstreamModel, "invoke"),
+      headers: { accept: "application/json" },
+      body:
+        family === "titan-v1" || family === "titan-v2"
+          ? titanRequest(request, facts, family)
+          : cohereRequest(request, facts, family),
+    };
+  },
+
+  mapError: mapBedrockError,
+
+  embeddings(response, headers, facts): ProviderEmbeddings {
+    // The request side refused a model of no known family, so this is the family it sent to.
+    if (embeddingFamilyOf(facts.upstreamModel)?.startsWith("cohere")) {
+      return { vectors: cohereVectors(response), inputTokens: headerTokenCount(headers) };
+    }
+    return {
+      vectors: response.embedding === undefined ? [] : [response.embedding],
+      inputTokens: response.inputTextTokenCount ?? headerTokenCount(headers),
+    };
+  },
+};
+
 /**
  * Creates the translator for one embeddings request to a Bedrock embedding model.
  *
@@ -283,33 +308,5 @@ function cohereVectors(response: CohereEmbeddingsResponse): readonly unknown[] {
  * errors become OpenAI errors as in chat.
  */
 export function createOpenAIToAWSBedrockEmbeddings(backend: BackendTarget): Translator {
-  // Told from the model once, on the request side; the response side reads the body by it.
-  let family: Family | undefined;
-  return createEmbeddingsTranslator<TitanEmbeddingsResponse & CohereEmbeddingsResponse>(backend, {
-    name: "AWS Bedrock",
-
-    upstreamRequest(request, facts) {
-      family = familyFor(facts.upstreamModel);
-      return {
-        path: bedrockModelPath(facts.upstreamModel, "invoke"),
-        headers: { accept: "application/json" },
-        body:
-          family === "titan-v1" || family === "titan-v2"
-            ? titanRequest(request, facts, family)
-            : cohereRequest(request, facts, family),
-      };
-    },
-
-    mapError: mapBedrockError,
-
-    embeddings(response, headers): ProviderEmbeddings {
-      if (family?.startsWith("cohere")) {
-        return { vectors: cohereVectors(response), inputTokens: headerTokenCount(headers) };
-      }
-      return {
-        vectors: response.embedding === undefined ? [] : [response.embedding],
-        inputTokens: response.inputTextTokenCount ?? headerTokenCount(headers),
-      };
-    },
-  });
+  return createEmbeddingsTranslator(backend, BEDROCK_EMBEDDINGS);
 }

@@ -4,10 +4,11 @@
  * `text-multilingual-embedding-002`, `gemini-embedding-001`.
  */
 import { z } from "zod";
-import { mapGoogleError } from "./gemini-helper";
+import { mapGoogleError, vertexGoogleModelPath } from "./gemini-helper";
 import {
   createEmbeddingsTranslator,
   extraField,
+  type EmbeddingsProvider,
   type ProviderEmbeddings,
 } from "./shared/openai-embeddings";
 import type { BackendTarget, Translator } from "./types";
@@ -46,6 +47,44 @@ export interface VertexEmbeddingsResponse {
   metadata?: { billableCharacterCount?: number };
 }
 
+/** Vertex AI's side of the embeddings translation: one instance per text, and the vectors back. */
+const VERTEX_EMBEDDINGS: EmbeddingsProvider<VertexEmbeddingsResponse> = {
+  name: "Vertex AI",
+
+  upstreamRequest(request, facts) {
+    const taskType = extraField(request, "task_type", TEXT, "a string");
+    const title = extraField(request, "title", TEXT, "a string");
+    const autoTruncate = extraField(request, "auto_truncate", FLAG, "a boolean");
+    const body: VertexEmbeddingsRequest = {
+      instances: facts.texts.map(content => ({
+        content,
+        ...(taskType !== undefined && { task_type: taskType }),
+        ...(title !== undefined && { title }),
+      })),
+    };
+    if (request.dimensions != null || autoTruncate !== undefined) {
+      body.parameters = {
+        ...(request.dimensions != null && { outputDimensionality: request.dimensions }),
+        ...(autoTruncate !== undefined && { autoTruncate }),
+      };
+    }
+    return { path: vertexGoogleModelPath(facts.upstreamModel, "predict"), body };
+  },
+
+  mapError: mapGoogleError,
+
+  embeddings(response): ProviderEmbeddings {
+    const predictions = response.predictions ?? [];
+    return {
+      vectors: predictions.map(prediction => prediction.embeddings?.values),
+      inputTokens: predictions.reduce(
+        (sum, prediction) => sum + (prediction.embeddings?.statistics?.token_count ?? 0),
+        0,
+      ),
+    };
+  },
+};
+
 /**
  * Creates the translator for one embeddings request to a text embedding model on Vertex AI.
  *
@@ -61,40 +100,5 @@ export interface VertexEmbeddingsResponse {
  * `encoding_format: "base64"`, base64 float32; usage sums the predictions' `token_count`.
  */
 export function createOpenAIToGCPVertexAIEmbeddings(backend: BackendTarget): Translator {
-  return createEmbeddingsTranslator<VertexEmbeddingsResponse>(backend, {
-    name: "Vertex AI",
-
-    upstreamRequest(request, facts) {
-      const taskType = extraField(request, "task_type", TEXT, "a string");
-      const title = extraField(request, "title", TEXT, "a string");
-      const autoTruncate = extraField(request, "auto_truncate", FLAG, "a boolean");
-      const body: VertexEmbeddingsRequest = {
-        instances: facts.texts.map(content => ({
-          content,
-          ...(taskType !== undefined && { task_type: taskType }),
-          ...(title !== undefined && { title }),
-        })),
-      };
-      if (request.dimensions != null || autoTruncate !== undefined) {
-        body.parameters = {
-          ...(request.dimensions != null && { outputDimensionality: request.dimensions }),
-          ...(autoTruncate !== undefined && { autoTruncate }),
-        };
-      }
-      return { path: `publishers/google/models/${facts.upstreamModel}:predict`, body };
-    },
-
-    mapError: mapGoogleError,
-
-    embeddings(response): ProviderEmbeddings {
-      const predictions = response.predictions ?? [];
-      return {
-        vectors: predictions.map(prediction => prediction.embeddings?.values),
-        inputTokens: predictions.reduce(
-          (sum, prediction) => sum + (prediction.embeddings?.statistics?.token_count ?? 0),
-          0,
-        ),
-      };
-    },
-  });
+  return createEmbeddingsTranslator(backend, VERTEX_EMBEDDINGS);
 }

@@ -10,6 +10,7 @@ import {
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
+  vertexGoogleModelPath,
 } from "./gemini-helper";
 import { GeminiStreamState } from "./gemini-stream";
 import type { GeminiResponse } from "./gemini-types";
@@ -43,7 +44,7 @@ export function createOpenAIToGCPVertexAI(
     upstreamRequest(request, facts) {
       const method = facts.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       return {
-        path: `publishers/google/models/${facts.upstreamModel}:${method}`,
+        path: vertexGoogleModelPath(facts.upstreamModel, method),
         body: buildGeminiRequest(request, facts.upstreamModel),
       };
     },

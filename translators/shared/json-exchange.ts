@@ -8,6 +8,8 @@ import type { ClientResponse, TokenUsage, UpstreamRequest, UpstreamResponse } fr
 import { jsonBytes } from "./json-bytes";
 import { NO_USAGE } from "./token-usage";
 
+const decoder = new TextDecoder();
+
 /** A provider request sent as JSON, with the models and streaming the translation reports. */
 export function jsonUpstreamRequest(
   upstream: { path: string; headers?: Record<string, string>; body: unknown },
@@ -61,7 +63,7 @@ export function translateJsonResponse<R>(
   provider: UpstreamErrorMapper,
   translate: (body: R) => ClientResponse,
 ): ClientResponse {
-  const text = new TextDecoder().decode(response.body);
+  const text = decoder.decode(response.body);
   if (response.status < 200 || response.status >= 300) {
     return errorResponse(provider.mapError(response.status, text, response.headers));
   }

@@ -214,3 +214,4 @@ export type ThinkingBlock = z.infer<typeof ThinkingBlockSchema>;
 export type ChatTool = z.infer<typeof ToolSchema>;
 export type CacheControl = z.infer<typeof CacheControlSchema>;
 export type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
+export type ToolMessage = Extract<ChatMessage, { role: "tool" }>;

@@ -3,7 +3,13 @@
  * tools, read the same way for every provider that caches explicitly (Anthropic's `cache_control`,
  * Bedrock Converse's `cachePoint`).
  */
-import type { AssistantContentPart, CacheControl, ChatContentPart, ChatTool } from "./openai-chat";
+import type {
+  AssistantContentPart,
+  CacheControl,
+  ChatContentPart,
+  ChatTool,
+  ToolMessage,
+} from "./openai-chat";
 
 /** A content part's breakpoint; reasoning parts cannot be one. */
 export function partCacheControl(
@@ -25,10 +31,7 @@ export function toolCacheControl(tool: ChatTool): CacheControl | undefined {
  * The breakpoint of a tool message, which becomes one tool-result block: the message's own, else the
  * last one on its parts.
  */
-export function toolResultCacheControl(message: {
-  content: string | ChatContentPart[];
-  cache_control?: CacheControl | null;
-}): CacheControl | undefined {
+export function toolResultCacheControl(message: ToolMessage): CacheControl | undefined {
   if (message.cache_control) return message.cache_control;
   if (typeof message.content === "string") return undefined;
   return message.content.findLast(part => part.cache_control)?.cache_control ?? undefined;

@@ -51,13 +51,12 @@ export function openAIUsage(usage: TokenUsage) {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.totalTokens,
-    prompt_tokens_details:
-      usage.cacheCreationInputTokens > 0
-        ? {
-            cached_tokens: usage.cachedInputTokens,
-            cache_creation_input_tokens: usage.cacheCreationInputTokens,
-          }
-        : { cached_tokens: usage.cachedInputTokens },
+    prompt_tokens_details: {
+      cached_tokens: usage.cachedInputTokens,
+      ...(usage.cacheCreationInputTokens > 0 && {
+        cache_creation_input_tokens: usage.cacheCreationInputTokens,
+      }),
+    },
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
   };
 }
