@@ -6,15 +6,15 @@
  */
 import OpenAI from "openai";
 import { createTranslator } from "../../translators";
-import { TranslationError } from "../../translators/errors";
 import type {
   BackendTarget,
   ClientResponse,
+  TokenUsage,
   Translator,
   UpstreamRequest,
 } from "../../translators/types";
 import type { RequestCase, RequestErrorCase } from "./fixtures/openai-embeddings";
-import { bytesOf, fixedDeps, jsonOf, respond } from "./stream-split-harness";
+import { bytesOf, fixedDeps, jsonOf, rejectionOf, respond } from "./stream-split-harness";
 
 /** One embeddings pair under test: how to build its translator, for which backend. */
 export interface EmbeddingsPair {
@@ -39,6 +39,18 @@ export function translatorOf(
     body: request,
   });
   return { translator, upstream };
+}
+
+/** The `TokenUsage` of an embeddings answer that counted `inputTokens`: input only. */
+export function inputOnlyUsage(inputTokens: number): TokenUsage {
+  return {
+    inputTokens,
+    outputTokens: 0,
+    totalTokens: inputTokens,
+    cachedInputTokens: 0,
+    cacheCreationInputTokens: 0,
+    reasoningTokens: 0,
+  };
 }
 
 /** What the translator sent upstream when the SDK made its call, with the SDK's result. */
@@ -109,14 +121,11 @@ export function itRefusesRequests(pair: EmbeddingsPair, cases: RequestErrorCase[
   it.each(cases.map(c => [c.name, c] as const))(
     "refuses %s with a 400 naming the field",
     (_name, { request, param, message }) => {
-      let error: unknown;
-      try {
-        translatorOf(pair, request);
-      } catch (thrown) {
-        error = thrown;
-      }
-      expect(error).toBeInstanceOf(TranslationError);
-      expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param, message });
+      const rejection = rejectionOf(() => translatorOf(pair, request));
+      expect(rejection.status).toBe(400);
+      expect(jsonOf(rejection.toBody())).toEqual({
+        error: { message, type: "invalid_request_error", param, code: null },
+      });
     },
   );
 }
@@ -146,7 +155,7 @@ export function itMapsProviderErrors(
       expect(jsonOf(response.body)).toEqual({
         error: { message: expected.message, type: expected.type, param: null, code: expected.code },
       });
-      expect(response.usage.totalTokens).toBe(0);
+      expect(response.usage).toEqual(inputOnlyUsage(0));
     },
   );
 }
@@ -162,7 +171,7 @@ export function expectNoEmbeddingsFor(response: ClientResponse, inputs: number):
       code: null,
     },
   });
-  expect(response.usage.totalTokens).toBe(0);
+  expect(response.usage).toEqual(inputOnlyUsage(0));
 }
 
 /** A complete 2xx provider body through the translator, and the embeddings list it became. */

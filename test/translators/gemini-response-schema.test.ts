@@ -1,7 +1,8 @@
-import type { Schema } from "@google/genai";
+import type { Schema, Type } from "@google/genai";
 import { acceptsResponseJsonSchema, geminiVersionOf } from "../../translators/gemini-helper";
 import { createOpenAIToGCPVertexAI } from "../../translators/openai-gcpvertexai";
 import type { BackendTarget } from "../../translators/types";
+import { wire } from "./fixtures/openai-gcpvertexai";
 import { jsonOf, requestRejection, translateChatRequest } from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "GCPVertexAI" } };
@@ -74,31 +75,31 @@ describe("Gemini response_format json_schema, per model", () => {
 
   it("converts it to responseSchema for Gemini 2.0: $ref inlined, null as nullable, the client's property order", () => {
     const expected: Schema = {
-      type: wire("OBJECT"),
+      type: wire<Type>("OBJECT"),
       properties: {
         zeta: {
-          type: wire("INTEGER"),
+          type: wire<Type>("INTEGER"),
           minimum: 0,
           description: "last in the alphabet, first here",
         },
         city: {
-          type: wire("OBJECT"),
+          type: wire<Type>("OBJECT"),
           description: "where",
           properties: {
-            name: { type: wire("STRING") },
-            country: { type: wire("STRING"), enum: ["FR", "DE"] },
+            name: { type: wire<Type>("STRING") },
+            country: { type: wire<Type>("STRING"), enum: ["FR", "DE"] },
           },
           required: ["name", "country"],
           propertyOrdering: ["name", "country"],
         },
-        note: { type: wire("STRING"), nullable: true, default: null },
+        note: { type: wire<Type>("STRING"), nullable: true, default: null },
         tags: {
-          type: wire("ARRAY"),
-          items: { type: wire("STRING"), format: "date" },
+          type: wire<Type>("ARRAY"),
+          items: { type: wire<Type>("STRING"), format: "date" },
           minItems: "1",
           maxItems: "3",
         },
-        score: { type: wire("NUMBER"), nullable: true },
+        score: { type: wire<Type>("NUMBER"), nullable: true },
       },
       required: ["zeta", "city"],
       propertyOrdering: ["zeta", "city", "note", "tags", "score"],
@@ -121,11 +122,11 @@ describe("Gemini response_format json_schema, per model", () => {
       nullable: true,
       anyOf: [
         {
-          type: wire("OBJECT"),
-          properties: { kind: { type: wire("STRING"), enum: ["a"] } },
+          type: wire<Type>("OBJECT"),
+          properties: { kind: { type: wire<Type>("STRING"), enum: ["a"] } },
           propertyOrdering: ["kind"],
         },
-        { type: wire("INTEGER") },
+        { type: wire<Type>("INTEGER") },
       ],
     };
     expect(generationConfigOf("gemini-1.5-pro-002", schema).responseSchema).toEqual(expected);
@@ -182,10 +183,3 @@ describe("Gemini response_format json_schema, per model", () => {
     expect(generationConfigOf("gemini-2.5-pro", schema).responseJsonSchema).toEqual(schema);
   });
 });
-
-/** A `Type` enum member from its wire string (a type-only import of the SDK, as in the fixtures). */
-function wire(
-  value: "STRING" | "NUMBER" | "INTEGER" | "BOOLEAN" | "ARRAY" | "OBJECT",
-): Schema["type"] {
-  return value as Schema["type"];
-}

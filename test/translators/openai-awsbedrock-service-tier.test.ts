@@ -23,7 +23,8 @@ describe("OpenAI → AWS Bedrock Converse: service_tier", () => {
   );
 
   it.each([["auto"], [null]])("%s sends no serviceTier", tier => {
-    expect(converseBodyFor({ service_tier: tier })).not.toHaveProperty("serviceTier");
+    const expected: ConverseBody = { messages: [{ role: "user", content: [{ text: "Hi" }] }] };
+    expect(converseBodyFor({ service_tier: tier })).toEqual(expected);
   });
 
   it.each(["scale", "fast"])("rejects %s with a 400 naming service_tier", tier => {
@@ -31,10 +32,14 @@ describe("OpenAI → AWS Bedrock Converse: service_tier", () => {
       ...hi,
       service_tier: tier,
     });
-    expect(error).toMatchObject({
-      status: 400,
-      param: "service_tier",
-      message: `service_tier: "${tier}" has no Bedrock Converse tier; use auto, default, flex, priority or reserved.`,
+    expect(error.status).toBe(400);
+    expect(jsonOf(error.toBody())).toEqual({
+      error: {
+        message: `service_tier: "${tier}" has no Bedrock Converse tier; use auto, default, flex, priority or reserved.`,
+        type: "invalid_request_error",
+        param: "service_tier",
+        code: null,
+      },
     });
   });
 });

@@ -17,6 +17,7 @@ import {
   type ConverseStreamBody,
 } from "./fixtures/openai-awsbedrock";
 import {
+  expectNotJsonAnswer,
   fixedDeps,
   jsonOf,
   respond,
@@ -258,17 +259,7 @@ describe("OpenAI → AWS Bedrock Converse: response", () => {
   );
 
   it("answers a 2xx body that is not JSON with a 502", () => {
-    const { translator } = translatorFor(simpleRequest);
-    const response = respond(translator, 200, "<html>oops</html>");
-    expect(response.status).toBe(502);
-    expect(jsonOf(response.body)).toEqual({
-      error: {
-        message: "the upstream response body is not valid JSON",
-        type: "api_error",
-        param: null,
-        code: null,
-      },
-    });
+    expectNotJsonAnswer(translatorFor(simpleRequest).translator);
   });
 
   it("needs translateRequest first", () => {

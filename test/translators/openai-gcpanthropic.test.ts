@@ -5,10 +5,9 @@ import type {
 import { createOpenAIToGCPAnthropic } from "../../translators/openai-gcpanthropic";
 import { vertexPath } from "../../auth/gcp";
 import type { BackendTarget } from "../../translators/types";
-import { TranslationError } from "../../translators/errors";
 import { errorCases, requestCases, textResponse } from "./fixtures/openai-anthropic";
 import { markedTurns } from "./fixtures/prompt-cache";
-import { jsonOf, respond, translateChatRequest } from "./stream-split-harness";
+import { jsonOf, rejectionOf, respond, translateChatRequest } from "./stream-split-harness";
 
 /** The Vertex AI body: Anthropic Messages without `model`, plus `anthropic_version`. */
 type VertexAnthropicBody = Omit<MessageCreateParamsNonStreaming, "model"> & {
@@ -71,15 +70,9 @@ describe("OpenAI → GCP Anthropic: request", () => {
   });
 
   it("refuses more cache breakpoints than Anthropic takes with a 400 in OpenAI's error shape", () => {
-    let thrown: unknown;
-    try {
-      translatorFor(markedTurns(5));
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(TranslationError);
-    expect((thrown as TranslationError).status).toBe(400);
-    expect(jsonOf((thrown as TranslationError).toBody())).toEqual({
+    const rejection = rejectionOf(() => translatorFor(markedTurns(5)));
+    expect(rejection.status).toBe(400);
+    expect(jsonOf(rejection.toBody())).toEqual({
       error: {
         message:
           "cache_control: Anthropic takes at most 4 cache breakpoints in a request, counting tools, system and messages together; this request has 5. Remove cache_control from the ones least worth caching.",

@@ -13,6 +13,7 @@ import { errorCases } from "./fixtures/openai-gcpvertexai";
 import {
   embeddingsOf,
   expectNoEmbeddingsFor,
+  inputOnlyUsage,
   itIsTheRegisteredPair,
   itMapsProviderErrors,
   itRefusesRequests,
@@ -68,7 +69,7 @@ describe("OpenAI embeddings → Vertex AI :predict: response", () => {
       model: "text-embedding-005",
       usage: { prompt_tokens: 5, total_tokens: 5 },
     });
-    expect(response.usage).toMatchObject({ inputTokens: 5, outputTokens: 0, totalTokens: 5 });
+    expect(response.usage).toEqual(inputOnlyUsage(5));
   });
 
   it("answers the OpenAI SDK's default call in base64, which it decodes to the same numbers", async () => {
@@ -105,8 +106,16 @@ describe("OpenAI embeddings → Vertex AI :predict: response", () => {
 
   it("counts 0 tokens when the predictions carry no statistics", () => {
     const { translator } = translatorOf(pair, { model: "text-embedding-005", input: "one" });
-    const response = respond(translator, 200, { predictions: [{ embeddings: { values: [1] } }] });
-    expect(jsonOf(response.body)).toMatchObject({ usage: { prompt_tokens: 0, total_tokens: 0 } });
+    const { response, list } = embeddingsOf(translator, {
+      predictions: [{ embeddings: { values: [1] } }],
+    });
+    expect(list).toEqual({
+      object: "list",
+      data: [{ object: "embedding", index: 0, embedding: [1] }],
+      model: "text-embedding-005",
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    });
+    expect(response.usage).toEqual(inputOnlyUsage(0));
   });
 
   it.each([

@@ -66,6 +66,20 @@ export function respond(
   return translator.translateResponse({ status, headers, body: bytesOf(body) });
 }
 
+/** Expects the 502 a translator answers for a 2xx provider body that is not JSON. */
+export function expectNotJsonAnswer(translator: Translator): void {
+  const response = respond(translator, 200, "<html>oops</html>");
+  expect(response.status).toBe(502);
+  expect(jsonOf(response.body)).toEqual({
+    error: {
+      message: "the upstream response body is not valid JSON",
+      type: "api_error",
+      param: null,
+      code: null,
+    },
+  });
+}
+
 /** The stream translator of a fresh translator (fixed deps) that has translated `requestBody`. */
 export function startStream(
   factory: TranslatorFactory,
@@ -217,17 +231,25 @@ export function chunkBuilder(envelope: Omit<ChunkWithReasoning, "choices">) {
   });
 }
 
+/**
+ * The `TranslationError` that `translate` throws; fails if it throws nothing, and rethrows any other
+ * error.
+ */
+export function rejectionOf(translate: () => unknown): TranslationError {
+  try {
+    translate();
+  } catch (error) {
+    if (error instanceof TranslationError) return error;
+    throw error;
+  }
+  throw new Error("the request was not rejected");
+}
+
 /** The `TranslationError` a fresh translator throws for a chat request; fails if none is thrown. */
 export function requestRejection(
   factory: TranslatorFactory,
   backend: BackendTarget,
   body: unknown,
 ): TranslationError {
-  try {
-    translateChatRequest(factory, backend, body);
-  } catch (error) {
-    if (error instanceof TranslationError) return error;
-    throw error;
-  }
-  throw new Error("the request was not rejected");
+  return rejectionOf(() => translateChatRequest(factory, backend, body));
 }
