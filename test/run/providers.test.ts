@@ -11,6 +11,7 @@ import {
   FAKE_BEARER_TOKEN,
   replyText,
   startFakeProvider,
+  tokenCount,
   toolArguments,
   type FakeProvider,
   type FakeProviderKind,
@@ -169,6 +170,7 @@ describe("ai-gateway run, per provider", () => {
     for (const item of embeddings.data) {
       expect(item.embedding).toHaveLength(DEFAULT_EMBEDDING_DIMENSIONS);
     }
+    expect(embeddings.usage.prompt_tokens).toBe(tokenCount("one") + tokenCount("two"));
     expect(fakes.get(kind)!.requests.at(-1)!.call?.operation).toBe("embeddings");
   });
 
@@ -184,10 +186,12 @@ describe("ai-gateway run, per provider", () => {
         expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5);
       }
       // Cohere's body has no count: this one comes from Bedrock's response header.
-      expect(embeddings.usage.prompt_tokens).toBeGreaterThan(0);
+      expect(embeddings.usage.prompt_tokens).toBe(
+        input.reduce((sum, text) => sum + tokenCount(text), 0),
+      );
       const received = fakes.get(kind)!.requests.at(-1)!;
       expect(received.call?.operation).toBe("embeddings");
-      expect(received.body).toMatchObject(sent);
+      expect(received.body).toEqual(sent);
     },
   );
 

@@ -25,7 +25,8 @@ export const CHAT_MODELS: ReadonlyArray<{
 
 /**
  * Embedding models on the cloud backends, each reached through a model override: what the client
- * sends (`input`, and provider fields in `extra`) and what the provider must receive (`sent`).
+ * sends (`input`, and provider fields in `extra`) and the whole body the provider must receive
+ * (`sent`).
  */
 export const CLOUD_EMBEDDINGS = [
   {
@@ -43,7 +44,8 @@ export const CLOUD_EMBEDDINGS = [
     override: "cohere.embed-english-v3",
     input: ["one", "two"],
     extra: { input_type: "search_query" },
-    sent: { texts: ["one", "two"], input_type: "search_query" },
+    // Floats asked for by type, so every Cohere Embed version answers in the same shape.
+    sent: { texts: ["one", "two"], input_type: "search_query", embedding_types: ["float"] },
   },
   {
     model: "vertex-embedding",
