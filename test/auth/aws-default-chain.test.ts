@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackendAuth } from "../../auth";
@@ -104,9 +104,10 @@ describe("AWS credentials from the pod's own identity (the AWS SDK's default cha
     const roleArn = "arn:aws:iam::123456789012:role/ai-gateway-extproc";
     const projected = "projected-irsa-token";
     const sts = await startFakeAWSSTS(roleArn, new RegExp(`^${projected}$`));
+    const tokenDir = mkdtempSync(join(tmpdir(), "irsa-"));
     try {
       // What EKS injects into a pod whose service account names a role.
-      const tokenFile = join(mkdtempSync(join(tmpdir(), "irsa-")), "token");
+      const tokenFile = join(tokenDir, "token");
       writeFileSync(tokenFile, projected);
       process.env.AWS_WEB_IDENTITY_TOKEN_FILE = tokenFile;
       process.env.AWS_ROLE_ARN = roleArn;
@@ -128,6 +129,7 @@ describe("AWS credentials from the pod's own identity (the AWS SDK's default cha
       expect(sts.calls).toHaveLength(1);
     } finally {
       await sts.server.close();
+      rmSync(tokenDir, { recursive: true, force: true });
     }
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -9,9 +9,21 @@ import {
 } from "../../lib/cluster-access";
 import { tokenKubeconfig } from "../support/kubeconfig";
 
+/** The temporary folders the running test made, removed after it. */
+const tempDirs: string[] = [];
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 /** A folder laid out as the kubelet mounts a pod's service account. */
 function serviceAccountDir(files: { token?: string; ca?: string } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "cluster-access-"));
+  const dir = tempDir("cluster-access-");
   if (files.token !== undefined) writeFileSync(join(dir, "token"), files.token);
   if (files.ca !== undefined) writeFileSync(join(dir, "ca.crt"), files.ca);
   return dir;
@@ -91,7 +103,7 @@ describe("defaultClusterAccess", () => {
   });
 
   const withKubeconfig = () => {
-    const dir = mkdtempSync(join(tmpdir(), "cluster-access-home-"));
+    const dir = tempDir("cluster-access-home-");
     writeFileSync(join(dir, "kubeconfig"), KUBECONFIG);
     return join(dir, "kubeconfig");
   };
@@ -99,24 +111,25 @@ describe("defaultClusterAccess", () => {
   it("takes KUBECONFIG over the pod's service account, as client-go does", async () => {
     process.env.KUBECONFIG = withKubeconfig();
     const env = { ...pod(serviceAccountDir({ token: "sa" })), KUBECONFIG: process.env.KUBECONFIG };
-    const access = await defaultClusterAccess(env, mkdtempSync(join(tmpdir(), "home-")));
+    const access = await defaultClusterAccess(env, tempDir("home-"));
     expect(access.server).toBe("https://kube.example:6443");
     expect(await access.authHeaders()).toEqual({ authorization: "Bearer from-kubeconfig" });
   });
 
   it("takes ~/.kube/config over the pod's service account", async () => {
-    const home = mkdtempSync(join(tmpdir(), "home-"));
+    const home = tempDir("home-");
     mkdirSync(join(home, ".kube"));
     writeFileSync(join(home, ".kube", "config"), KUBECONFIG);
     delete process.env.KUBECONFIG;
     process.env.HOME = home; // where the kubeconfig reader looks
     const access = await defaultClusterAccess(pod(serviceAccountDir({ token: "sa" })), home);
     expect(access.server).toBe("https://kube.example:6443");
+    expect(await access.authHeaders()).toEqual({ authorization: "Bearer from-kubeconfig" });
   });
 
   it("reads the pod's service account when no kubeconfig is given", async () => {
     const env = pod(serviceAccountDir({ token: "sa" }));
-    const access = await defaultClusterAccess(env, mkdtempSync(join(tmpdir(), "home-")));
+    const access = await defaultClusterAccess(env, tempDir("home-"));
     expect(access.server).toBe("https://10.96.0.1:443");
     expect(await access.authHeaders()).toEqual({ authorization: "Bearer sa" });
   });
