@@ -2,9 +2,9 @@
  * AWS Bedrock Converse: `POST /model/{model id, URL-encoded}/converse` answers a `ConverseResponse`;
  * `/converse-stream` streams `application/vnd.amazon.eventstream` frames (`messageStart`,
  * `contentBlockDelta`, …, `metadata`), each payload padded with Bedrock's `p` field. `/invoke` of a
- * Titan Text or Cohere Embed model answers embeddings (`embeddings.ts`). Requests must
- * carry a SigV4 signature (service `bedrock`) over the expected credentials; errors are
- * `{"message": …}` named by the `x-amzn-errortype` header.
+ * Titan Text or Cohere Embed model answers embeddings. Requests must carry a SigV4 signature
+ * (service `bedrock`) over the expected credentials; errors are `{"message": …}` named by the
+ * `x-amzn-errortype` header.
  */
 import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
@@ -23,7 +23,7 @@ import {
   toolArguments,
   toolPreamble,
 } from "./conversation";
-import { bedrockInvokeEmbeddings } from "./embeddings";
+import { dimensionsOf, vectorOf } from "./embeddings";
 import type {
   FakeProviderRequest,
   ProviderModule,
@@ -97,7 +97,7 @@ export function createBedrockModule(): ProviderModule {
         return bedrockError(400, "SerializationException", "Could not parse the request body.");
       }
       if (routed.call.operation === "embeddings") {
-        return bedrockInvokeEmbeddings(routed, body, bedrockError);
+        return invokeEmbeddings(routed, body);
       }
       if (arrayOf(body.messages).length === 0) {
         return bedrockError(
@@ -188,6 +188,65 @@ function frame(position: number, eventType: string, payload: Record<string, unkn
   };
   const p = PADDING.slice(0, ((position * 7) % PADDING.length) + 1);
   return Buffer.from(codec.encode({ headers, body: fromUtf8(JSON.stringify({ ...payload, p })) }));
+}
+
+/**
+ * `POST /model/{model}/invoke` of an embedding model: Titan Text (`inputText` → `embedding`,
+ * `inputTextTokenCount`) or Cohere Embed (`texts` and a required `input_type` → `embeddings`, as a
+ * list or by type when `embedding_types` is set, and no token count in the body). Every answer
+ * carries the input token count in `x-amzn-bedrock-input-token-count`, as Bedrock's do; a model of
+ * neither family is refused as Bedrock refuses an unknown model id.
+ */
+function invokeEmbeddings(routed: RoutedRequest, body: Record<string, unknown>): ProviderReply {
+  const model = routed.call.model;
+  const malformed = (detail: string) =>
+    bedrockError(
+      400,
+      "ValidationException",
+      `Malformed input request: ${detail}, please reformat your input and try again.`,
+    );
+  const reply = (answer: Record<string, unknown>, inputTokens: number) =>
+    jsonReply(200, answer, {
+      "x-amzn-requestid": `fake-invoke-${routed.sequence}`,
+      "x-amzn-bedrock-input-token-count": String(inputTokens),
+      "x-amzn-bedrock-invocation-latency": "42",
+    });
+
+  if (model.includes("amazon.titan-embed-text")) {
+    if (typeof body.inputText !== "string")
+      return malformed("#: required key [inputText] not found");
+    const inputTextTokenCount = tokenCount(body.inputText);
+    const embedding = vectorOf(body.inputText, dimensionsOf(body.dimensions));
+    return reply(
+      { embedding, embeddingsByType: { float: embedding }, inputTextTokenCount },
+      inputTextTokenCount,
+    );
+  }
+
+  if (model.includes("cohere.embed")) {
+    const texts = arrayOf(body.texts);
+    if (texts.length === 0 || !texts.every(text => typeof text === "string")) {
+      return malformed("#: required key [texts] not found");
+    }
+    if (typeof body.input_type !== "string") {
+      return malformed("#: required key [input_type] not found");
+    }
+    const vectors = (texts as string[]).map(text =>
+      vectorOf(text, dimensionsOf(body.output_dimension)),
+    );
+    const byType = Array.isArray(body.embedding_types);
+    return reply(
+      {
+        id: `fake-embed-${routed.sequence}`,
+        response_type: byType ? "embeddings_by_type" : "embeddings_floats",
+        embeddings: byType ? { float: vectors } : vectors,
+        texts,
+      },
+      texts.reduce((sum: number, text) => sum + tokenCount(text as string), 0),
+    );
+  }
+
+  return bedrockError(400, "ValidationException", "The provided model identifier is invalid.");
 }
 
 function textOfBlocks(content: unknown): string {

@@ -3,7 +3,7 @@
  * `GenerateContentResponse`; `:streamGenerateContent?alt=sse` streams slices of it as `data:` events
  * separated by CRLF pairs (as Google's servers write them), the finish reason and the full usage on
  * the last one. Without `alt=sse` the stream is a JSON array written element by element, as the REST
- * API does. `:predict` of a text embedding model answers embeddings (`embeddings.ts`).
+ * API does. `:predict` of a text embedding model answers embeddings.
  */
 import {
   FIXED_CREATE_TIME,
@@ -18,7 +18,7 @@ import {
   tokenCount,
   toolArguments,
 } from "./conversation";
-import { vertexPredictEmbeddings } from "./embeddings";
+import { dimensionsOf, vectorOf } from "./embeddings";
 import { checkGoogleBearer, googleError, vertexModelPath } from "./google";
 import type { ProviderModule, ProviderReply, RoutedRequest } from "./types";
 
@@ -50,7 +50,7 @@ export function createGeminiModule(): ProviderModule {
       if (!isRecord(body)) {
         return googleError(400, { message: "Invalid JSON payload received. Unexpected token." });
       }
-      if (routed.call.operation === "embeddings") return vertexPredictEmbeddings(body, googleError);
+      if (routed.call.operation === "embeddings") return predictEmbeddings(body);
       if (arrayOf(body.contents).length === 0) {
         return googleError(400, {
           message: "Unable to submit request because it has an empty contents field.",
@@ -160,4 +160,34 @@ function generate(routed: RoutedRequest, body: Record<string, unknown>): Provide
     ],
     stream: true,
   };
+}
+
+/**
+ * `POST …/publishers/google/models/{model}:predict` of a text embedding model: `instances` of
+ * `{content}` → `predictions` of `{embeddings:{values, statistics:{truncated, token_count}}}`,
+ * sized by `parameters.outputDimensionality`.
+ */
+function predictEmbeddings(body: Record<string, unknown>): ProviderReply {
+  const instances = arrayOf(body.instances);
+  const contents = instances.map(instance =>
+    isRecord(instance) && typeof instance.content === "string" ? instance.content : undefined,
+  );
+  if (contents.length === 0 || contents.some(content => content === undefined)) {
+    return googleError(400, {
+      message: "Invalid JSON payload: every instance needs a content string.",
+    });
+  }
+  const parameters = isRecord(body.parameters) ? body.parameters : {};
+  const dimensions = dimensionsOf(parameters.outputDimensionality);
+  return jsonReply(200, {
+    predictions: (contents as string[]).map(content => ({
+      embeddings: {
+        values: vectorOf(content, dimensions),
+        statistics: { truncated: false, token_count: tokenCount(content) },
+      },
+    })),
+    metadata: {
+      billableCharacterCount: (contents as string[]).reduce((sum, text) => sum + text.length, 0),
+    },
+  });
 }

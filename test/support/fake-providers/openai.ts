@@ -20,7 +20,7 @@ import {
   tokenCount,
   toolArguments,
 } from "./conversation";
-import { DEFAULT_EMBEDDING_DIMENSIONS, vectorOf } from "./embeddings";
+import { dimensionsOf, vectorOf } from "./embeddings";
 import type {
   FakeProviderRequest,
   ProviderCall,
@@ -415,8 +415,7 @@ function embeddings(routed: RoutedRequest, body: Record<string, unknown>, error:
   if (inputs.length === 0) {
     return error(400, { message: "'input' is a required property" });
   }
-  const dimensions =
-    typeof body.dimensions === "number" ? body.dimensions : DEFAULT_EMBEDDING_DIMENSIONS;
+  const dimensions = dimensionsOf(body.dimensions);
   const texts = inputs.map(input => (typeof input === "string" ? input : JSON.stringify(input)));
   const promptTokens = texts.reduce((sum, text) => sum + tokenCount(text), 0);
   return jsonReply(200, {
