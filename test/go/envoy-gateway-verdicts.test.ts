@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { envoyGatewayProblem } from "../../status/envoy-gateway-status";
-import { ensureEnvoyGatewayBinary } from "../cluster/harness/envoy-gateway-binaries";
+import { ensureEgctl } from "../cluster/harness/envoy-gateway-binaries";
 import {
   egctlTranslate,
   objectsOf,
@@ -42,7 +42,7 @@ const isObject = (object: KubeObject, kind: string, name: string) =>
 let egctl: string;
 
 beforeAll(() => {
-  egctl = ensureEnvoyGatewayBinary("egctl", "test/go/envoy-gateway-verdicts.test.ts");
+  egctl = ensureEgctl("test/go/envoy-gateway-verdicts.test.ts");
 });
 
 /** The controller's verdict on the route, from the status Envoy Gateway wrote for `input`. */

@@ -28,10 +28,7 @@ import {
 } from "../../contract/route-config";
 import { envoyGatewayProblem } from "../../status/envoy-gateway-status";
 import { bytesOfQuantity } from "../support/quantity";
-import {
-  ENVOY_GATEWAY_VERSION,
-  ensureEnvoyGatewayBinary,
-} from "../cluster/harness/envoy-gateway-binaries";
+import { ENVOY_GATEWAY_VERSION, ensureEgctl } from "../cluster/harness/envoy-gateway-binaries";
 import {
   clustersOf,
   egctlTranslate,
@@ -80,7 +77,7 @@ const protoDuration = (gatewayDuration: string) => `${Number.parseInt(gatewayDur
 let egctl: string;
 
 beforeAll(() => {
-  egctl = ensureEnvoyGatewayBinary("egctl", "test/go/envoy-gateway-xds.test.ts");
+  egctl = ensureEgctl("test/go/envoy-gateway-xds.test.ts");
 });
 
 const examples = readdirSync(EXAMPLES).filter(file => file.endsWith(".yaml"));

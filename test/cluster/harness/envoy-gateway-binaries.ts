@@ -19,30 +19,24 @@ export const ENVOY_GATEWAY_VERSION = "1.9.1";
 const MODULE = "github.com/envoyproxy/gateway";
 
 /** `egctl` as released, and the controller built to run out of a cluster. */
-export type EnvoyGatewayCommand = "egctl" | "envoy-gateway-out-of-cluster";
+type EnvoyGatewayCommand = "egctl" | "envoy-gateway-out-of-cluster";
 
 /** Where a command's binary is (or will be) cached. */
-export const envoyGatewayBinary = (command: EnvoyGatewayCommand) =>
+const envoyGatewayBinary = (command: EnvoyGatewayCommand) =>
   join(binDir("envoy-gateway", ENVOY_GATEWAY_VERSION), command);
 
-function requireGoFor(command: EnvoyGatewayCommand, purpose: string): void {
-  // The controller is built with edits of ours, so a released binary cannot stand in for it.
-  const what =
-    command === "egctl"
-      ? `egctl v${ENVOY_GATEWAY_VERSION}, built from the Go module ${MODULE}`
-      : `the envoy-gateway controller v${ENVOY_GATEWAY_VERSION}, built from a copy of the Go module ${MODULE} with the edits in test/cluster/harness/envoy-gateway-binaries.ts`;
-  const or = command === "egctl" ? `, or put the binary at ${envoyGatewayBinary(command)}` : "";
-  requireGo(installGo => `${purpose} needs ${what}: ${installGo}${or}.`);
-}
-
 /**
- * The command's binary, built on first use (a cold build of egctl takes minutes: it links Envoy
- * Gateway's whole translator). `purpose` names the caller in the message when Go is missing.
+ * `egctl`, built on first use (a cold build takes minutes: it links Envoy Gateway's whole
+ * translator). `purpose` names the caller in the message when Go is missing.
  */
-export function ensureEnvoyGatewayBinary(command: "egctl", purpose: string): string {
+export function ensureEgctl(purpose: string): string {
+  const command = "egctl";
   const binary = envoyGatewayBinary(command);
   if (existsSync(binary)) return binary;
-  requireGoFor(command, purpose);
+  requireGo(
+    installGo =>
+      `${purpose} needs egctl v${ENVOY_GATEWAY_VERSION}, built from the Go module ${MODULE}: ${installGo}, or put the binary at ${binary}.`,
+  );
   // `go install` writes into GOBIN; an interrupted build must not look like a cached binary, so it
   // builds into a scratch folder of this process and the binary is moved into place once complete.
   const scratch = `${binary}.partial-${process.pid}`;
@@ -134,7 +128,11 @@ export function ensureEnvoyGatewayController(purpose: string): string {
   const digest = editsDigest();
   if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, "utf8") === digest)
     return binary;
-  requireGoFor(command, purpose);
+  // Built with edits of ours, so a released binary cannot stand in for it.
+  requireGo(
+    installGo =>
+      `${purpose} needs the envoy-gateway controller v${ENVOY_GATEWAY_VERSION}, built from a copy of the Go module ${MODULE} with the edits in test/cluster/harness/envoy-gateway-binaries.ts: ${installGo}.`,
+  );
   const version = `v${ENVOY_GATEWAY_VERSION}`;
   const source = join(WORK_DIR, "build", `envoy-gateway-${version}`);
   log(`building envoy-gateway ${version} to run out of a cluster (a cold build takes minutes)`);

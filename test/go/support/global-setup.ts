@@ -2,8 +2,8 @@
  * Builds egctl once, before the test files run in parallel: a cold build takes longer than a test
  * may (about 12 minutes on 2 cores), and two files building it at once would each compile it.
  */
-import { ensureEnvoyGatewayBinary } from "../../cluster/harness/envoy-gateway-binaries";
+import { ensureEgctl } from "../../cluster/harness/envoy-gateway-binaries";
 
 export default function globalSetup(): void {
-  ensureEnvoyGatewayBinary("egctl", "test:go (the Envoy Gateway translation tests)");
+  ensureEgctl("test:go (the Envoy Gateway translation tests)");
 }
