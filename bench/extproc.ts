@@ -39,15 +39,9 @@ import {
   type Cycle,
 } from "./support/extproc-cycles";
 import { EnvoyDriver, isServing, type SequenceResult } from "./support/envoy-driver";
-import {
-  holdOpen,
-  quantile,
-  saturate,
-  type HeldOpen,
-  type Saturation,
-} from "./support/extproc-load";
+import { holdOpen, saturate, type HeldOpen, type Saturation } from "./support/extproc-load";
 import { imageServerArgs } from "../test/support/image-server";
-import { median } from "./support/measure";
+import { median, quantile } from "./support/measure";
 import { envoyLoadProgram, nativeOpenLoop } from "./support/native-open-loop";
 import { allowedCpus, hasTaskset, pinSelf, ServerProcess } from "./support/server-process";
 import { describeStalls, probeStalls } from "./support/stall-probe";
@@ -283,7 +277,9 @@ async function main(): Promise<void> {
         : `server pinned to core ${serverCpu}, driver (this process) to core ${driverCpu} (taskset)`;
 
   const loadBefore = loadavg()[0];
-  const stalls = await probeStalls([serverCpu, driverCpu]);
+  // One probe a core in use: unpinned, or with the driver unpinned beside a pinned server, a second
+  // probe would share a core with the first and count its turns as stalls (as bench/run.ts does).
+  const stalls = await probeStalls(driverCpu === undefined ? [serverCpu] : [serverCpu, driverCpu]);
   const dir = mkdtempSync(join(tmpdir(), "aigw-bench-extproc-"));
   const logCost: string[] = [];
   const checks = new Map<string, SuccessCheck>();

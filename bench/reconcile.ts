@@ -22,7 +22,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { cpuMeter, inParallel, memoryOf, modulePid, percentile } from "./support/processes";
+import { quantile } from "./support/measure";
+import { cpuMeter, inParallel, memoryOf, modulePid } from "./support/processes";
 import { isHealthy, readState, up, down } from "../test/cluster/harness/cluster";
 import { KUBECONFIG } from "../test/cluster/harness/paths";
 import { CONFIG_LABEL } from "../contract/route-config";
@@ -320,7 +321,6 @@ async function main(): Promise<void> {
       await routes.until(`${name} to be Accepted`, () => routes.at(name) !== undefined, 60_000);
       latencies.push(routes.at(name)! - sent);
     }
-    latencies.sort((a, b) => a - b);
     const memory = memoryOf(modulePid());
 
     const configured = await configuredRoutes(api, namespace);
@@ -371,8 +371,8 @@ interface Results {
 
 function printResults(results: Results): void {
   const { baseline, created, bulk, latencies, memoryBefore, memoryAfterBulk, memory } = results;
-  const p50 = percentile(latencies, 50);
-  const p99 = percentile(latencies, 99);
+  const p50 = quantile(latencies, 0.5);
+  const p99 = quantile(latencies, 0.99);
   const perConfigMap = baseline / ROUTES;
   const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
   process.stdout.write(

@@ -1,10 +1,10 @@
 /**
  * `ai-gateway run` against the same local fake OpenAI upstream as a direct connection to it (the
  * baseline) and, when it is installed, Portkey's open-source gateway (`@portkey-ai/gateway`):
- * requests per second at saturation (the median of interleaved rounds; "run ÷ this" is the median
- * of each round's ratio), and the latency each gateway adds at a fixed rate (its p50 and p99 minus
- * the direct ones), non-streaming and streaming. Every server runs in its own process,
- * and the load is sent by a native program (support/http-load, built from Go), so no pause of a
+ * requests per second at saturation (the median of interleaved rounds; "vs direct" and "run ÷ this"
+ * are medians of each round's ratio), and the latency each gateway adds at a fixed rate (its p50
+ * and p99 minus the direct ones), non-streaming and streaming. Every server runs in its own
+ * process, and the load is sent by a native program (support/http-load, built from Go), so no pause of a
  * Node load generator counts as a gateway's latency; with taskset and two cores, the gateways run
  * on one core and the load and the upstream on the other.
  *
@@ -43,11 +43,7 @@ function startProcess(
   cpu?: number,
 ): Promise<string> {
   const [file, argv] = pinnedCommand(cpu, command, args);
-  const child = spawn(file, argv, {
-    cwd: ROOT,
-    env: process.env,
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = spawn(file, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
@@ -244,13 +240,14 @@ async function main(): Promise<void> {
     const gateway = results[1];
     for (const [i, result] of results.entries()) {
       const isDirect = result === direct;
-      // run's throughput over this target's, round by round.
+      // This target's throughput over direct's, and run's over this target's, round by round.
+      const overDirect = median(rounds[i].map((r, round) => r.rps / rounds[0][round].rps));
       const runOverThis = median(rounds[1].map((r, round) => r.rps / rounds[i][round].rps));
       rows.push([
         stream ? "stream" : "whole",
         result.name,
         result.rps.toFixed(0),
-        isDirect ? "" : `${(result.rps / direct.rps).toFixed(2)}×`,
+        isDirect ? "" : `${overDirect.toFixed(2)}×`,
         ms(result.p50),
         ms(result.p99),
         isDirect ? "" : ms(result.p50 - direct.p50),

@@ -62,13 +62,6 @@ export async function saturate(
   };
 }
 
-export interface OpenLoop {
-  /** From sending request_headers to the last answer, per request, ms. */
-  latenciesMs: number[];
-  /** How late each request started against its schedule, ms. */
-  lateMs: number[];
-}
-
 export interface HeldOpen {
   /** VmRSS before the streams opened, and with all of them open, MB. */
   idleMB: number;
@@ -110,11 +103,4 @@ export async function holdOpen(
   release();
   await Promise.all(runs);
   return { idleMB, openMB };
-}
-
-/** The `q` quantile (0–1) of `values`, nearest rank. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }

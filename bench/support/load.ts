@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { goProgram } from "../../test/support/go-program";
-import { percentile } from "./processes";
+import { quantile } from "./measure";
 
 export interface Target {
   /** `http://127.0.0.1:port` */
@@ -81,10 +81,10 @@ export async function latencyAtRate(
     ...["-mode", "rate", "-rate", String(rate)],
     ...["-duration", `${seconds}s`],
   ]);
-  const latencies = [...(summary.latenciesMs ?? [])].sort((a, b) => a - b);
+  const latencies = summary.latenciesMs ?? [];
   return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
     errors: summary.errors,
     ...(summary.firstError && { firstError: summary.firstError }),
   };

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { goProgram } from "../../test/support/go-program";
 import { externalProcessorService, type ProcessingResponse } from "../../extproc/protocol";
 import type { SequenceResult } from "./envoy-driver";
-import type { Check, OpenLoop } from "./extproc-load";
+import type { Check } from "./extproc-load";
 import { pinnedCommand } from "./server-process";
 
 const ENVOY_LOAD_DIR = join(__dirname, "envoy-load");
@@ -56,6 +56,13 @@ function* answersOf(file: Buffer): Generator<Buffer[]> {
 /** Builds envoy-load on first use (needs Go); the path of its binary. */
 export const envoyLoadProgram = (): string =>
   goProgram(ENVOY_LOAD_DIR, "bench/extproc measures latency with a native driver built from Go");
+
+export interface OpenLoop {
+  /** From sending request_headers to the last answer, per request, ms. */
+  latenciesMs: number[];
+  /** How late each request started against its schedule, ms. */
+  lateMs: number[];
+}
 
 /**
  * One request every `1000 / rate` ms to `address`, from the native driver pinned to `cpu` (when

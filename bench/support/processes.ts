@@ -14,10 +14,6 @@ export async function inParallel(
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 /** The node process that runs the built module under `pepr dev`. */
 export function modulePid(): number {
   for (const entry of readdirSync("/proc")) {
