@@ -22,7 +22,8 @@ import {
   prepareAttempt,
   UpstreamAttempt,
 } from "./upstream-attempt";
-import type { UpstreamClient, UpstreamResponse } from "./upstream-client";
+import type { UpstreamClient } from "./upstream-client";
+import type { UpstreamResponse } from "./upstream-answer";
 import { AttemptDeadline, type AttemptFailure, type AttemptLimit } from "./attempt-deadline";
 
 /** What to do with an upstream response once its status and headers are known. */

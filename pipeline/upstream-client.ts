@@ -6,16 +6,7 @@ import type { Agent } from "undici";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { UpstreamAttempt, UpstreamOrigin } from "./upstream-attempt";
 import { applyHeaderMutation } from "./header-mutation";
-
-/** What comes back: the status and headers, and the body as it arrives. */
-export interface UpstreamResponse {
-  status: number;
-  /** Lower-case names; repeated headers joined with ", ". */
-  headers: Record<string, string>;
-  body: AsyncIterable<Uint8Array>;
-  /** The whole body, read to its end (instead of iterating `body`). */
-  whole(): Promise<Buffer>;
-}
+import { UpstreamAnswer, type UpstreamResponse } from "./upstream-answer";
 
 /** Headers that belong to one hop, or that the HTTP client sets itself. */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length", "expect"]);
@@ -30,13 +21,6 @@ export function upstreamHeaders(
     Object.entries(headers).filter(([name]) => !name.startsWith(":") && !NOT_FORWARDED.has(name)),
   );
 }
-
-const flatten = (headers: Record<string, string | string[] | undefined>) =>
-  Object.fromEntries(
-    Object.entries(headers).flatMap(([name, value]) =>
-      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]],
-    ),
-  );
 
 /**
  * undici, loaded with the first request sent: the ext_proc server sends only fallbacks, and many
@@ -88,29 +72,30 @@ export class UpstreamClient {
     body: Uint8Array | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamResponse> {
-    const url = `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}${path}`;
     if (this.closed) throw new Error("the upstream client is closed");
-    const { Agent, request } = undici();
+    const { Agent } = undici();
     this.agent ??= new Agent({
       keepAliveTimeout: 30_000,
       connect: { timeout: this.options.connectTimeoutMs ?? 5_000 },
     });
-    const response = await request(url, {
-      method,
-      dispatcher: this.agent,
-      // The Host Envoy's host rewrite sends, and the one SigV4 signed: the hostname, no port.
-      headers: { ...headers, host: origin.hostname },
-      body,
-      signal,
+    const agent = this.agent;
+    return new Promise((resolve, reject) => {
+      const answer = new UpstreamAnswer(
+        outcome => ("answer" in outcome ? resolve(outcome.answer) : reject(outcome.error)),
+        signal,
+      );
+      agent.dispatch(
+        {
+          origin: `${origin.tls ? "https" : "http"}://${origin.hostname}:${origin.port}`,
+          path,
+          method,
+          // The Host Envoy's host rewrite sends, and the one SigV4 signed: the hostname, no port.
+          headers: { ...headers, host: origin.hostname },
+          body: body ?? null,
+        },
+        answer,
+      );
     });
-    const answer = response.body;
-    return {
-      status: response.statusCode,
-      headers: flatten(response.headers),
-      body: answer,
-      // The body's own reader: an async iterator per answer costs more than the answer's bytes.
-      whole: async () => Buffer.from(await answer.arrayBuffer()),
-    };
   }
 
   async close(): Promise<void> {

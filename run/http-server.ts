@@ -25,7 +25,8 @@ import type { GatewayMetrics } from "../pipeline/metrics";
 import { isModelsRequest } from "../pipeline/models";
 import { answeredSummary, SERVED_BY_HEADER, type RequestObserver } from "../pipeline/observer";
 import type { RouteStore } from "../pipeline/route-store";
-import type { UpstreamClient, UpstreamResponse } from "../pipeline/upstream-client";
+import type { UpstreamResponse } from "../pipeline/upstream-answer";
+import type { UpstreamClient } from "../pipeline/upstream-client";
 import type { ModelDiscovery } from "./model-discovery";
 import { modelsOfRoutes, noRouteForHost, routeForModel, routesForHost } from "./route-choice";
 

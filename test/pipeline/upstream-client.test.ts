@@ -1,0 +1,144 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { MAX_UNREAD_BYTES } from "../../pipeline/upstream-answer";
+import { UpstreamClient } from "../../pipeline/upstream-client";
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+describe("UpstreamClient", () => {
+  let server: Server;
+  let handler: Handler;
+  let requests: IncomingMessage[];
+  let origin: { hostname: string; port: number; tls: boolean };
+  let client: UpstreamClient;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      requests.push(request);
+      handler(request, response);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    origin = { hostname: "127.0.0.1", port: (server.address() as AddressInfo).port, tls: false };
+  });
+  beforeEach(() => {
+    requests = [];
+    client = new UpstreamClient();
+  });
+  afterEach(() => client.close());
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise(resolve => server.close(resolve));
+  });
+
+  const get = (signal = new AbortController().signal) =>
+    client.get(origin, "/v1/models", { accept: "application/json" }, signal);
+
+  it("gives the status, the headers (repeated ones joined) and the whole body", async () => {
+    handler = (_request, response) => {
+      response.setHeader("x-seen", ["a", "b"]);
+      response.writeHead(201, { "content-type": "application/json" });
+      response.write('{"data":');
+      response.end("[]}");
+    };
+    const answer = await get();
+    expect(answer.status).toBe(201);
+    expect(answer.headers).toMatchObject({ "content-type": "application/json", "x-seen": "a, b" });
+    expect((await answer.whole()).toString()).toBe('{"data":[]}');
+    expect(requests[0].headers).toMatchObject({ host: "127.0.0.1", accept: "application/json" });
+  });
+
+  it("passes a stream on chunk by chunk, before the backend has finished it", async () => {
+    let finish!: () => void;
+    handler = (_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+      finish = () => response.end("data: two\n\n");
+    };
+    const answer = await get();
+    const chunks: string[] = [];
+    for await (const chunk of answer.body) {
+      chunks.push(Buffer.from(chunk).toString());
+      if (chunks.length === 1) finish();
+    }
+    expect(chunks).toEqual(["data: one\n\n", "data: two\n\n"]);
+  });
+
+  it("holds back a backend whose stream is not read, and loses nothing once it is", async () => {
+    const total = 32 * 1024 * 1024;
+    let written = 0;
+    let response!: ServerResponse;
+    handler = (_request, res) => {
+      response = res;
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const writeMore = () => {
+        while (written < total) {
+          written += MAX_UNREAD_BYTES;
+          if (!res.write(Buffer.alloc(MAX_UNREAD_BYTES, 7)))
+            return void res.once("drain", writeMore);
+        }
+        res.end();
+      };
+      writeMore();
+    };
+    const answer = await get();
+    await new Promise(resolve => setTimeout(resolve, 300));
+    // Unread, the answer holds the backend back: far from all of it left the backend.
+    expect(response.writableNeedDrain).toBe(true);
+    expect(written).toBeLessThan(total);
+    let read = 0;
+    for await (const chunk of answer.body) read += chunk.length;
+    expect(read).toBe(total);
+  });
+
+  it("ends the upstream request when its reader stops early", async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+    };
+    const answer = await get();
+    for await (const chunk of answer.body) {
+      expect(Buffer.from(chunk).toString()).toBe("data: one\n\n");
+      break;
+    }
+    await once(requests[0].socket, "close");
+  });
+
+  it("ends the upstream request when the signal aborts while the answer arrives", async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+    };
+    const abort = new AbortController();
+    const answer = await get(abort.signal);
+    const reading = answer.whole();
+    abort.abort(new Error("the client went away"));
+    await expect(reading).rejects.toThrow("the client went away");
+    await once(requests[0].socket, "close");
+  });
+
+  it("sends nothing for a signal already aborted, and rejects with its reason", async () => {
+    handler = (_request, response) => void response.end("{}");
+    const abort = new AbortController();
+    abort.abort(new Error("no time left"));
+    await expect(get(abort.signal)).rejects.toThrow("no time left");
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(requests).toHaveLength(0);
+  });
+
+  it("rejects when the backend drops the connection before answering", async () => {
+    handler = request => request.socket.destroy();
+    await expect(get()).rejects.toThrow("other side closed");
+  });
+
+  it("fails the body when the backend drops the connection halfway through it", async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { "content-length": "100" });
+      response.write("partial");
+      setImmediate(() => response.socket!.destroy());
+    };
+    const answer = await get();
+    await expect(answer.whole()).rejects.toThrow("other side closed");
+  });
+});
