@@ -10,6 +10,7 @@ import type { GatewayAnswer } from "../pipeline/answer";
 import { CANCELLED, CLIENT_CLOSED_REQUEST, GatewayError } from "../pipeline/answer";
 import type { Exchange, RequestSummary, ResponsePlan } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
+import { Cancellation } from "../pipeline/cancellation";
 import { composeHeaderMutations } from "../pipeline/header-mutation";
 import { answeredSummary, SERVED_BY_HEADER, type AnsweredSummary } from "../pipeline/observer";
 import type { UpstreamClient } from "../pipeline/upstream-client";
@@ -52,7 +53,7 @@ export class StreamProcessor {
   private responseStatus = 0;
   private responseHeaders: Record<string, string> = {};
   private readonly startedAt: number;
-  private readonly aborted = new AbortController();
+  private readonly cancelled = new Cancellation();
 
   constructor(private readonly deps: ProcessorDeps) {
     this.startedAt = deps.now();
@@ -67,7 +68,7 @@ export class StreamProcessor {
     // grpc-js reports every stream as cancelled once it has closed, finished ones included: a
     // finished request has nothing to stop, and an abort costs a DOMException with its stack.
     if (this.stage === "done") return;
-    this.aborted.abort();
+    this.cancelled.cancel(new Error("the request was cancelled"));
     this.stage = "done";
     // The gateway's view, as `ai-gateway run` reports it: whatever the upstream answered, this
     // request did not get to its end (Envoy's access log has the status the client saw).
@@ -202,9 +203,9 @@ export class StreamProcessor {
     });
     switch (this.plan.kind) {
       case "fallback": {
-        const answer = await exchange.fallBack(this.deps.upstream, this.aborted.signal);
+        const answer = await exchange.fallBack(this.deps.upstream, this.cancelled);
         // Cancelled meanwhile: close() has reported the request, and no one reads this answer.
-        if (this.aborted.signal.aborted) return { response_headers: {} };
+        if (this.cancelled.cancelled) return { response_headers: {} };
         return this.answerWith(
           { ...answer, headers: { ...answer.headers, ...servedBy().set } },
           exchange.finish(),

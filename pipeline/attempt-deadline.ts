@@ -1,11 +1,12 @@
 /**
- * The time one upstream attempt may take, as a signal to send it with. Both front doors send
+ * The time one upstream attempt may take, as a cancellation to send it with. Both front doors send
  * attempts through it (`run` every attempt, the ext_proc server its fallbacks), so a timeout ends an
  * attempt the same way and is named the same way in either.
  *
- * One controller and one timer per attempt, cleared when it ends: `AbortSignal.timeout` and
- * `AbortSignal.any` keep theirs until garbage collection, which shows in the tail latency under load.
+ * One timer per attempt, cleared when it ends: `AbortSignal.timeout` and `AbortSignal.any` keep
+ * theirs until garbage collection, which shows in the tail latency under load.
  */
+import { Cancellation } from "./cancellation";
 
 /** How long an attempt may take (ms, ≥ 1; Infinity for no limit), and what to say when it ran out. */
 export interface AttemptLimit {
@@ -29,30 +30,26 @@ export interface AttemptFailure {
 /** Node fires a longer timer at once (after 1 ms); a limit this long is no limit in practice. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class AttemptDeadline {
-  private readonly controller = new AbortController();
+/**
+ * Cancelled when the limit runs out or `parent` (the client going away) is, whichever comes first.
+ */
+export class AttemptDeadline extends Cancellation {
   private readonly timer?: NodeJS.Timeout;
-  private readonly onCancelled = () => this.controller.abort();
+  private readonly onParentCancelled = (reason: Error) => this.cancel(reason);
   private expired = false;
 
-  /** `cancelled`, when given, ends the attempt too: the client went away. */
   constructor(
     private readonly limit: AttemptLimit,
-    private readonly cancelled?: AbortSignal,
+    private readonly parent?: Cancellation,
   ) {
+    super();
     if (limit.ms <= MAX_TIMER_MS) {
       this.timer = setTimeout(() => {
         this.expired = true;
-        this.controller.abort();
+        this.cancel(new Error(limit.exceeded));
       }, limit.ms);
     }
-    if (cancelled?.aborted) this.controller.abort();
-    else cancelled?.addEventListener("abort", this.onCancelled, { once: true });
-  }
-
-  /** Aborts when the limit runs out or the client goes away, whichever comes first. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
+    parent?.onCancel(this.onParentCancelled);
   }
 
   /** The failure of an attempt that ended with `error`: the limit's own words when it ran out. */
@@ -64,6 +61,6 @@ export class AttemptDeadline {
 
   clear(): void {
     clearTimeout(this.timer);
-    this.cancelled?.removeEventListener("abort", this.onCancelled);
+    this.parent?.offCancel(this.onParentCancelled);
   }
 }

@@ -25,6 +25,7 @@ import {
 import type { UpstreamClient } from "./upstream-client";
 import type { UpstreamResponse } from "./upstream-answer";
 import { AttemptDeadline, type AttemptFailure, type AttemptLimit } from "./attempt-deadline";
+import type { Cancellation } from "./cancellation";
 
 /** What to do with an upstream response once its status and headers are known. */
 export type ResponsePlan =
@@ -267,7 +268,7 @@ export class Exchange {
    * ends it too.
    */
   attemptDeadline(
-    cancelled?: AbortSignal,
+    cancelled?: Cancellation,
     options: { withinFallbackBudget?: boolean } = {},
   ): AttemptDeadline {
     return new AttemptDeadline(this.attemptLimit(options.withinFallbackBudget), cancelled);
@@ -360,7 +361,7 @@ export class Exchange {
    * (whole, also for a stream: the client gets it in one piece). When every backend failed, the
    * last failure is what the client gets.
    */
-  async fallBack(upstream: UpstreamClient, signal?: AbortSignal): Promise<GatewayAnswer> {
+  async fallBack(upstream: UpstreamClient, cancelled?: Cancellation): Promise<GatewayAnswer> {
     let last: GatewayAnswer | undefined;
     for (;;) {
       const next = await this.advance();
@@ -368,15 +369,15 @@ export class Exchange {
         last = next.answer ?? last;
         break;
       }
-      const deadline = this.attemptDeadline(signal, { withinFallbackBudget: true });
+      const deadline = this.attemptDeadline(cancelled, { withinFallbackBudget: true });
       let response: UpstreamResponse;
       let body: Uint8Array;
       try {
-        response = await upstream.send(this.current, this.request.headers, deadline.signal);
+        response = await upstream.send(this.current, this.request.headers, deadline);
         body = await response.whole();
       } catch (error) {
         // The client went away: no backend failed, and no one waits for an answer.
-        if (signal?.aborted) {
+        if (cancelled?.cancelled) {
           this.markCancelled();
           return CANCELLED_ANSWER.toAnswer();
         }

@@ -7,6 +7,7 @@
  * was a sixth of the gateway's CPU per request.
  */
 import type { Dispatcher } from "undici";
+import type { Cancellation } from "./cancellation";
 
 /** What comes back: the status and headers, and the body as it arrives. */
 export interface UpstreamResponse {
@@ -46,18 +47,17 @@ export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamRespo
   private failure?: Error;
   /** Wakes the reader waiting for the next chunk, the end or a failure. */
   private wake?: () => void;
-  private readonly onAbort = () => this.abort(abortReason(this.signal));
+  private readonly onCancel = (reason: Error) => this.abort(reason);
 
   /**
    * `settle` gets the answer when its headers arrive, or the error that came first: no connection,
-   * no answer, or `signal` aborting.
+   * no answer, or `cancellation` calling it off.
    */
   constructor(
     private readonly settle: (outcome: { answer: UpstreamAnswer } | { error: Error }) => void,
-    private readonly signal: AbortSignal,
+    private readonly cancellation: Cancellation,
   ) {
-    if (signal.aborted) this.onAbort();
-    else signal.addEventListener("abort", this.onAbort, { once: true });
+    cancellation.onCancel(this.onCancel);
   }
 
   get body(): AsyncIterable<Uint8Array> {
@@ -91,7 +91,7 @@ export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamRespo
 
   onResponseEnd(): void {
     this.ended = true;
-    this.signal.removeEventListener("abort", this.onAbort);
+    this.cancellation.offCancel(this.onCancel);
     this.wake?.();
   }
 
@@ -150,11 +150,8 @@ export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamRespo
   private fail(error: Error): void {
     if (this.ended || this.failure) return;
     this.failure = error;
-    this.signal.removeEventListener("abort", this.onAbort);
+    this.cancellation.offCancel(this.onCancel);
     if (!this.started) this.settle({ error });
     this.wake?.();
   }
 }
-
-const abortReason = (signal: AbortSignal) =>
-  signal.reason instanceof Error ? signal.reason : new Error("the request was aborted");

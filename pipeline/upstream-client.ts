@@ -4,6 +4,7 @@
  */
 import type { Agent } from "undici";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
+import type { Cancellation } from "./cancellation";
 import type { UpstreamAttempt, UpstreamOrigin } from "./upstream-attempt";
 import { applyHeaderMutation } from "./header-mutation";
 import { UpstreamAnswer, type UpstreamResponse } from "./upstream-answer";
@@ -41,17 +42,17 @@ export class UpstreamClient {
 
   /**
    * Sends `attempt` with the client's headers. Rejects when the backend cannot be reached, or when
-   * `signal` aborts (the time budget ran out, or the client went away).
+   * `cancellation` calls it off (the time budget ran out, or the client went away).
    */
   async send(
     attempt: UpstreamAttempt,
     clientHeaders: Record<string, string>,
-    signal: AbortSignal,
+    cancellation: Cancellation,
   ): Promise<UpstreamResponse> {
     const origin = attempt.origin;
     if (!origin) throw new Error(`backend ${attempt.backend.id} has no address to send to`);
     const headers = upstreamHeaders(clientHeaders, attempt);
-    return this.request("POST", origin, attempt.path, headers, attempt.body, signal);
+    return this.request("POST", origin, attempt.path, headers, attempt.body, cancellation);
   }
 
   /** A GET of `path` with `headers` (lower-case names, no pseudo or hop headers). */
@@ -59,9 +60,9 @@ export class UpstreamClient {
     origin: UpstreamOrigin,
     path: string,
     headers: Record<string, string>,
-    signal: AbortSignal,
+    cancellation: Cancellation,
   ): Promise<UpstreamResponse> {
-    return this.request("GET", origin, path, headers, undefined, signal);
+    return this.request("GET", origin, path, headers, undefined, cancellation);
   }
 
   private async request(
@@ -70,7 +71,7 @@ export class UpstreamClient {
     path: string,
     headers: Record<string, string>,
     body: Uint8Array | undefined,
-    signal: AbortSignal,
+    cancellation: Cancellation,
   ): Promise<UpstreamResponse> {
     if (this.closed) throw new Error("the upstream client is closed");
     const { Agent } = undici();
@@ -82,7 +83,7 @@ export class UpstreamClient {
     return new Promise((resolve, reject) => {
       const answer = new UpstreamAnswer(
         outcome => ("answer" in outcome ? resolve(outcome.answer) : reject(outcome.error)),
-        signal,
+        cancellation,
       );
       agent.dispatch(
         {

@@ -18,6 +18,7 @@ import { errorMessage } from "../lib/error-message";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { HeaderMutation } from "../lib/header-mutation";
 import { GatewayError, type GatewayAnswer } from "../pipeline/answer";
+import { Cancellation } from "../pipeline/cancellation";
 import { Exchange, type RequestSummary } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { applyHeaderMutation } from "../pipeline/header-mutation";
@@ -181,9 +182,9 @@ export class GatewayHttpServer {
       response.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
       return;
     }
-    const clientGone = new AbortController();
+    const clientGone = new Cancellation();
     response.on("close", () => {
-      if (!response.writableFinished) clientGone.abort();
+      if (!response.writableFinished) clientGone.cancel(new Error("the client went away"));
     });
     const overhead = new Overhead();
     const answered = (routeKey: string, answer: GatewayAnswer) => {
@@ -211,7 +212,7 @@ export class GatewayHttpServer {
     try {
       body = await readBody(request);
     } catch (error) {
-      if (clientGone.signal.aborted) return;
+      if (clientGone.cancelled) return;
       if (!(error instanceof BodyTooLarge)) throw error;
       const tooLarge = new GatewayError(
         413,
@@ -227,7 +228,7 @@ export class GatewayHttpServer {
     const routeKey = overhead.time(() => routeForModel(routes, candidates, read.request.headers));
     const started = await overhead.timeAsync(() => gateway.beginRead(routeKey, read.request));
     if (!(started instanceof Exchange)) return answered(routeKey, started);
-    const summary = await this.relay(started, headers, response, clientGone.signal, overhead);
+    const summary = await this.relay(started, headers, response, clientGone, overhead);
     observer.finished(summary, { processingMs: overhead.ms });
   }
 
@@ -241,7 +242,7 @@ export class GatewayHttpServer {
     exchange: Exchange,
     clientHeaders: Record<string, string>,
     response: ServerResponse,
-    clientGone: AbortSignal,
+    clientGone: Cancellation,
     overhead: Overhead,
   ): Promise<RequestSummary> {
     const cancelled = () => {
@@ -252,11 +253,10 @@ export class GatewayHttpServer {
     for (;;) {
       const attempt = exchange.attempt;
       const deadline = exchange.attemptDeadline(clientGone);
-      const { signal } = deadline;
       let upstream: UpstreamResponse | undefined;
       let plan: ReturnType<Exchange["planResponse"]> | undefined;
       try {
-        upstream = await this.options.upstream.send(attempt, clientHeaders, signal);
+        upstream = await this.options.upstream.send(attempt, clientHeaders, deadline);
         const { status, headers } = upstream;
         plan = overhead.time(() => exchange.planResponse(status, headers));
         if (plan.kind === "stream") {
@@ -277,7 +277,7 @@ export class GatewayHttpServer {
         }
         failure = answer;
       } catch (error) {
-        if (clientGone.aborted) return cancelled();
+        if (clientGone.cancelled) return cancelled();
         // A stream already begun cannot be taken back: the client's is cut, as Envoy resets it.
         if (response.headersSent) {
           response.destroy();

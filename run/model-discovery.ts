@@ -11,6 +11,7 @@ import { MODEL_HEADER } from "../api/v1alpha1";
 import type { BackendAuthRegistry } from "../auth/registry";
 import type { BackendConfig, RouteConfig, RuleConfig } from "../contract/route-config";
 import { errorMessage } from "../lib/error-message";
+import { AttemptDeadline } from "../pipeline/attempt-deadline";
 import { applyHeaderMutation, composeHeaderMutations } from "../pipeline/header-mutation";
 import { modelEntry, type ModelEntry } from "../pipeline/models";
 import { matchRule } from "../pipeline/rule-match";
@@ -137,14 +138,24 @@ export class ModelDiscovery {
         ([name]) => !name.startsWith(":"),
       ),
     );
-    const response = await this.options.upstream.get(
-      backend.endpoint!,
-      credentials.path,
-      headers,
-      AbortSignal.timeout(this.options.timeoutMs ?? 3_000),
-    );
-    const body = await response.whole();
-    if (response.status !== 200) throw new Error(`status ${response.status}`);
-    return idsOf(body);
+    const timeoutMs = this.options.timeoutMs ?? 3_000;
+    const deadline = new AttemptDeadline({
+      ms: timeoutMs,
+      exceeded: `no answer within ${timeoutMs} ms`,
+      backendAtFault: true,
+    });
+    try {
+      const response = await this.options.upstream.get(
+        backend.endpoint!,
+        credentials.path,
+        headers,
+        deadline,
+      );
+      const body = await response.whole();
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      return idsOf(body);
+    } finally {
+      deadline.clear();
+    }
   }
 }

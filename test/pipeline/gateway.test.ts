@@ -2,6 +2,7 @@ import { gzipSync } from "node:zlib";
 import { BackendAuthRegistry } from "../../auth/registry";
 import type { RouteConfig, RuleConfig } from "../../contract/route-config";
 import type { GatewayAnswer } from "../../pipeline/answer";
+import { Cancellation } from "../../pipeline/cancellation";
 import { Exchange } from "../../pipeline/exchange";
 import { Gateway, GatewayRequest } from "../../pipeline/gateway";
 import { RouteStore } from "../../pipeline/route-store";
@@ -440,11 +441,11 @@ describe("Exchange.fallBack: when the next backend does not answer", () => {
   it("stops when the client goes away, blaming no backend", async () => {
     const { server, exchange, gateway } = await fallingBackTo(() => {});
     try {
-      const client = new AbortController();
-      const answering = exchange.fallBack(upstream, client.signal);
+      const client = new Cancellation();
+      const answering = exchange.fallBack(upstream, client);
       // Gone while b has the request.
       await eventually(async () => server.requests.length === 1 || undefined);
-      client.abort();
+      client.cancel(new Error("the client went away"));
       const answer = await answering;
       expect(answer.status).toBe(499);
       expect(gateway.health.isCoolingDown("default/b")).toBe(false);
@@ -510,7 +511,7 @@ describe("Exchange: the rule's timeouts", () => {
     const deadline = exchange.attemptDeadline();
     // By the time the backend's 30 ms are up, less than that is left of the request's 100 ms.
     clock.ms += 45;
-    await new Promise(resolve => deadline.signal.addEventListener("abort", resolve));
+    await new Promise(resolve => deadline.onCancel(resolve));
     expect(deadline.failure(new Error("aborted"))).toEqual({
       reason: new Error("no answer within the rule's backend request timeout (0.03 s)"),
       backendAtFault: true,
@@ -523,7 +524,7 @@ describe("Exchange: the rule's timeouts", () => {
       const { gateway } = withTimeouts(timeouts);
       const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
       const deadline = exchange.attemptDeadline();
-      await new Promise(resolve => deadline.signal.addEventListener("abort", resolve));
+      await new Promise(resolve => deadline.onCancel(resolve));
       const answer = exchange.attemptFailed(deadline.failure(new Error("aborted")));
       deadline.clear();
       return { answer, coolingDown: gateway.health.isCoolingDown("default/a") };

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Cancellation } from "../../pipeline/cancellation";
 import { MAX_UNREAD_BYTES } from "../../pipeline/upstream-answer";
 import { UpstreamClient } from "../../pipeline/upstream-client";
 
@@ -32,8 +33,8 @@ describe("UpstreamClient", () => {
     await new Promise(resolve => server.close(resolve));
   });
 
-  const get = (signal = new AbortController().signal) =>
-    client.get(origin, "/v1/models", { accept: "application/json" }, signal);
+  const get = (cancellation = new Cancellation()) =>
+    client.get(origin, "/v1/models", { accept: "application/json" }, cancellation);
 
   it("gives the status, the headers (repeated ones joined) and the whole body", async () => {
     handler = (_request, response) => {
@@ -105,24 +106,24 @@ describe("UpstreamClient", () => {
     await once(requests[0].socket, "close");
   });
 
-  it("ends the upstream request when the signal aborts while the answer arrives", async () => {
+  it("ends the upstream request when it is called off while the answer arrives", async () => {
     handler = (_request, response) => {
       response.writeHead(200, { "content-type": "text/event-stream" });
       response.write("data: one\n\n");
     };
-    const abort = new AbortController();
-    const answer = await get(abort.signal);
+    const cancellation = new Cancellation();
+    const answer = await get(cancellation);
     const reading = answer.whole();
-    abort.abort(new Error("the client went away"));
+    cancellation.cancel(new Error("the client went away"));
     await expect(reading).rejects.toThrow("the client went away");
     await once(requests[0].socket, "close");
   });
 
-  it("sends nothing for a signal already aborted, and rejects with its reason", async () => {
+  it("sends nothing when already called off, and rejects with the reason", async () => {
     handler = (_request, response) => void response.end("{}");
-    const abort = new AbortController();
-    abort.abort(new Error("no time left"));
-    await expect(get(abort.signal)).rejects.toThrow("no time left");
+    const cancellation = new Cancellation();
+    cancellation.cancel(new Error("no time left"));
+    await expect(get(cancellation)).rejects.toThrow("no time left");
     await new Promise(resolve => setTimeout(resolve, 50));
     expect(requests).toHaveLength(0);
   });
