@@ -307,10 +307,20 @@ export class GatewayHttpServer {
       [SERVED_BY_HEADER]: exchange.attempt.backend.id,
       ...overhead.header(),
     });
-    response.flushHeaders();
+    // The headers, what the backend has already sent and, when that is all, the stream's end go
+    // out in one write: a write each cost a system call each. What comes later goes as it comes,
+    // and the headers by themselves when the backend has sent nothing more yet.
+    let wrote = false;
+    response.cork();
+    setImmediate(() => {
+      if (!wrote && !response.writableEnded) response.flushHeaders();
+      response.uncork();
+    });
     for await (const chunk of upstream.body) {
       const out = overhead.time(() => exchange.pushChunk(chunk));
-      if (out.length > 0 && !response.write(out)) await drained(response);
+      if (out.length === 0) continue;
+      wrote = true;
+      if (!response.write(out)) await drained(response);
     }
     response.end(overhead.time(() => exchange.endStream()));
     return exchange.finish();

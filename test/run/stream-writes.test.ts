@@ -1,0 +1,125 @@
+/**
+ * How `ai-gateway run` writes a stream to its client: the headers as soon as the backend's arrive,
+ * even while its first token is still coming, and every byte the backend sent, whether it came in
+ * one piece or several.
+ */
+import { once } from "node:events";
+import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RunningGateway } from "../../run/main";
+import { manifestFolder, routeManifest } from "./support/manifests";
+import { startGateway } from "./support/gateway";
+
+const EVENTS = [
+  'data: {"id":"1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n',
+  'data: {"id":"1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}]}\n\n',
+  "data: [DONE]\n\n",
+];
+
+describe("ai-gateway run: writing a stream", () => {
+  let upstream: Server;
+  let gateway: RunningGateway;
+  /** How the upstream writes its stream after the headers; set by each test. */
+  let writeBody: (write: (text: string) => void, end: () => void) => void;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.flushHeaders();
+        writeBody(
+          text => res.write(text),
+          () => res.end(),
+        );
+      });
+    });
+    upstream.listen(0, "127.0.0.1");
+    await once(upstream, "listening");
+    const { port } = upstream.address() as AddressInfo;
+    const dir = manifestFolder({
+      "route.yaml": [
+        {
+          apiVersion: "gateway.envoyproxy.io/v1alpha1",
+          kind: "Backend",
+          metadata: { name: "local", namespace: "default" },
+          spec: { endpoints: [{ ip: { address: "127.0.0.1", port } }] },
+        },
+        {
+          apiVersion: "aigateway.envoyproxy.io/v1alpha1",
+          kind: "AIServiceBackend",
+          metadata: { name: "local", namespace: "default" },
+          spec: {
+            schema: { name: "OpenAI", version: "v1" },
+            backendRef: { name: "local", kind: "Backend", group: "gateway.envoyproxy.io" },
+          },
+        },
+        routeManifest("route", [{ model: "local-model", backends: [{ name: "local" }] }]),
+      ],
+    });
+    gateway = await startGateway({ files: [dir] });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    upstream?.closeAllConnections();
+    await new Promise(resolve => upstream?.close(resolve));
+  });
+
+  /** Sends a streamed chat request; resolves with the response when its headers arrive. */
+  function ask(): Promise<IncomingMessage> {
+    const req = request({
+      host: "127.0.0.1",
+      port: gateway.port,
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { "content-type": "application/json" },
+    });
+    req.end(JSON.stringify({ model: "local-model", stream: true, messages: [] }));
+    return once(req, "response").then(([response]) => response as IncomingMessage);
+  }
+
+  const bodyOf = async (response: IncomingMessage) => {
+    let text = "";
+    for await (const chunk of response) text += chunk;
+    return text;
+  };
+
+  it("sends the headers while the backend's first token is still coming", async () => {
+    let release!: () => void;
+    writeBody = (write, end) => {
+      release = () => {
+        EVENTS.forEach(write);
+        end();
+      };
+    };
+    const response = await ask();
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/event-stream");
+    expect(response.headers["x-ai-eg-backend"]).toBe("default/local");
+    release();
+    expect(await bodyOf(response)).toBe(EVENTS.join(""));
+  });
+
+  it("passes on a stream the backend sent at once, whole", async () => {
+    writeBody = (write, end) => {
+      write(EVENTS.join(""));
+      end();
+    };
+    const response = await ask();
+    expect(await bodyOf(response)).toBe(EVENTS.join(""));
+  });
+
+  it("passes on a stream the backend sent piece by piece, whole", async () => {
+    writeBody = (write, end) => {
+      let next = 0;
+      const timer = setInterval(() => {
+        if (next < EVENTS.length) return write(EVENTS[next++]);
+        clearInterval(timer);
+        end();
+      }, 5);
+    };
+    const response = await ask();
+    expect(await bodyOf(response)).toBe(EVENTS.join(""));
+  });
+});
