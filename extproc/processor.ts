@@ -66,7 +66,7 @@ export class StreamProcessor {
    */
   close(errorType: string = CANCELLED): void {
     // grpc-js reports every stream as cancelled once it has closed, finished ones included: a
-    // finished request has nothing to stop, and an abort costs a DOMException with its stack.
+    // finished request has nothing to stop, and a cancel costs an Error with its stack.
     if (this.stage === "done") return;
     this.cancelled.cancel(new Error("the request was cancelled"));
     this.stage = "done";
