@@ -1,6 +1,7 @@
 /**
  * `ai-gateway run` against the same local fake OpenAI upstream as a direct connection to it (the
- * baseline) and, when it is installed, Portkey's open-source gateway (`@portkey-ai/gateway`):
+ * baseline), a plain Node proxy (the floor of any Node gateway here: support/baseline-proxy.ts)
+ * and, when it is installed, Portkey's open-source gateway (`@portkey-ai/gateway`):
  * requests per second at saturation (the median of interleaved rounds; "vs direct" and "run ÷ this"
  * are medians of each round's ratio), and the latency each gateway adds at a fixed rate (its p50
  * and p99 minus the direct ones), non-streaming and streaming. Every server runs in its own
@@ -168,6 +169,12 @@ async function main(): Promise<void> {
       loadCpu,
     ),
   );
+  const proxyPort = await startProcess(
+    process.execPath,
+    ["--import", "tsx", "bench/support/baseline-proxy.ts", String(upstreamPort)],
+    /^(\d+)\n/,
+    gatewayCpu,
+  );
   const gatewayURL = await startProcess(
     "node",
     ["cli/bin.js", "run", "-f", manifests(upstreamPort), "--port", "0"],
@@ -181,6 +188,15 @@ async function main(): Promise<void> {
       name: "direct",
       target: stream => ({
         origin: `http://127.0.0.1:${upstreamPort}`,
+        path: "/v1/chat/completions",
+        headers: common,
+        body: body(stream),
+      }),
+    },
+    {
+      name: "plain Node proxy",
+      target: stream => ({
+        origin: `http://127.0.0.1:${proxyPort}`,
         path: "/v1/chat/completions",
         headers: common,
         body: body(stream),
@@ -213,7 +229,11 @@ async function main(): Promise<void> {
     console.log("Portkey: skipped (@portkey-ai/gateway is not installed)\n");
   }
 
+  /** Where run is in `targets`, right after the plain proxy. */
+  const RUN = targets.findIndex(({ name }) => name === "ai-gateway run");
   const rows: string[][] = [];
+  /** What run adds over the plain proxy, per body. */
+  const overFloor: string[] = [];
   /** The first error of each target that had some, printed under the table. */
   const failures: string[] = [];
   for (const stream of [false, true]) {
@@ -237,12 +257,13 @@ async function main(): Promise<void> {
       results.push({ name, rps: median(rounds[i].map(r => r.rps)), ...lat, errors });
     }
     const direct = results[0];
-    const gateway = results[1];
+    const floor = results[RUN - 1];
+    const gateway = results[RUN];
     for (const [i, result] of results.entries()) {
       const isDirect = result === direct;
       // This target's throughput over direct's, and run's over this target's, round by round.
       const overDirect = median(rounds[i].map((r, round) => r.rps / rounds[0][round].rps));
-      const runOverThis = median(rounds[1].map((r, round) => r.rps / rounds[i][round].rps));
+      const runOverThis = median(rounds[RUN].map((r, round) => r.rps / rounds[i][round].rps));
       rows.push([
         stream ? "stream" : "whole",
         result.name,
@@ -256,6 +277,9 @@ async function main(): Promise<void> {
         String(result.errors),
       ]);
     }
+    overFloor.push(
+      `${stream ? "stream" : "whole"}: p50 ${ms(gateway.p50 - floor.p50)} ms, p99 ${ms(gateway.p99 - floor.p99)} ms`,
+    );
   }
   console.log(
     markdownTable(
@@ -274,6 +298,7 @@ async function main(): Promise<void> {
       rows,
     ),
   );
+  console.log(`- what run adds over the plain Node proxy: ${overFloor.join("; ")}`);
   for (const failure of failures) console.log(`- first error, ${failure}`);
 }
 
