@@ -80,6 +80,9 @@ export async function latencyAtRate(
   const summary = await httpLoad(target, [
     ...["-mode", "rate", "-rate", String(rate)],
     ...["-duration", `${seconds}s`],
+    // Connections opened as the load starts (the client's, and a gateway's to its upstream when
+    // the last ones timed out while other targets were measured) are not what a request costs.
+    ...["-warmup", "1s"],
   ]);
   const latencies = summary.latenciesMs ?? [];
   return {

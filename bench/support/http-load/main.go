@@ -62,14 +62,15 @@ func main() {
 	connections := flag.Int("connections", 10, "saturate: requests in flight")
 	rate := flag.Float64("rate", 200, "rate: requests per second")
 	duration := flag.Duration("duration", 5*time.Second, "how long to send")
+	warmup := flag.Duration("warmup", 0, "rate: how long to send at the rate first, not counted")
 	flag.Parse()
-	if err := run(*url, *bodyFile, headers, *mode, *connections, *rate, *duration); err != nil {
+	if err := run(*url, *bodyFile, headers, *mode, *connections, *rate, *duration, *warmup); err != nil {
 		fmt.Fprintln(os.Stderr, "http-load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(url, bodyFile string, headers headerFlags, mode string, connections int, rate float64, duration time.Duration) error {
+func run(url, bodyFile string, headers headerFlags, mode string, connections int, rate float64, duration, warmup time.Duration) error {
 	if url == "" || bodyFile == "" {
 		return errors.New("-url and -body are required")
 	}
@@ -97,6 +98,11 @@ func run(url, bodyFile string, headers headerFlags, mode string, connections int
 	case "saturate":
 		s = l.saturate(connections, duration)
 	case "rate":
+		// The open loop opens the connections it needs as it goes; those first requests, which
+		// wait for a connection (and a gateway's own to its upstream), are not counted.
+		if warmup > 0 {
+			l.openLoop(rate, warmup)
+		}
 		s = l.openLoop(rate, duration)
 	default:
 		return errors.New("-mode is saturate or rate")
