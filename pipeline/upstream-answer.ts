@@ -110,13 +110,14 @@ export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamRespo
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     try {
       for (;;) {
+        // A failure ends the reading at once, chunks still unread or not: the reader (a client
+        // gone, a deadline past) has no use for them.
+        if (this.failure) throw this.failure;
         const chunk = this.chunks.shift();
         if (chunk) {
           this.unreadBytes -= chunk.length;
           if (this.unreadBytes <= MAX_UNREAD_BYTES) this.controller?.resume();
           yield chunk;
-        } else if (this.failure) {
-          throw this.failure;
         } else if (this.ended) {
           return;
         } else {
@@ -150,6 +151,8 @@ export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamRespo
   private fail(error: Error): void {
     if (this.ended || this.failure) return;
     this.failure = error;
+    this.chunks.length = 0;
+    this.unreadBytes = 0;
     this.cancellation.offCancel(this.onCancel);
     if (!this.started) this.settle({ error });
     this.wake?.();

@@ -79,6 +79,8 @@ export class UpstreamClient {
       keepAliveTimeout: 30_000,
       connect: { timeout: this.options.connectTimeoutMs ?? 5_000 },
     });
+    // Not sent at all: undici would give up a kept-alive connection to abort it.
+    if (cancellation.cancelled) throw cancellation.reason;
     const agent = this.agent;
     return new Promise((resolve, reject) => {
       const answer = new UpstreamAnswer(

@@ -348,6 +348,8 @@ export class GatewayHttpServer {
 
 /** Resolves when the client can take more, or is gone (then the upstream read is aborted too). */
 async function drained(response: ServerResponse): Promise<void> {
+  // Gone already: neither event comes again.
+  if (response.destroyed || response.writableEnded) return;
   const ac = new AbortController();
   try {
     await Promise.race([

@@ -119,6 +119,25 @@ describe("UpstreamClient", () => {
     await once(requests[0].socket, "close");
   });
 
+  it("hands out nothing more once called off, not even what it already holds", async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+      response.write("data: two\n\n");
+    };
+    const cancellation = new Cancellation();
+    const answer = await get(cancellation);
+    // Both events have arrived, unread, by the time the reader is called off.
+    await new Promise(resolve => setTimeout(resolve, 100));
+    cancellation.cancel(new Error("the client went away"));
+    const read: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of answer.body) read.push(Buffer.from(chunk).toString());
+    })();
+    await expect(reading).rejects.toThrow("the client went away");
+    expect(read).toEqual([]);
+  });
+
   it("sends nothing when already called off, and rejects with the reason", async () => {
     handler = (_request, response) => void response.end("{}");
     const cancellation = new Cancellation();

@@ -4,9 +4,17 @@
  * one piece or several.
  */
 import { once } from "node:events";
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RunningGateway } from "../../run/main";
+import { eventually } from "../auth/support/fake-server";
+import { captureLogs } from "../auth/support/log-capture";
 import { manifestFolder, routeManifest } from "./support/manifests";
 import { startGateway } from "./support/gateway";
 
@@ -20,7 +28,7 @@ describe("ai-gateway run: writing a stream", () => {
   let upstream: Server;
   let gateway: RunningGateway;
   /** How the upstream writes its stream after the headers; set by each test. */
-  let writeBody: (write: (text: string) => void, end: () => void) => void;
+  let writeBody: (write: (text: string) => void, end: () => void, res: ServerResponse) => void;
 
   beforeAll(async () => {
     upstream = createServer((req, res) => {
@@ -31,6 +39,7 @@ describe("ai-gateway run: writing a stream", () => {
         writeBody(
           text => res.write(text),
           () => res.end(),
+          res,
         );
       });
     });
@@ -99,6 +108,33 @@ describe("ai-gateway run: writing a stream", () => {
     expect(response.headers["x-ai-eg-backend"]).toBe("default/local");
     release();
     expect(await bodyOf(response)).toBe(EVENTS.join(""));
+  });
+
+  it("ends and reports a stream whose slow client goes away", async () => {
+    const logs = captureLogs();
+    try {
+      let upstream!: ServerResponse;
+      writeBody = (_write, _end, res) => {
+        upstream = res;
+        const event = `data: {"choices":[{"index":0,"delta":{"content":"${"x".repeat(16_000)}"}}]}\n\n`;
+        const pump = () => {
+          while (!res.destroyed) if (!res.write(event)) return void res.once("drain", pump);
+        };
+        pump();
+      };
+      const response = await ask();
+      // The client reads nothing: the gateway's writes to it back up, and it waits for them.
+      response.pause();
+      await new Promise(resolve => setTimeout(resolve, 300));
+      response.destroy();
+      await eventually(async () => (upstream.destroyed ? true : undefined));
+      const reported = await eventually(async () =>
+        logs.lines.find(line => line.includes('"message":"request"')),
+      );
+      expect(JSON.parse(reported)).toMatchObject({ status: 499, errorType: "cancelled" });
+    } finally {
+      logs.stop();
+    }
   });
 
   it("passes on a stream the backend sent at once, whole", async () => {
