@@ -102,6 +102,8 @@ func run(url, bodyFile string, headers headerFlags, mode string, connections int
 		// wait for a connection (and a gateway's own to its upstream), are not counted.
 		if warmup > 0 {
 			l.openLoop(rate, warmup)
+			l.errors.Store(0)
+			l.first = atomic.Value{}
 		}
 		s = l.openLoop(rate, duration)
 	default:
