@@ -229,7 +229,7 @@ async function main(): Promise<void> {
     console.log("Portkey: skipped (@portkey-ai/gateway is not installed)\n");
   }
 
-  /** Where run is in `targets`, right after the plain proxy. */
+  /** Where run is in `targets`. */
   const RUN = targets.findIndex(({ name }) => name === "ai-gateway run");
   const rows: string[][] = [];
   /** What run adds over the plain proxy, per body. */
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
       results.push({ name, rps: median(rounds[i].map(r => r.rps)), ...lat, errors });
     }
     const direct = results[0];
-    const floor = results[RUN - 1];
+    const floor = results.find(({ name }) => name === "plain Node proxy")!;
     const gateway = results[RUN];
     for (const [i, result] of results.entries()) {
       const isDirect = result === direct;

@@ -109,12 +109,10 @@ export function installFromEnv(
     throw new Error(parsed.error.issues.map(issue => issue.message).join("\n"));
   }
   const values = parsed.data;
-  const annotations = values[INSTALL_ENV.serviceAccountAnnotations];
-  const podLabels = values[INSTALL_ENV.podLabels];
   return {
     image: values[INSTALL_ENV.image] ?? `ai-gateway-extproc:${version}`,
     version,
-    ...(annotations ? { serviceAccountAnnotations: annotations } : {}),
-    ...(podLabels ? { podLabels } : {}),
+    serviceAccountAnnotations: values[INSTALL_ENV.serviceAccountAnnotations],
+    podLabels: values[INSTALL_ENV.podLabels],
   };
 }

@@ -229,7 +229,7 @@ export class StreamProcessor {
           const translated = exchange.translateBody(
             this.responseStatus,
             this.responseHeaders,
-            new Uint8Array(0),
+            EMPTY_BODY,
           );
           return this.answerWith(
             {
@@ -319,7 +319,6 @@ export class StreamProcessor {
   }
 }
 
-/** The chunks of a buffered body as one; Envoy sends it in one message, which needs no copy. */
 /** Buffered bodies come whole, in one message; Envoy leaves `body` out when it is empty. */
 const EMPTY_BODY = Buffer.alloc(0);
 

@@ -36,6 +36,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class AttemptDeadline extends Cancellation {
   private readonly timer?: NodeJS.Timeout;
   private readonly onParentCancelled = (reason: Error) => this.cancel(reason);
+  /** The limit ran out before anything else cancelled the attempt: its reason is the limit's. */
   private expired = false;
 
   constructor(
@@ -45,6 +46,7 @@ export class AttemptDeadline extends Cancellation {
     super();
     if (limit.ms <= MAX_TIMER_MS) {
       this.timer = setTimeout(() => {
+        if (this.cancelled) return;
         this.expired = true;
         this.cancel(new Error(limit.exceeded));
       }, limit.ms);
@@ -55,7 +57,7 @@ export class AttemptDeadline extends Cancellation {
   /** The failure of an attempt that ended with `error`: the limit's own words when it ran out. */
   failure(error: unknown): AttemptFailure {
     return this.expired
-      ? { reason: new Error(this.limit.exceeded), backendAtFault: this.limit.backendAtFault }
+      ? { reason: this.reason, backendAtFault: this.limit.backendAtFault }
       : { reason: error, backendAtFault: true };
   }
 

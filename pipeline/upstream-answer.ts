@@ -7,6 +7,7 @@
  * was a sixth of the gateway's CPU per request.
  */
 import type { Dispatcher } from "undici";
+import { flatHeaders } from "../lib/flat-headers";
 import type { Cancellation } from "./cancellation";
 
 /** What comes back: the status and headers, and the body as it arrives. */
@@ -24,15 +25,6 @@ export interface UpstreamResponse {
  * stream slowly holds back its backend, not the gateway's memory.
  */
 export const MAX_UNREAD_BYTES = 64 * 1024;
-
-const flatten = (headers: Record<string, string | string[] | undefined>) => {
-  const flat: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return flat;
-};
 
 export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamResponse {
   status = 0;
@@ -78,7 +70,7 @@ export class UpstreamAnswer implements Dispatcher.DispatchHandler, UpstreamRespo
     if (status < 200 || this.failure) return;
     this.started = true;
     this.status = status;
-    this.headers = flatten(headers);
+    this.headers = flatHeaders(headers);
     this.settle({ answer: this });
   }
 

@@ -5,16 +5,11 @@
  * when the client goes away, and falls back to the next backend while the client has nothing yet.
  */
 import { once } from "node:events";
-import {
-  createServer,
-  type IncomingMessage,
-  type IncomingHttpHeaders,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "winston";
 import { errorMessage } from "../lib/error-message";
+import { flatHeaders } from "../lib/flat-headers";
 import { HOP_BY_HOP_HEADERS } from "../lib/hop-headers";
 import type { HeaderMutation } from "../lib/header-mutation";
 import { GatewayError, type GatewayAnswer } from "../pipeline/answer";
@@ -80,15 +75,6 @@ class Overhead {
   header(): Record<string, string> {
     return { [OVERHEAD_HEADER]: this.totalMs.toFixed(3) };
   }
-}
-
-/** Lower-case names, repeated headers joined with ", " (as the pipeline takes them). */
-function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return flat;
 }
 
 class BodyTooLarge extends Error {}

@@ -368,9 +368,8 @@ function userBlocks(content: string | ChatContentPart[], field: string): Convers
 function userPartBlocks(part: ChatContentPart, partField: string): ConverseRequestBlock[] {
   switch (part.type) {
     case "text":
-      return part.text === "" ? [] : [{ text: part.text }];
     case "image_url":
-      return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
+      return textOrImageContent(part, partField);
     case "input_audio": {
       const format = part.input_audio.format.toLowerCase();
       if (!AUDIO_FORMATS.has(format)) {
@@ -382,6 +381,15 @@ function userPartBlocks(part: ChatContentPart, partField: string): ConverseReque
       return [{ audio: { format, source: { bytes: part.input_audio.data } } }];
     }
   }
+}
+
+/** A text or image part as Converse content, in a user turn or a tool result; blank text is none. */
+function textOrImageContent(
+  part: Extract<ChatContentPart, { type: "text" | "image_url" }>,
+  partField: string,
+): ConverseToolResultContent[] {
+  if (part.type === "text") return part.text === "" ? [] : [{ text: part.text }];
+  return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
 }
 
 /** A text block, and its checkpoint; Converse rejects blank text, so empty text is no block. */
@@ -399,9 +407,8 @@ function toolResultContent(
   if (typeof content === "string") return content === "" ? [] : [{ text: content }];
   return content.flatMap((part, j): ConverseToolResultContent[] => {
     const partField = `${field}.content[${j}]`;
-    if (part.type === "text") return part.text === "" ? [] : [{ text: part.text }];
-    if (part.type === "image_url") {
-      return [{ image: imageOf(part.image_url.url, `${partField}.image_url.url`) }];
+    if (part.type === "text" || part.type === "image_url") {
+      return textOrImageContent(part, partField);
     }
     throw badRequest(
       `${partField}: content parts of type "${part.type}" are not supported in tool messages for Bedrock Converse backends; a tool result can hold text and images.`,

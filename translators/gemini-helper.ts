@@ -57,18 +57,6 @@ import {
   toolCallArguments,
 } from "./shared/provider-messages";
 
-/** The Vertex AI methods on a Google model the translators call, as their paths spell them. */
-type VertexGoogleMethod = "generateContent" | "streamGenerateContent?alt=sse" | "predict";
-
-/**
- * The upstream path of a call on a Google model on Vertex AI
- * (`publishers/google/models/{model}:generateContent`), relative to the project and region, which
- * the GCP auth layer prepends.
- */
-export function vertexGoogleModelPath(model: string, method: VertexGoogleMethod): string {
-  return `publishers/google/models/${model}:${method}`;
-}
-
 // ---- OpenAI → Gemini request ----
 
 /**
@@ -77,7 +65,7 @@ export function vertexGoogleModelPath(model: string, method: VertexGoogleMethod)
  *   an unsupported content part, an image link with an unknown extension, tool-call arguments that
  *   are not JSON, or a `tool` message whose `tool_call_id` no earlier assistant message issued.
  */
-export function buildGeminiRequest(request: ChatCompletionRequest, model = ""): GeminiRequest {
+export function buildGeminiRequest(request: ChatCompletionRequest, model: string): GeminiRequest {
   const version = geminiVersionOf(model);
   const signsToolCalls = generationOf(version) >= 3;
   const { contents, systemParts } = buildContents(request.messages, signsToolCalls);

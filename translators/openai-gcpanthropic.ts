@@ -3,6 +3,7 @@
  * `GCPAnthropic`).
  */
 import { createAnthropicMessagesTranslator } from "./openai-anthropic";
+import { vertexModelPath } from "./shared/vertex-model-path";
 import type { BackendTarget, Translator, TranslatorDeps } from "./types";
 
 /** The `anthropic_version` Vertex AI expects when the backend's schema names none. */
@@ -25,7 +26,7 @@ export function createOpenAIToGCPAnthropic(
   const anthropicVersion = backend.schema.version ?? DEFAULT_VERTEX_ANTHROPIC_VERSION;
   return createAnthropicMessagesTranslator(backend, deps, {
     path: (model, stream) =>
-      `publishers/anthropic/models/${model}:${stream ? "streamRawPredict" : "rawPredict"}`,
+      vertexModelPath("anthropic", model, stream ? "streamRawPredict" : "rawPredict"),
     bodyFields: () => ({ anthropic_version: anthropicVersion }),
     headers: () => ({}),
   });

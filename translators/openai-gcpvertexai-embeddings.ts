@@ -4,7 +4,7 @@
  * `text-multilingual-embedding-002`, `gemini-embedding-001`.
  */
 import { z } from "zod";
-import { mapGoogleError, vertexGoogleModelPath } from "./gemini-helper";
+import { mapGoogleError } from "./gemini-helper";
 import {
   createEmbeddingsTranslator,
   extraField,
@@ -12,6 +12,7 @@ import {
   type ProviderEmbeddings,
 } from "./shared/openai-embeddings";
 import type { BackendTarget, Translator } from "./types";
+import { vertexModelPath } from "./shared/vertex-model-path";
 
 // The extra fields' schemas, built once rather than per request.
 const TEXT = z.string();
@@ -68,7 +69,7 @@ const VERTEX_EMBEDDINGS: EmbeddingsProvider<VertexEmbeddingsResponse> = {
         ...(autoTruncate !== undefined && { autoTruncate }),
       };
     }
-    return { path: vertexGoogleModelPath(facts.upstreamModel, "predict"), body };
+    return { path: vertexModelPath("google", facts.upstreamModel, "predict"), body };
   },
 
   mapError: mapGoogleError,

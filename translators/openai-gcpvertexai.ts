@@ -10,7 +10,6 @@ import {
   openAIToolCallOf,
   sortParts,
   usageFromGemini,
-  vertexGoogleModelPath,
 } from "./gemini-helper";
 import { GeminiStreamState } from "./gemini-stream";
 import type { GeminiResponse } from "./gemini-types";
@@ -22,6 +21,7 @@ import {
 } from "./shared/chat-completion";
 import { createChatStreamTranslator, createChatTranslator } from "./shared/chat-translation";
 import { errorResponse } from "./shared/json-exchange";
+import { vertexModelPath } from "./shared/vertex-model-path";
 
 /**
  * Creates the translator for one chat request to a Gemini model on Vertex AI.
@@ -44,7 +44,7 @@ export function createOpenAIToGCPVertexAI(
     upstreamRequest(request, facts) {
       const method = facts.stream ? "streamGenerateContent?alt=sse" : "generateContent";
       return {
-        path: vertexGoogleModelPath(facts.upstreamModel, method),
+        path: vertexModelPath("google", facts.upstreamModel, method),
         body: buildGeminiRequest(request, facts.upstreamModel),
       };
     },

@@ -339,7 +339,7 @@ describe("TokenCache with a fetch that never answers", () => {
     await expect(cache.get()).rejects.toThrow("no answer within 0.02 s");
     // Jest fails the test by itself if this late failure goes unhandled.
     source.fail(new Error("late"));
-    await new Promise(resolve => setTimeout(resolve, 10));
+    await settle();
     expect(cache.lastError()).toBe("test token: no answer within 0.02 s");
     cache.close();
   });

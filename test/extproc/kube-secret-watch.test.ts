@@ -241,7 +241,6 @@ describe("kubeSecretWatch", () => {
     const watches = () => fake!.seen.filter(({ url }) => url.searchParams.get("watch")).length;
     await waitFor(() => watches() >= 5, "five watches", 2_000);
     watch.stop();
-    expect(watches()).toBeGreaterThanOrEqual(5);
     expect(seen.gaveUp).toEqual([]);
   });
 });

@@ -317,6 +317,7 @@ describe("the ext_proc server", () => {
       // the fallback returns within the turns after the abort: by the upstream's close, and a few
       // turns of the loop later, a second report would be there.
       await gone;
+      await eventually(async () => finished.length > 0 || undefined);
       await new Promise(resolve => setTimeout(resolve, 20));
       expect(finished).toEqual([
         expect.objectContaining({ backend: "default/hung", status: 499, errorType: "cancelled" }),

@@ -428,8 +428,10 @@ describe("Exchange.fallBack: when the next backend does not answer", () => {
     try {
       const answer = await exchange.fallBack(upstream);
       expect(answer.status).toBe(502);
-      expect(JSON.parse(text(answer.body)).error).toMatchObject({
-        message: expect.stringMatching(/^backend default\/b did not answer: /),
+      expect(JSON.parse(text(answer.body)).error).toEqual({
+        message: "backend default/b did not answer: other side closed",
+        type: "api_error",
+        param: null,
         code: "upstream_unreachable",
       });
       expect(gateway.health.isCoolingDown("default/b")).toBe(true);
@@ -533,12 +535,19 @@ describe("Exchange: the rule's timeouts", () => {
     expect(own.coolingDown).toBe(true);
     const requests = await timedOut({ requestMs: 10 });
     expect(requests.coolingDown).toBe(false);
-    // The client hears the same either way.
-    expect(JSON.parse(text(requests.answer.body)).error).toMatchObject({
-      message:
-        "backend default/a did not answer: no answer within the rule's request timeout (0.01 s)",
-      code: "upstream_unreachable",
-    });
+    // The client hears the same either way, naming the limit that ran out.
+    for (const [{ answer }, limit] of [
+      [own, "backend request timeout"],
+      [requests, "request timeout"],
+    ] as const) {
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(text(answer.body)).error).toEqual({
+        message: `backend default/a did not answer: no answer within the rule's ${limit} (0.01 s)`,
+        type: "api_error",
+        param: null,
+        code: "upstream_unreachable",
+      });
+    }
   });
 
   it("bounds an attempt by the request timeout alone when the rule sets no backend timeout", async () => {

@@ -11,12 +11,15 @@ describe("UpstreamClient", () => {
   let server: Server;
   let handler: Handler;
   let requests: IncomingMessage[];
+  /** Each request's connection closing, watched from its arrival. */
+  let connectionsClosed: Promise<unknown>[];
   let origin: { hostname: string; port: number; tls: boolean };
   let client: UpstreamClient;
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       requests.push(request);
+      connectionsClosed.push(once(request.socket, "close"));
       handler(request, response);
     });
     server.listen(0, "127.0.0.1");
@@ -25,6 +28,7 @@ describe("UpstreamClient", () => {
   });
   beforeEach(() => {
     requests = [];
+    connectionsClosed = [];
     client = new UpstreamClient();
   });
   afterEach(() => client.close());
@@ -99,11 +103,11 @@ describe("UpstreamClient", () => {
       response.write("data: one\n\n");
     };
     const answer = await get();
-    for await (const chunk of answer.body) {
-      expect(Buffer.from(chunk).toString()).toBe("data: one\n\n");
-      break;
-    }
-    await once(requests[0].socket, "close");
+    const reader = answer.body[Symbol.asyncIterator]();
+    const first = await reader.next();
+    expect(Buffer.from(first.value as Uint8Array).toString()).toBe("data: one\n\n");
+    await reader.return?.();
+    await connectionsClosed[0];
   });
 
   it("ends the upstream request when it is called off while the answer arrives", async () => {
@@ -116,7 +120,7 @@ describe("UpstreamClient", () => {
     const reading = answer.whole();
     cancellation.cancel(new Error("the client went away"));
     await expect(reading).rejects.toThrow("the client went away");
-    await once(requests[0].socket, "close");
+    await connectionsClosed[0];
   });
 
   it("hands out nothing more once called off, not even what it already holds", async () => {

@@ -4,18 +4,11 @@
  * one piece or several.
  */
 import { once } from "node:events";
-import {
-  createServer,
-  request,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import type { AddressInfo } from "node:net";
+import { request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { RunningGateway } from "../../run/main";
-import { eventually } from "../auth/support/fake-server";
+import { eventually, startFakeServer, type FakeServer } from "../auth/support/fake-server";
 import { captureLogs } from "../auth/support/log-capture";
-import { manifestFolder, routeManifest } from "./support/manifests";
+import { backendManifests, manifestFolder, routeManifest } from "./support/manifests";
 import { startGateway } from "./support/gateway";
 
 const EVENTS = [
@@ -25,54 +18,30 @@ const EVENTS = [
 ];
 
 describe("ai-gateway run: writing a stream", () => {
-  let upstream: Server;
+  let upstream: FakeServer;
   let gateway: RunningGateway;
   /** How the upstream writes its stream after the headers; set by each test. */
-  let writeBody: (write: (text: string) => void, end: () => void, res: ServerResponse) => void;
+  let writeBody: (response: ServerResponse) => void;
 
   beforeAll(async () => {
-    upstream = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        res.writeHead(200, { "content-type": "text/event-stream" });
-        res.flushHeaders();
-        writeBody(
-          text => res.write(text),
-          () => res.end(),
-          res,
-        );
-      });
+    upstream = await startFakeServer((_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.flushHeaders();
+      writeBody(response);
     });
-    upstream.listen(0, "127.0.0.1");
-    await once(upstream, "listening");
-    const { port } = upstream.address() as AddressInfo;
+    const { hostname: host, port } = new URL(upstream.url);
     const dir = manifestFolder({
       "route.yaml": [
-        {
-          apiVersion: "gateway.envoyproxy.io/v1alpha1",
-          kind: "Backend",
-          metadata: { name: "local", namespace: "default" },
-          spec: { endpoints: [{ ip: { address: "127.0.0.1", port } }] },
-        },
-        {
-          apiVersion: "aigateway.envoyproxy.io/v1alpha1",
-          kind: "AIServiceBackend",
-          metadata: { name: "local", namespace: "default" },
-          spec: {
-            schema: { name: "OpenAI", version: "v1" },
-            backendRef: { name: "local", kind: "Backend", group: "gateway.envoyproxy.io" },
-          },
-        },
+        ...backendManifests("local", { kind: "openai", host, port: Number(port) }, "LOCAL_KEY"),
         routeManifest("route", [{ model: "local-model", backends: [{ name: "local" }] }]),
       ],
     });
-    gateway = await startGateway({ files: [dir] });
+    gateway = await startGateway({ files: [dir] }, { env: { LOCAL_KEY: "sk-local" } });
   });
 
   afterAll(async () => {
     await gateway?.stop();
-    upstream?.closeAllConnections();
-    await new Promise(resolve => upstream?.close(resolve));
+    await upstream?.close();
   });
 
   /** Sends a streamed chat request; resolves with the response when its headers arrive. */
@@ -96,11 +65,8 @@ describe("ai-gateway run: writing a stream", () => {
 
   it("sends the headers while the backend's first token is still coming", async () => {
     let release!: () => void;
-    writeBody = (write, end) => {
-      release = () => {
-        EVENTS.forEach(write);
-        end();
-      };
+    writeBody = response => {
+      release = () => response.end(EVENTS.join(""));
     };
     const response = await ask();
     expect(response.statusCode).toBe(200);
@@ -114,7 +80,7 @@ describe("ai-gateway run: writing a stream", () => {
     const logs = captureLogs();
     try {
       let upstream!: ServerResponse;
-      writeBody = (_write, _end, res) => {
+      writeBody = res => {
         upstream = res;
         const event = `data: {"choices":[{"index":0,"delta":{"content":"${"x".repeat(16_000)}"}}]}\n\n`;
         const pump = () => {
@@ -138,21 +104,18 @@ describe("ai-gateway run: writing a stream", () => {
   });
 
   it("passes on a stream the backend sent at once, whole", async () => {
-    writeBody = (write, end) => {
-      write(EVENTS.join(""));
-      end();
-    };
+    writeBody = response => response.end(EVENTS.join(""));
     const response = await ask();
     expect(await bodyOf(response)).toBe(EVENTS.join(""));
   });
 
   it("passes on a stream the backend sent piece by piece, whole", async () => {
-    writeBody = (write, end) => {
+    writeBody = response => {
       let next = 0;
       const timer = setInterval(() => {
-        if (next < EVENTS.length) return write(EVENTS[next++]);
+        if (next < EVENTS.length) return void response.write(EVENTS[next++]);
         clearInterval(timer);
-        end();
+        response.end();
       }, 5);
     };
     const response = await ask();

@@ -22,7 +22,7 @@ import {
   translatorOf,
   type EmbeddingsPair,
 } from "./embeddings-harness";
-import { expectNotJsonAnswer, jsonOf, respond } from "./stream-split-harness";
+import { expectNotJsonAnswer, respond } from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "AWSBedrock" } };
 const pair: EmbeddingsPair = { factory: createOpenAIToAWSBedrockEmbeddings, backend };
@@ -157,27 +157,23 @@ describe("OpenAI embeddings → AWS Bedrock InvokeModel: response", () => {
 
   itMapsProviderErrors(pair, titan, errorCases);
 
-  it("maps a throttled call by its exception name", () => {
-    const { translator } = translatorOf(pair, cohere);
-    const response = respond(
-      translator,
-      429,
-      { message: "Too many requests, please wait before trying again." },
-      {
+  itMapsProviderErrors(pair, cohere, [
+    {
+      name: "a throttled Cohere call, by its exception name",
+      status: 429,
+      headers: {
         "x-amzn-errortype":
           "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/",
       },
-    );
-    expect(response.status).toBe(429);
-    expect(jsonOf(response.body)).toEqual({
-      error: {
-        message: "Too many requests, please wait before trying again.",
+      body: JSON.stringify({ message: "Too many requests, please wait before trying again." }),
+      expected: {
+        status: 429,
         type: "rate_limit_error",
-        param: null,
         code: "ThrottlingException",
+        message: "Too many requests, please wait before trying again.",
       },
-    });
-  });
+    },
+  ]);
 
   it("answers a 2xx body that is not JSON with a 502", () => {
     expectNotJsonAnswer(translatorOf(pair, titan).translator);

@@ -133,4 +133,21 @@ describe("OpenAI-speaking backends", () => {
       expect(translator.usage().totalTokens).toBe(5);
     }
   });
+
+  it("reads the usage chunk of a stream whose other chunks say usage null, however it is spaced", () => {
+    const translator = createTranslator(
+      "/v1/chat/completions",
+      { schema: { name: "OpenAI" } },
+      deps,
+    ).createStreamTranslator();
+    translator.push(
+      encoder.encode(
+        'data: {"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}\n\n' +
+          'data: {"choices": [], "usage" : {"prompt_tokens": 4, "completion_tokens": 1, "total_tokens": 5}}\n\n' +
+          'data: {"choices":[{"index":0,"delta":{}}],"usage":null}\n\ndata: [DONE]\n\n',
+      ),
+    );
+    translator.end();
+    expect(translator.usage()).toMatchObject({ inputTokens: 4, outputTokens: 1, totalTokens: 5 });
+  });
 });

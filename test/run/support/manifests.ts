@@ -62,8 +62,15 @@ function credentialsOf(kind: FakeProviderKind, secret: string, env: string) {
   }
 }
 
-/** The objects of one backend named `name`, served by `fake`, its credentials in `${env}`. */
-export function backendManifests(name: string, fake: FakeProvider, env: string): Manifest[] {
+/**
+ * The objects of one backend named `name`, served by `fake` (or any server speaking its kind's
+ * API), its credentials in `${env}`.
+ */
+export function backendManifests(
+  name: string,
+  fake: Pick<FakeProvider, "kind" | "host" | "port">,
+  env: string,
+): Manifest[] {
   const { policy, data } = credentialsOf(fake.kind, name, env);
   return [
     {
