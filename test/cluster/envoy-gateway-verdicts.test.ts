@@ -6,7 +6,14 @@
  */
 import { ENVOY_GATEWAY_WITHOUT_BACKEND_API } from "./harness/envoy-gateway";
 import { fallbackExample } from "./support/examples";
-import { acceptedReason, jsonpath, kubectlOk, testNamespace, waitFor } from "./support/kubectl";
+import {
+  acceptedReason,
+  jsonpath,
+  kubectl,
+  kubectlOk,
+  testNamespace,
+  waitFor,
+} from "./support/kubectl";
 
 const ROUTE = "claude-with-fallback";
 const EXT_PROC = `ai-eg-extproc-${ROUTE}`;
@@ -38,6 +45,20 @@ const patchGenerated = (ns: string, kind: string, type: string, patch: unknown) 
 
 const isGateway = (document: string) => /^kind: Gateway$/m.test(document);
 
+/** The route's Accepted condition, the statuses Envoy Gateway wrote on its objects. */
+const seenStatuses = (ns: string) =>
+  [
+    ["aigatewayroute", ROUTE, '{.status.conditions[?(@.type=="Accepted")]}'],
+    ["httproute", ROUTE, "{.status.parents[*].conditions}"],
+    ["envoyextensionpolicy", EXT_PROC, "{.status.ancestors[*].conditions}"],
+    ["backend", EXT_PROC, "{.metadata.uid} {.metadata.generation} {.status.conditions}"],
+  ]
+    .map(([kind, name, path]) => {
+      const seen = kubectl(["get", kind, name, "-n", ns, "-o", `jsonpath=${path}`]);
+      return `${kind}/${name}: ${seen.code === 0 ? seen.stdout : seen.stderr.trim()}`;
+    })
+    .join("\n");
+
 /** The route's Accepted condition once its reason is `reason`. */
 const routeCondition = (ns: string, reason: string) =>
   waitFor(
@@ -52,6 +73,7 @@ const routeCondition = (ns: string, reason: string) =>
         : undefined;
     },
     60_000,
+    () => seenStatuses(ns),
   );
 
 describe("Envoy Gateway's real verdicts, as the route reports them", () => {

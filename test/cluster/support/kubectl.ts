@@ -38,11 +38,15 @@ export function jsonpath(args: string[], path: string): string {
   return kubectlOk(["get", ...args, "-o", `jsonpath=${path}`]);
 }
 
-/** Polls `check` until it returns a value that is not undefined. */
+/**
+ * Polls `check` until it returns a value that is not undefined. On a timeout, `explain` (when
+ * given) adds what was seen, so a failure in CI can be understood from its message alone.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined,
   timeoutMs = 30_000,
+  explain?: () => string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -55,7 +59,18 @@ export async function waitFor<T>(
     }
     await new Promise(resolve => setTimeout(resolve, 250));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+  const seen = explain ? `\n${explainSafely(explain)}` : "";
+  throw new Error(
+    `timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}${seen}`,
+  );
+}
+
+function explainSafely(explain: () => string): string {
+  try {
+    return explain();
+  } catch (error) {
+    return `(could not tell what was seen: ${(error as Error).message})`;
+  }
 }
 
 /** The reason of an object's Accepted condition ("" while it has none). */
