@@ -63,6 +63,23 @@ export class KubeApiError extends Error {
   }
 }
 
+/** A failed request as the API server tells it: its Status object's message, else its text. */
+function failureOf(statusCode: number, text: string): KubeApiError {
+  let status: { message?: string; reason?: string; details?: { causes?: { type?: string }[] } } =
+    {};
+  try {
+    status = JSON.parse(text);
+  } catch {
+    // not a Status object: the raw text says what happened
+  }
+  return new KubeApiError(
+    statusCode,
+    status.reason ?? "",
+    status.message ?? (text.slice(0, 200) || `HTTP ${statusCode}`),
+    (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : [])),
+  );
+}
+
 /** The write failed because its namespace is being deleted: retrying cannot help. */
 export const isNamespaceTerminating = (error: unknown) =>
   error instanceof KubeApiError && error.causes.includes("NamespaceTerminating");
@@ -176,6 +193,8 @@ export class KubeApi {
       labelSelector?: string;
       timeoutSeconds: number;
       metadataOnly?: boolean;
+      /** Called once the API server has accepted the watch, before any event. */
+      onOpen?: () => void;
     },
     onEvent: (event: WatchEventLine<T>) => void,
     signal: AbortSignal,
@@ -197,13 +216,9 @@ export class KubeApi {
       signal,
     });
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = await response.body.text();
-      throw new KubeApiError(
-        response.statusCode,
-        "",
-        text.slice(0, 200) || `HTTP ${response.statusCode}`,
-      );
+      throw failureOf(response.statusCode, await response.body.text());
     }
+    options.onOpen?.();
     // Events are newline-delimited JSON; a network chunk may end inside a line, or inside a
     // multi-byte character, which the decoder keeps for the next chunk.
     const decoder = new TextDecoder();
@@ -245,19 +260,7 @@ export class KubeApi {
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return (text ? JSON.parse(text) : undefined) as T;
     }
-    let status: { message?: string; reason?: string; details?: { causes?: { type?: string }[] } } =
-      {};
-    try {
-      status = JSON.parse(text);
-    } catch {
-      // not a Status object: the raw text says what happened
-    }
-    throw new KubeApiError(
-      response.statusCode,
-      status.reason ?? "",
-      status.message ?? (text.slice(0, 200) || `HTTP ${response.statusCode}`),
-      (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : [])),
-    );
+    throw failureOf(response.statusCode, text);
   }
 
   /** Closes the pooled connections. */

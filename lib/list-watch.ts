@@ -118,6 +118,7 @@ export class ListWatch<T extends ObjectMetadata> {
   private async watchForever(): Promise<void> {
     let failures = 0;
     while (!this.stopping.signal.aborted) {
+      let opened = false;
       try {
         await (
           await this.api()
@@ -128,6 +129,7 @@ export class ListWatch<T extends ObjectMetadata> {
             resourceVersion: this.resourceVersion,
             timeoutSeconds: this.options.timeoutSeconds ?? 300,
             ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+            onOpen: () => (opened = true),
           },
           event => this.onLine(event),
           this.stopping.signal,
@@ -135,6 +137,10 @@ export class ListWatch<T extends ObjectMetadata> {
         failures = 0;
       } catch (watchError) {
         if (this.stopping.signal.aborted) return;
+        // A watch the API server accepted worked until it dropped (a proxy's idle timeout, a
+        // restart): failures count again from here. One it refused (RBAC without the watch verb)
+        // keeps counting, even while lists succeed, until the watch gives up.
+        if (opened) failures = 0;
         let error = watchError;
         if (error instanceof Gone) {
           // Expected now and then (the watch cache moved on): relist at once, not a failure.
@@ -153,12 +159,8 @@ export class ListWatch<T extends ObjectMetadata> {
           return;
         }
         // After a failure the resourceVersion may be gone too; a relist is cheap and complete.
-        // One that succeeds shows the API server answering: failures count again from there, so
-        // a watch that keeps dropping is retried, not given up on.
-        await this.list().then(
-          () => (failures = 0),
-          () => undefined,
-        );
+        // One that fails is counted by the watch that follows it.
+        await this.list().catch(() => undefined);
       }
     }
   }

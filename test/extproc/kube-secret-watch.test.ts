@@ -32,8 +32,10 @@ async function fakeApiServer(script: {
   lists: { resourceVersion: string; items: SecretObject[] }[];
   watches: { events: object[]; hold: boolean }[];
   failAll?: boolean;
-  /** Fail every WATCH (LISTs still answer), as a proxy that drops long requests does. */
+  /** Refuse every WATCH (LISTs still answer), as an API server whose RBAC omits `watch` does. */
   failWatches?: boolean;
+  /** Accept every WATCH, then drop its connection, as a proxy that cuts long requests does. */
+  dropWatches?: boolean;
 }) {
   const seen: Seen[] = [];
   const held: ServerResponse[] = [];
@@ -46,6 +48,12 @@ async function fakeApiServer(script: {
     if (script.failAll || url.pathname !== SECRETS || (script.failWatches && isWatch)) {
       response.writeHead(500, { "content-type": "application/json" });
       response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
+      return;
+    }
+    if (script.dropWatches && isWatch) {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.flushHeaders();
+      setTimeout(() => response.destroy(), 5);
       return;
     }
     if (!isWatch) {
@@ -226,11 +234,33 @@ describe("kubeSecretWatch", () => {
     expect(seen.synced()).toBe(0);
   });
 
-  it("keeps retrying watches that fail while the API server still lists", async () => {
+  const watchRequests = () => fake!.seen.filter(({ url }) => url.searchParams.get("watch")).length;
+
+  it("gives up on a watch the API server refuses, even while it still lists", async () => {
     const client = await connect({
       lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
       watches: [],
       failWatches: true,
+    });
+    const seen = recorder();
+    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs: 5 })(
+      { namespace: NAMESPACE, label: LABEL },
+      seen.handlers,
+    );
+    await watch.start();
+    await waitFor(() => seen.gaveUp.length > 0, "the watch to give up");
+    watch.stop();
+    expect(watchRequests()).toBe(3);
+    expect(seen.gaveUp.map(error => error.message)).toEqual([
+      "the watch failed 3 times in a row: etcd is down",
+    ]);
+  });
+
+  it("keeps retrying a watch the API server accepts and the network drops", async () => {
+    const client = await connect({
+      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
+      watches: [],
+      dropWatches: true,
     });
     const seen = recorder();
     const watch = kubeSecretWatch({ api: client, maxFailures: 2, maxDelayMs: 5 })(
@@ -238,8 +268,7 @@ describe("kubeSecretWatch", () => {
       seen.handlers,
     );
     await watch.start();
-    const watches = () => fake!.seen.filter(({ url }) => url.searchParams.get("watch")).length;
-    await waitFor(() => watches() >= 5, "five watches", 2_000);
+    await waitFor(() => watchRequests() >= 5, "five watches", 2_000);
     watch.stop();
     expect(seen.gaveUp).toEqual([]);
   });
