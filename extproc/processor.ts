@@ -7,7 +7,7 @@
 import { routeKeyOfXdsRouteName } from "../contract/route-config";
 import type { HeaderMutation } from "../lib/header-mutation";
 import type { GatewayAnswer } from "../pipeline/answer";
-import { CANCELLED, CLIENT_CLOSED_REQUEST, GatewayError } from "../pipeline/answer";
+import { CANCELLED, GatewayError, unansweredStatus } from "../pipeline/answer";
 import type { Exchange, RequestSummary, ResponsePlan } from "../pipeline/exchange";
 import type { Gateway } from "../pipeline/gateway";
 import { Cancellation } from "../pipeline/cancellation";
@@ -70,17 +70,17 @@ export class StreamProcessor {
     if (this.stage === "done") return;
     this.cancelled.cancel(new Error("the request was cancelled"));
     this.stage = "done";
-    // The gateway's view, as `ai-gateway run` reports it: whatever the upstream answered, this
-    // request did not get to its end (Envoy's access log has the status the client saw).
-    const status = errorType === CANCELLED ? CLIENT_CLOSED_REQUEST : 500;
+    // The gateway's view, as `ai-gateway run` reports it (Envoy's access log has the status the
+    // client saw).
     if (this.exchange) {
-      this.deps.finished({ ...this.exchange.finish(), status, errorType });
+      this.exchange.endUnanswered(errorType);
+      this.deps.finished(this.exchange.finish());
       return;
     }
     this.deps.finished({
       route: this.routeKey,
       endpoint: this.path.split("?")[0],
-      status,
+      status: unansweredStatus(errorType),
       durationMs: this.deps.now() - this.startedAt,
       errorType,
     });

@@ -16,6 +16,13 @@ export const CANCELLED = "cancelled";
 /** The status proxies log for such a request. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+/**
+ * The status reported for a request that ended before its answer did: the client's 499 when it
+ * went away, else 500 (the gateway's own failure, such as a protocol error).
+ */
+export const unansweredStatus = (errorType: string): number =>
+  errorType === CANCELLED ? CLIENT_CLOSED_REQUEST : 500;
+
 const encoder = new TextEncoder();
 
 /** A JSON answer. */

@@ -10,7 +10,13 @@ import { errorMessage } from "../lib/error-message";
 import { TranslationError } from "../translators/errors";
 import { NO_USAGE } from "../translators/shared/token-usage";
 import type { StreamTranslator, TokenUsage } from "../translators/types";
-import { CANCELLED, CLIENT_CLOSED_REQUEST, GatewayAnswer, GatewayError } from "./answer";
+import {
+  CANCELLED,
+  CLIENT_CLOSED_REQUEST,
+  GatewayAnswer,
+  GatewayError,
+  unansweredStatus,
+} from "./answer";
 import { BackendHealth, isBackendFailure } from "./backend-health";
 import { decodeBody, isEncoded } from "./content-encoding";
 import { computeCosts } from "./costs";
@@ -378,7 +384,7 @@ export class Exchange {
       } catch (error) {
         // The client went away: no backend failed, and no one waits for an answer.
         if (cancelled?.cancelled) {
-          this.markCancelled();
+          this.endUnanswered();
           return CANCELLED_ANSWER.toAnswer();
         }
         last = this.attemptFailed(deadline.failure(error));
@@ -399,10 +405,14 @@ export class Exchange {
     );
   }
 
-  /** The client went away before its answer: the request is reported as the client's 499. */
-  markCancelled(): void {
-    this.responseStatus = CLIENT_CLOSED_REQUEST;
-    this.errorType = CANCELLED;
+  /**
+   * The request ended before its answer did: by default the client went away (reported as the
+   * client's 499); a front door's own failure names its error type (reported as 500). Whatever
+   * the upstream answered, the client did not get it whole.
+   */
+  endUnanswered(errorType: string = CANCELLED): void {
+    this.responseStatus = unansweredStatus(errorType);
+    this.errorType = errorType;
   }
 
   /** The request's summary; call once, when the client has its answer. */

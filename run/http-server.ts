@@ -232,7 +232,7 @@ export class GatewayHttpServer {
     overhead: Overhead,
   ): Promise<RequestSummary> {
     const cancelled = () => {
-      exchange.markCancelled();
+      exchange.endUnanswered();
       return exchange.finish();
     };
     let failure: GatewayAnswer | undefined;
