@@ -80,10 +80,10 @@ export async function kubeconfigAccess(
   config.loadFromDefault();
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig names no current cluster");
-  const options: { headers: Record<string, string>; auth?: string } & ClusterAccess["tls"] = {
-    headers: {},
-  };
+  const options: AppliedOptions & ClusterAccess["tls"] = { headers: {} };
   await config.applyToHTTPSOptions(options);
+  // The headers just applied serve the first request: an exec plugin is not run twice at start.
+  let unused: AppliedOptions | undefined = options;
   return {
     server: cluster.server.replace(/\/$/, ""),
     tls: {
@@ -96,15 +96,29 @@ export async function kubeconfigAccess(
       ...(cluster.tlsServerName && { servername: cluster.tlsServerName }),
     },
     authHeaders: async (): Promise<Record<string, string>> => {
-      const current: { headers: Record<string, string>; auth?: string } = { headers: {} };
-      await config.applyToHTTPSOptions(current);
-      const authorization = current.headers.Authorization ?? current.headers.authorization;
-      if (authorization) return { authorization };
-      if (current.auth)
-        return { authorization: `Basic ${Buffer.from(current.auth).toString("base64")}` };
-      return {};
+      let current = unused;
+      unused = undefined;
+      if (!current) {
+        current = { headers: {} };
+        await config.applyToHTTPSOptions(current);
+      }
+      return authorizationOf(current);
     },
   };
+}
+
+/** What `applyToHTTPSOptions` writes that authenticates: a header, or a user and password. */
+interface AppliedOptions {
+  headers: Record<string, string>;
+  auth?: string;
+}
+
+function authorizationOf(applied: AppliedOptions): Record<string, string> {
+  const authorization = applied.headers.Authorization ?? applied.headers.authorization;
+  if (authorization) return { authorization };
+  if (applied.auth)
+    return { authorization: `Basic ${Buffer.from(applied.auth).toString("base64")}` };
+  return {};
 }
 
 /** A kubeconfig when one is set or at `~/.kube/config`, else the pod's service account. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -132,5 +132,44 @@ describe("defaultClusterAccess", () => {
     const access = await defaultClusterAccess(env, tempDir("home-"));
     expect(access.server).toBe("https://10.96.0.1:443");
     expect(await access.authHeaders()).toEqual({ authorization: "Bearer sa" });
+  });
+});
+
+describe("kubeconfigAccess with an exec plugin", () => {
+  const previous = process.env.KUBECONFIG;
+  afterEach(() => {
+    if (previous === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = previous;
+  });
+
+  it("runs the plugin once at start, then once per refresh of the headers", async () => {
+    const dir = tempDir("cluster-access-exec-");
+    const runs = join(dir, "runs");
+    const plugin = join(dir, "credential-plugin.sh");
+    // A credential without an expiry, which the kubeconfig reader does not keep.
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\necho run >> "${runs}"\n` +
+        `echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}'\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(
+      join(dir, "kubeconfig"),
+      `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://kube.example:6443"}}]
+users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never}}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`,
+    );
+    process.env.KUBECONFIG = join(dir, "kubeconfig");
+    const runCount = () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length;
+
+    const access = await kubeconfigAccess();
+    expect(await access.authHeaders()).toEqual({ authorization: "Bearer from-plugin" });
+    expect(runCount()).toBe(1);
+    expect(await access.authHeaders()).toEqual({ authorization: "Bearer from-plugin" });
+    expect(runCount()).toBe(2);
   });
 });
