@@ -120,9 +120,35 @@ describe("Envoy Gateway's real verdicts, as the route reports them", () => {
       status: "False",
       message: `Envoy Gateway did not accept the ext_proc Backend of ${ns}/${ROUTE} (Invalid: The Backend was not accepted: IP address 127.0.0.1 in the loopback range is only supported when using the Host infrastructure); it points at the ext_proc server's address (AIGW_EXTPROC_HOST, AIGW_EXTPROC_PORT)`,
     });
-    // Deleted, the Backend is generated again as it should be, and accepted again.
+    // Deleted, the Backend is generated again as it should be, Envoy Gateway accepts it, and the
+    // route no longer blames it.
+    const refused = jsonpath(["backend", EXT_PROC, "-n", ns], "{.metadata.uid}");
     kubectlOk(["delete", "backend", EXT_PROC, "-n", ns]);
-    await routeCondition(ns, "Accepted");
+    await waitFor(
+      "the ext_proc Backend to be generated again and accepted",
+      () => {
+        const [uid, endpoint, accepted] = jsonpath(
+          ["backend", EXT_PROC, "-n", ns],
+          '{.metadata.uid} {.spec.endpoints[0].fqdn.hostname} {.status.conditions[?(@.type=="Accepted")].status}',
+        ).split(" ");
+        return uid !== refused && endpoint !== "" && accepted === "True" ? true : undefined;
+      },
+      60_000,
+      () => seenStatuses(ns),
+    );
+    // Not "Accepted" itself: that also needs Envoy Gateway to accept the ext_proc policy again,
+    // which it wrote as "backend not found" meanwhile. Its status writer skips a status equal to
+    // the one in its cache, and when the Backend comes back within moments its cache may not
+    // hold that write yet: the policy can keep "not found" until Envoy Gateway next changes it.
+    await waitFor(
+      "the route to stop blaming the ext_proc Backend",
+      () =>
+        acceptedReason(ns, "aigatewayroute", ROUTE) !== "ExtProcBackendNotAccepted"
+          ? true
+          : undefined,
+      60_000,
+      () => seenStatuses(ns),
+    );
   });
 
   it("ExtensionPolicyNotAccepted when the ext_proc policy names a Backend that does not exist", async () => {
