@@ -3,7 +3,6 @@ import type {
   MessageCreateParamsStreaming,
 } from "@anthropic-ai/sdk/resources/messages";
 import { createOpenAIToAnthropic } from "../../translators/openai-anthropic";
-import { TranslationError } from "../../translators/errors";
 import type { BackendTarget } from "../../translators/types";
 import {
   errorCases,
@@ -15,7 +14,10 @@ import {
   toolUseResponse,
 } from "./fixtures/openai-anthropic";
 import {
+  expectNotJsonAnswer,
   jsonOf,
+  expectInvalidRequest,
+  rejectionOf,
   respond,
   translateChatRequest,
   type ChatCompletionWithReasoning,
@@ -80,15 +82,10 @@ describe("OpenAI → Anthropic: request", () => {
   it.each(requestErrorCases.map(c => [c.name, c] as const))(
     "rejects %s with a 400 naming the field",
     (_name, { request, param, message }) => {
-      let thrown: unknown;
-      try {
-        translatorFor(request);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(TranslationError);
-      expect(thrown).toMatchObject({ status: 400, param });
-      expect((thrown as Error).message).toMatch(message);
+      expectInvalidRequest(
+        rejectionOf(() => translatorFor(request)),
+        { message, param },
+      );
     },
   );
 });
@@ -170,16 +167,13 @@ describe("OpenAI → Anthropic: response", () => {
       const { translator } = translatorFor(simpleRequest);
       const response = respond(translator, status, body);
       expect(response.status).toBe(expected.status);
-      expect(jsonOf(response.body)).toMatchObject({
-        error: { message: expected.message, type: expected.type, code: expected.code },
+      expect(jsonOf(response.body)).toEqual({
+        error: { message: expected.message, type: expected.type, param: null, code: expected.code },
       });
     },
   );
 
   it("answers a 2xx body that is not JSON with a 502", () => {
-    const { translator } = translatorFor(simpleRequest);
-    const response = respond(translator, 200, "<html>oops</html>");
-    expect(response.status).toBe(502);
-    expect(jsonOf(response.body)).toMatchObject({ error: { type: "api_error" } });
+    expectNotJsonAnswer(translatorFor(simpleRequest).translator);
   });
 });

@@ -1,5 +1,4 @@
 import { createTranslator } from "../../translators";
-import { TranslationError } from "../../translators/errors";
 import { createOpenAIToAWSBedrock } from "../../translators/openai-awsbedrock";
 import type { BackendTarget } from "../../translators/types";
 import {
@@ -20,6 +19,8 @@ import {
   expectNotJsonAnswer,
   fixedDeps,
   jsonOf,
+  expectInvalidRequest,
+  rejectionOf,
   respond,
   translateChatRequest,
   type ChatCompletionWithReasoning,
@@ -99,24 +100,17 @@ describe("OpenAI → AWS Bedrock Converse: request", () => {
   it.each(requestErrorCases.map(c => [c.name, c] as const))(
     "rejects %s with a 400 naming the field",
     (_name, { request, param, message }) => {
-      let thrown: unknown;
-      try {
-        translatorFor(request);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(TranslationError);
-      expect(thrown).toMatchObject({ status: 400, type: "invalid_request_error", param, message });
+      expectInvalidRequest(
+        rejectionOf(() => translatorFor(request)),
+        { message, param },
+      );
     },
   );
 
   it("rejects a body that is not an OpenAI chat request, naming the field", () => {
-    expect(() => translatorFor({ model, messages: [] })).toThrow(
-      expect.objectContaining({
-        status: 400,
-        param: "messages",
-        message: "messages: Too small: expected array to have >=1 items",
-      }),
+    expectInvalidRequest(
+      rejectionOf(() => translatorFor({ model, messages: [] })),
+      { message: "messages: Too small: expected array to have >=1 items", param: "messages" },
     );
   });
 });
@@ -264,8 +258,14 @@ describe("OpenAI → AWS Bedrock Converse: response", () => {
 
   it("needs translateRequest first", () => {
     const translator = createOpenAIToAWSBedrock(backend, fixedDeps());
-    expect(() => respond(translator, 200, textResponse)).toThrow(
-      "translateRequest must be called before translating the response",
+    let thrown: unknown;
+    try {
+      respond(translator, 200, textResponse);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toEqual(
+      new Error("translateRequest must be called before translating the response"),
     );
   });
 });

@@ -1,5 +1,4 @@
 import { createOpenAIToGCPVertexAI } from "../../translators/openai-gcpvertexai";
-import { TranslationError } from "../../translators/errors";
 import { vertexPath } from "../../auth/gcp";
 import type { BackendTarget } from "../../translators/types";
 import {
@@ -15,7 +14,10 @@ import {
   type GenerateContentResponseBody,
 } from "./fixtures/openai-gcpvertexai";
 import {
+  expectNotJsonAnswer,
   jsonOf,
+  expectInvalidRequest,
+  rejectionOf,
   respond,
   translateChatRequest,
   type ChatCompletionWithReasoning,
@@ -25,6 +27,14 @@ const backend: BackendTarget = { schema: { name: "GCPVertexAI" } };
 
 const translatorFor = (body: unknown, target: BackendTarget = backend) =>
   translateChatRequest(createOpenAIToGCPVertexAI, target, body);
+
+/** The exact message a client gets for each of `failedToolCallReasons`, with the test's finishMessage. */
+const failedToolCallMessages: Record<string, string> = {
+  MALFORMED_FUNCTION_CALL:
+    "Gemini generated a function call that is not valid and stopped with finishReason MALFORMED_FUNCTION_CALL (Malformed function call: f(x=)); retry the request, or check the tool definitions and tool_choice.",
+  UNEXPECTED_TOOL_CALL:
+    "Gemini generated a tool call when no tool was enabled and stopped with finishReason UNEXPECTED_TOOL_CALL (Malformed function call: f(x=)); retry the request, or check the tool definitions and tool_choice.",
+};
 
 const simpleRequest = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }] };
 
@@ -71,15 +81,10 @@ describe("OpenAI → GCP Vertex AI (Gemini): request", () => {
   it.each(requestErrorCases.map(c => [c.name, c] as const))(
     "rejects %s",
     (_name, { request, status, param, message }) => {
-      let thrown: unknown;
-      try {
-        translatorFor(request);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(TranslationError);
-      expect(thrown).toMatchObject({ status, param });
-      expect((thrown as Error).message).toMatch(message);
+      expectInvalidRequest(
+        rejectionOf(() => translatorFor(request)),
+        { message, param, status },
+      );
     },
   );
 });
@@ -181,21 +186,32 @@ describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
     const { translator } = translatorFor(simpleRequest);
     const response = respond(translator, 200, blockedPromptResponse);
     expect(response.status).toBe(200);
-    expect(jsonOf(response.body)).toMatchObject({
+    const expected: ChatCompletionWithReasoning = {
       id: "resp-blocked",
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model: "gemini-2.5-flash",
       choices: [
         {
           index: 0,
           message: {
             role: "assistant",
             content: null,
-            refusal: expect.stringContaining("PROHIBITED_CONTENT"),
+            refusal: "The prompt was blocked (PROHIBITED_CONTENT).",
           },
+          logprobs: null,
           finish_reason: "content_filter",
         },
       ],
-      usage: { prompt_tokens: 6, completion_tokens: 0, total_tokens: 6 },
-    });
+      usage: {
+        prompt_tokens: 6,
+        completion_tokens: 0,
+        total_tokens: 6,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
+    };
+    expect(jsonOf(response.body)).toEqual(expected);
   });
 
   it.each(finishReasonCases)("maps finishReason %s to %s", (reason, expected) => {
@@ -206,6 +222,10 @@ describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
     expect(jsonOf(respond(translator, 200, gemini).body)).toMatchObject({
       choices: [{ finish_reason: expected }],
     });
+  });
+
+  it("has the exact message for each failed tool-call reason, and no other", () => {
+    expect(Object.keys(failedToolCallMessages).sort()).toEqual([...failedToolCallReasons].sort());
   });
 
   it.each(failedToolCallReasons)(
@@ -226,9 +246,7 @@ describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
       expect(response.status).toBe(502);
       expect(jsonOf(response.body)).toEqual({
         error: {
-          message: expect.stringMatching(
-            new RegExp(`finishReason ${reason} \\(Malformed function call: f\\(x=\\)\\)`),
-          ),
+          message: failedToolCallMessages[reason],
           type: "api_error",
           param: null,
           code: reason,
@@ -245,17 +263,14 @@ describe("OpenAI → GCP Vertex AI (Gemini): response", () => {
       const response = respond(translator, status, body);
       expect(response.status).toBe(expected.status);
       expect(response.headers.set["content-type"]).toBe("application/json");
-      expect(jsonOf(response.body)).toMatchObject({
-        error: { message: expected.message, type: expected.type, code: expected.code },
+      expect(jsonOf(response.body)).toEqual({
+        error: { message: expected.message, type: expected.type, param: null, code: expected.code },
       });
       expect(response.usage.totalTokens).toBe(0);
     },
   );
 
   it("answers a 2xx body that is not JSON with a 502", () => {
-    const { translator } = translatorFor(simpleRequest);
-    const response = respond(translator, 200, "<html>oops</html>");
-    expect(response.status).toBe(502);
-    expect(jsonOf(response.body)).toMatchObject({ error: { type: "api_error" } });
+    expectNotJsonAnswer(translatorFor(simpleRequest).translator);
   });
 });

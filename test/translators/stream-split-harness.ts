@@ -245,6 +245,22 @@ export function rejectionOf(translate: () => unknown): TranslationError {
   throw new Error("the request was not rejected");
 }
 
+/** Checks a refusal is exactly the OpenAI `invalid_request_error` body a client gets. */
+export function expectInvalidRequest(
+  rejection: TranslationError,
+  expected: { status?: number; message: string; param: string | null },
+): void {
+  expect(rejection.status).toBe(expected.status ?? 400);
+  expect(jsonOf(rejection.toBody())).toEqual({
+    error: {
+      message: expected.message,
+      type: "invalid_request_error",
+      param: expected.param,
+      code: null,
+    },
+  });
+}
+
 /** The `TranslationError` a fresh translator throws for a chat request; fails if none is thrown. */
 export function requestRejection(
   factory: TranslatorFactory,
