@@ -16,22 +16,22 @@ describe("Gemini vendor fields (safetySettings, generationConfig)", () => {
     [{ safetySettings: "BLOCK_NONE" }, "safetySettings", "must be an array"],
     [
       { safetySettings: ["x"] },
-      "safetySettings.0",
+      "safetySettings[0]",
       "must be an object {category, threshold, method?}",
     ],
     [
       { safetySettings: [{ threshold: "OFF" }] },
-      "safetySettings.0.category",
+      "safetySettings[0].category",
       "must be a string naming a harm category",
     ],
     [
       { safetySettings: [{ category: "HARM_CATEGORY_HARASSMENT", threshold: 3 }] },
-      "safetySettings.0.threshold",
+      "safetySettings[0].threshold",
       "must be a string naming a block threshold",
     ],
     [
       { safetySettings: [{ category: "C", threshold: "T", method: true }] },
-      "safetySettings.0.method",
+      "safetySettings[0].method",
       "must be SEVERITY or PROBABILITY",
     ],
     [

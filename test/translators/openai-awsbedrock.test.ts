@@ -110,7 +110,7 @@ describe("OpenAI → AWS Bedrock Converse: request", () => {
   it("rejects a body that is not an OpenAI chat request, naming the field", () => {
     expectInvalidRequest(
       rejectionOf(() => translatorFor({ model, messages: [] })),
-      { message: "messages: Too small: expected array to have >=1 items", param: "messages" },
+      { message: "messages: must hold at least one message", param: "messages" },
     );
   });
 });

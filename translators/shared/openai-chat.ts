@@ -149,7 +149,7 @@ const ToolSchema = z
 export const chatCompletionRequestSchema = z
   .object({
     model: z.string().min(1),
-    messages: z.array(MessageSchema).min(1),
+    messages: z.array(MessageSchema).min(1, { error: "must hold at least one message" }),
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
     tools: z.array(ToolSchema).optional(),

@@ -14,14 +14,19 @@ export function parseOrBadRequest<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /**
- * The 400 for a field that failed validation: `param` is its path in the request body, dot-joined,
- * and the message starts with it (`body` for the body itself).
+ * The 400 for a field that failed validation: `param` is its path in the request body, written as
+ * the translators' own errors write one (`messages[0].content[1].cache_control.type`), and the
+ * message starts with it (`body` for the body itself).
  */
 export function invalidFieldError(issue: {
   path: readonly PropertyKey[];
   message: string;
 }): TranslationError {
-  const param = issue.path.map(String).join(".");
+  const param = issue.path
+    .map((segment, index) =>
+      typeof segment === "number" ? `[${segment}]` : `${index > 0 ? "." : ""}${String(segment)}`,
+    )
+    .join("");
   return new TranslationError(400, `${param || "body"}: ${issue.message}`, {
     type: "invalid_request_error",
     param: param || null,
@@ -33,7 +38,7 @@ export function invalidFieldError(issue: {
  * The issue that says what is wrong. Content is a string or a list of parts, so a bad part fails
  * both: zod reports "Invalid input" at the content, with each alternative's own issues inside. The
  * alternative that got furthest into the value is the one the client meant, and its issue names the
- * field (`messages.0.content.1.cache_control.type`) and what it must be.
+ * field (`messages[0].content[1].cache_control.type`) and what it must be.
  */
 function innermostIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
   if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
