@@ -82,8 +82,10 @@ export async function kubeconfigAccess(
   if (!cluster) throw new Error("the kubeconfig names no current cluster");
   const options: AppliedOptions & ClusterAccess["tls"] = { headers: {} };
   await config.applyToHTTPSOptions(options);
-  // The headers just applied serve the first request: an exec plugin is not run twice at start.
+  // The headers just applied serve the first request, if it comes at once: an exec plugin is not
+  // run twice at start, and a short-lived token is not used long after it was read.
   let unused: AppliedOptions | undefined = options;
+  const appliedAt = Date.now();
   return {
     server: cluster.server.replace(/\/$/, ""),
     tls: {
@@ -96,7 +98,7 @@ export async function kubeconfigAccess(
       ...(cluster.tlsServerName && { servername: cluster.tlsServerName }),
     },
     authHeaders: async (): Promise<Record<string, string>> => {
-      let current = unused;
+      let current = Date.now() - appliedAt < FRESH_HEADERS_MS ? unused : undefined;
       unused = undefined;
       if (!current) {
         current = { headers: {} };
@@ -106,6 +108,9 @@ export async function kubeconfigAccess(
     },
   };
 }
+
+/** How long the headers read at connect may serve the first request. */
+const FRESH_HEADERS_MS = 5_000;
 
 /** What `applyToHTTPSOptions` writes that authenticates: a header, or a user and password. */
 interface AppliedOptions {

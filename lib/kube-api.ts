@@ -122,6 +122,7 @@ export interface WatchEventLine<T> {
 export class KubeApi {
   private headers: Record<string, string> = {};
   private headersAt = 0;
+  private reading?: Promise<Record<string, string>>;
 
   private constructor(
     private readonly access: ClusterAccess,
@@ -268,11 +269,19 @@ export class KubeApi {
     await this.agent.close();
   }
 
-  private async authHeaders(): Promise<Record<string, string>> {
-    if (Date.now() - this.headersAt < AUTH_REFRESH_MS) return this.headers;
-    this.headers = await this.access.authHeaders();
-    this.headersAt = Date.now();
-    return this.headers;
+  private authHeaders(): Promise<Record<string, string>> {
+    if (Date.now() - this.headersAt < AUTH_REFRESH_MS) return Promise.resolve(this.headers);
+    // Requests that start together (the watches, at start) share one read: a credential plugin
+    // runs once for them, not once each.
+    this.reading ??= this.access
+      .authHeaders()
+      .then(headers => {
+        this.headers = headers;
+        this.headersAt = Date.now();
+        return headers;
+      })
+      .finally(() => (this.reading = undefined));
+    return this.reading;
   }
 }
 

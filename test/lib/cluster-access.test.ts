@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -7,7 +7,7 @@ import {
   kubeconfigAccess,
   SERVICE_ACCOUNT_DIR_ENV,
 } from "../../lib/cluster-access";
-import { tokenKubeconfig } from "../support/kubeconfig";
+import { execPluginKubeconfig, tokenKubeconfig } from "../support/kubeconfig";
 
 /** The temporary folders the running test made, removed after it. */
 const tempDirs: string[] = [];
@@ -143,28 +143,12 @@ describe("kubeconfigAccess with an exec plugin", () => {
   });
 
   it("runs the plugin once at start, then once per refresh of the headers", async () => {
-    const dir = tempDir("cluster-access-exec-");
-    const runs = join(dir, "runs");
-    const plugin = join(dir, "credential-plugin.sh");
-    // A credential without an expiry, which the kubeconfig reader does not keep.
-    writeFileSync(
-      plugin,
-      `#!/bin/sh\necho run >> "${runs}"\n` +
-        `echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}'\n`,
-      { mode: 0o755 },
+    const plugin = execPluginKubeconfig(
+      tempDir("cluster-access-exec-"),
+      "https://kube.example:6443",
     );
-    writeFileSync(
-      join(dir, "kubeconfig"),
-      `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://kube.example:6443"}}]
-users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never}}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
-    );
-    process.env.KUBECONFIG = join(dir, "kubeconfig");
-    const runCount = () => readFileSync(runs, "utf8").split("\n").filter(Boolean).length;
+    process.env.KUBECONFIG = plugin.kubeconfig;
+    const runCount = plugin.runs;
 
     const access = await kubeconfigAccess();
     expect(await access.authHeaders()).toEqual({ authorization: "Bearer from-plugin" });

@@ -9,7 +9,7 @@ import {
   PATCH,
   resourceUrlPath,
 } from "../../lib/kube-api";
-import { tokenKubeconfig } from "../support/kubeconfig";
+import { execPluginKubeconfig, tokenKubeconfig } from "../support/kubeconfig";
 
 interface Seen {
   method: string;
@@ -152,5 +152,39 @@ describe("KubeApi", () => {
     for (let i = 0; i < 10; i++) await api.call("GET", { group: "", version: "v1", plural: "x" });
     // The pool may rotate over the connections it has, but opens none per call.
     expect(new Set(fake.seen.slice(before).map(seen => seen.port)).size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("KubeApi with a credential plugin", () => {
+  const previous = process.env.KUBECONFIG;
+  afterEach(() => {
+    if (previous === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = previous;
+  });
+
+  it("runs the plugin once for requests that start together", async () => {
+    const fake = await fakeApiServer(() => ({ status: 200, body: { items: [] } }));
+    const plugin = execPluginKubeconfig(
+      mkdtempSync(join(tmpdir(), "kube-api-exec-")),
+      `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`,
+    );
+    process.env.KUBECONFIG = plugin.kubeconfig;
+    const api = await KubeApi.fromDefaultConfig().catch(error => {
+      fake.server.close();
+      throw error;
+    });
+    try {
+      const widgets = { group: "example.io", version: "v1", plural: "widgets" };
+      await Promise.all([api.list(widgets), api.list(widgets), api.list(widgets)]);
+      expect(plugin.runs()).toBe(1);
+      expect(fake.seen.map(({ headers }) => headers.authorization)).toEqual([
+        "Bearer from-plugin",
+        "Bearer from-plugin",
+        "Bearer from-plugin",
+      ]);
+    } finally {
+      await api.close();
+      fake.server.close();
+    }
   });
 });
