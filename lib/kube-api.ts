@@ -68,7 +68,8 @@ function failureOf(statusCode: number, text: string): KubeApiError {
   let status: { message?: string; reason?: string; details?: { causes?: { type?: string }[] } } =
     {};
   try {
-    status = JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null) status = parsed;
   } catch {
     // not a Status object: the raw text says what happened
   }

@@ -8,7 +8,7 @@
  * and skip what has not changed since.
  */
 import { errorMessage } from "./error-message";
-import type { KubeApi, ResourcePath, WatchEventLine } from "./kube-api";
+import { KubeApiError, type KubeApi, type ResourcePath, type WatchEventLine } from "./kube-api";
 
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -119,6 +119,10 @@ export class ListWatch<T extends ObjectMetadata> {
     let failures = 0;
     while (!this.stopping.signal.aborted) {
       let opened = false;
+      let lines = 0;
+      const startedAt = Date.now();
+      /** Whether the watch said something, or stayed open a while. */
+      const worked = () => lines > 0 || Date.now() - startedAt >= MIN_QUIET_WATCH_MS;
       try {
         await (
           await this.api()
@@ -131,16 +135,27 @@ export class ListWatch<T extends ObjectMetadata> {
             ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
             onOpen: () => (opened = true),
           },
-          event => this.onLine(event),
+          event => {
+            lines++;
+            this.onLine(event);
+          },
           this.stopping.signal,
         );
-        failures = 0;
+        // The API server ends a watch at its timeout. One that ends at once, with nothing said,
+        // is refused in all but name: counted, so that it backs off rather than spins.
+        if (worked()) {
+          failures = 0;
+          continue;
+        }
+        throw new Error("the API server ended the watch at once, without an event");
       } catch (watchError) {
         if (this.stopping.signal.aborted) return;
-        // A watch the API server accepted worked until it dropped (a proxy's idle timeout, a
-        // restart): failures count again from here. One it refused (RBAC without the watch verb)
-        // keeps counting, even while lists succeed, until the watch gives up.
-        if (opened) failures = 0;
+        // A watch that worked until it dropped (a proxy's idle timeout, a restart): failures count
+        // again from here. One refused (RBAC without the watch verb, an error event, dropped at
+        // once) keeps counting, even while lists succeed, until the watch gives up. A watch cache
+        // behind the list's resourceVersion catches up: it is waited for, not given up on.
+        const dropped = opened && worked() && !(watchError instanceof WatchErrorEvent);
+        if (dropped || isResourceVersionTooLarge(watchError)) failures = 0;
         let error = watchError;
         if (error instanceof Gone) {
           // Expected now and then (the watch cache moved on): relist at once, not a failure.
@@ -201,7 +216,7 @@ export class ListWatch<T extends ObjectMetadata> {
       // 410: the watch cache no longer has our resourceVersion; only a fresh list can go on.
       throw event.object.code === 410
         ? new Gone()
-        : new Error(event.object.message ?? "watch error");
+        : new WatchErrorEvent(event.object.message ?? "watch error");
     }
     const version = event.object.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
@@ -224,6 +239,19 @@ function metadataOnly<T extends ObjectMetadata>(object: T): T {
   const identity: ObjectMetadata = { metadata: { name, namespace, resourceVersion, labels } };
   return identity as T;
 }
+
+/** A watch with no event for this long before its end is not counted as refused. */
+const MIN_QUIET_WATCH_MS = 1_000;
+
+/**
+ * The API server's watch cache has not reached the resourceVersion asked for yet (a replica
+ * behind the others): a 504 whose Status names the cause. It catches up within moments.
+ */
+const isResourceVersionTooLarge = (error: unknown) =>
+  error instanceof KubeApiError && error.causes.includes("ResourceVersionTooLarge");
+
+/** An ERROR event other than 410: the API server ended the watch with an error. */
+class WatchErrorEvent extends Error {}
 
 class Gone extends Error {
   constructor() {

@@ -36,6 +36,8 @@ async function fakeApiServer(script: {
   failWatches?: boolean;
   /** Accept every WATCH, then drop its connection, as a proxy that cuts long requests does. */
   dropWatches?: boolean;
+  /** Answer every WATCH with this status and these lines of JSON. */
+  refuseWatchesWith?: { status: number; lines: object[] };
 }) {
   const seen: Seen[] = [];
   const held: ServerResponse[] = [];
@@ -52,8 +54,16 @@ async function fakeApiServer(script: {
     }
     if (script.dropWatches && isWatch) {
       response.writeHead(200, { "content-type": "application/json" });
-      response.flushHeaders();
+      response.write(
+        `${JSON.stringify({ type: "BOOKMARK", object: { metadata: { resourceVersion: "10" } } })}\n`,
+      );
       setTimeout(() => response.destroy(), 5);
+      return;
+    }
+    if (script.refuseWatchesWith && isWatch) {
+      const { status, lines } = script.refuseWatchesWith;
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(lines.map(line => `${JSON.stringify(line)}\n`).join(""));
       return;
     }
     if (!isWatch) {
@@ -254,6 +264,71 @@ describe("kubeSecretWatch", () => {
     expect(seen.gaveUp.map(error => error.message)).toEqual([
       "the watch failed 3 times in a row: etcd is down",
     ]);
+  });
+
+  it("waits for a watch cache that is behind the list, without giving up", async () => {
+    const client = await connect({
+      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
+      watches: [],
+      refuseWatchesWith: {
+        status: 504,
+        lines: [
+          {
+            kind: "Status",
+            status: "Failure",
+            message: "Too large resource version: 10, current: 9",
+            reason: "Timeout",
+            details: {
+              causes: [{ type: "ResourceVersionTooLarge", message: "Too large resource version" }],
+            },
+            code: 504,
+          },
+        ],
+      },
+    });
+    const seen = recorder();
+    const watch = kubeSecretWatch({ api: client, maxFailures: 2, maxDelayMs: 5 })(
+      { namespace: NAMESPACE, label: LABEL },
+      seen.handlers,
+    );
+    await watch.start();
+    await waitFor(() => watchRequests() >= 5, "five watches", 5_000);
+    watch.stop();
+    expect(seen.gaveUp).toEqual([]);
+  });
+
+  it.each([
+    [
+      "an error event",
+      {
+        status: 200,
+        lines: [
+          { type: "ERROR", object: { kind: "Status", code: 500, message: "internal error" } },
+        ],
+      },
+      "the watch failed 3 times in a row: internal error",
+    ],
+    [
+      "an answer that ends at once",
+      { status: 200, lines: [] },
+      "the watch failed 3 times in a row: the API server ended the watch at once, without an event",
+    ],
+  ])("gives up on a watch refused with %s", async (_what, refusal, message) => {
+    const client = await connect({
+      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
+      watches: [],
+      refuseWatchesWith: refusal,
+    });
+    const seen = recorder();
+    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs: 5 })(
+      { namespace: NAMESPACE, label: LABEL },
+      seen.handlers,
+    );
+    await watch.start();
+    await waitFor(() => seen.gaveUp.length > 0, "the watch to give up");
+    watch.stop();
+    expect(watchRequests()).toBe(3);
+    expect(seen.gaveUp.map(error => error.message)).toEqual([message]);
   });
 
   it("keeps retrying a watch the API server accepts and the network drops", async () => {
