@@ -40,7 +40,7 @@ import {
 } from "./support/extproc-cycles";
 import { EnvoyDriver, isServing, type SequenceResult } from "./support/envoy-driver";
 import { holdOpen, saturate, type HeldOpen, type Saturation } from "./support/extproc-load";
-import { imageServerArgs } from "../test/support/image-server";
+import { imageEnv, imageServerArgs } from "../test/support/image-server";
 import { median, quantile } from "./support/measure";
 import { envoyLoadProgram, nativeOpenLoop } from "./support/native-open-loop";
 import { allowedCpus, hasTaskset, pinSelf, ServerProcess } from "./support/server-process";
@@ -146,6 +146,7 @@ async function startServers(dir: string, serverCpu: number | undefined): Promise
       nodeArgs,
       cpu: serverCpu,
       env: {
+        ...(kind === "baseline" ? {} : imageEnv()),
         LOG_LEVEL: kind === "extproc-warn" ? "warn" : "info",
         AIGW_EXTPROC_SOCKET: socket,
         AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",

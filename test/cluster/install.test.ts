@@ -16,6 +16,7 @@ import {
   BUILT_BUNDLE_DIR,
   buildImageBundle,
   copyImageBundle,
+  imageEnv,
   imageNodeFlags,
 } from "../support/image-server";
 import { applyYaml, kubectl, kubectlOk, testNamespace } from "./support/kubectl";
@@ -182,6 +183,7 @@ describe("installing the data plane", () => {
     // As the image's entry point starts it (its node flags too), without a kubeconfig, as in a pod.
     const server = spawn(process.execPath, [...imageNodeFlags(), bundle], {
       env: {
+        ...imageEnv(),
         PATH: process.env.PATH,
         HOME: work,
         ...pod,

@@ -2,8 +2,8 @@
  * The ext_proc server as its image runs it, for the install test and the benchmark: the bundle
  * `npm run build:extproc` writes, copied where no node_modules can be found (the image has none, so
  * whatever the bundle leaves out stays out), started with the node flags of the Dockerfile's
- * ENTRYPOINT. What is tested and measured is what ships: a server run from the TypeScript sources
- * loads differently and holds different memory.
+ * ENTRYPOINT and the environment of its ENV lines. What is tested and measured is what ships: a
+ * server run from the TypeScript sources loads differently and holds different memory.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, readFileSync } from "node:fs";
@@ -31,6 +31,26 @@ export function imageNodeFlags(): string[] {
     throw new Error(`the Dockerfile's ENTRYPOINT is no longer ["node", ..., "${IMAGE_BUNDLE}"]`);
   }
   return entrypoint.slice(1, -1);
+}
+
+/**
+ * The environment the Dockerfile's final stage sets (`ENV NAME=value ...` lines), which the
+ * server runs with in the image: the variables that tune node and its allocator.
+ */
+export function imageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+  const env: Record<string, string> = {};
+  for (const line of finalStage.split("\n").filter(l => l.startsWith("ENV "))) {
+    for (const pair of line.slice("ENV ".length).trim().split(/\s+/)) {
+      const [name, value] = pair.split("=");
+      if (!name || value === undefined || pair.includes('"')) {
+        throw new Error(`the Dockerfile's "${line}" is no longer NAME=value pairs without quotes`);
+      }
+      env[name] = value;
+    }
+  }
+  return env;
 }
 
 /** Copies the built bundle into `dir`/app, as the image holds it; returns its server.js. */
