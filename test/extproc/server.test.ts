@@ -266,6 +266,24 @@ describe("the ext_proc server", () => {
     ]);
   });
 
+  it("reports a protocol error after the backend was chosen as the gateway's 500, naming the backend", async () => {
+    const stream = envoy.open();
+    await stream.send(requestHeaders(CHAT));
+    await stream.send(requestBody(chat));
+    await stream.send(responseHeaders(200, { "content-type": "application/json" }));
+    const message =
+      "the response body came in parts while buffered: the ext_proc filter's processingMode.response.body must be Buffered";
+    await expect(stream.send(responseBody("{", false))).rejects.toThrow(message);
+    expect(await stream.closed).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, details: message });
+    expect(finished).toEqual([
+      expect.objectContaining({
+        backend: expect.any(String),
+        status: 500,
+        errorType: "protocol_error",
+      }),
+    ]);
+  });
+
   it("reports a request whose stream ends before its answer, with what it knew", async () => {
     const stream = envoy.open();
     await stream.send(requestHeaders(CHAT));
