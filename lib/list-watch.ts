@@ -48,7 +48,11 @@ export interface ListWatchOptions<T extends ObjectMetadata> {
   maxDelayMs?: number;
 }
 
-type StatusObject = { code?: number; message?: string };
+type StatusObject = {
+  code?: number;
+  message?: string;
+  details?: { causes?: { type?: string }[] };
+};
 
 export class ListWatch<T extends ObjectMetadata> {
   private readonly stopping = new AbortController();
@@ -118,11 +122,12 @@ export class ListWatch<T extends ObjectMetadata> {
   private async watchForever(): Promise<void> {
     let failures = 0;
     while (!this.stopping.signal.aborted) {
-      let opened = false;
+      /** When the API server accepted the watch. */
+      let openedAt: number | undefined;
       let lines = 0;
-      const startedAt = Date.now();
-      /** Whether the watch said something, or stayed open a while. */
-      const worked = () => lines > 0 || Date.now() - startedAt >= MIN_QUIET_WATCH_MS;
+      /** Whether the watch, once accepted, said something or stayed open a while. */
+      const worked = () =>
+        lines > 0 || (openedAt !== undefined && Date.now() - openedAt >= MIN_QUIET_WATCH_MS);
       try {
         await (
           await this.api()
@@ -133,7 +138,7 @@ export class ListWatch<T extends ObjectMetadata> {
             resourceVersion: this.resourceVersion,
             timeoutSeconds: this.options.timeoutSeconds ?? 300,
             ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
-            onOpen: () => (opened = true),
+            onOpen: () => (openedAt = Date.now()),
           },
           event => {
             lines++;
@@ -154,7 +159,7 @@ export class ListWatch<T extends ObjectMetadata> {
         // again from here. One refused (RBAC without the watch verb, an error event, dropped at
         // once) keeps counting, even while lists succeed, until the watch gives up. A watch cache
         // behind the list's resourceVersion catches up: it is waited for, not given up on.
-        const dropped = opened && worked() && !(watchError instanceof WatchErrorEvent);
+        const dropped = worked() && !(watchError instanceof WatchErrorEvent);
         if (dropped || isResourceVersionTooLarge(watchError)) failures = 0;
         let error = watchError;
         if (error instanceof Gone) {
@@ -214,9 +219,7 @@ export class ListWatch<T extends ObjectMetadata> {
   private onLine(event: WatchEventLine<T & StatusObject>): void {
     if (event.type === "ERROR") {
       // 410: the watch cache no longer has our resourceVersion; only a fresh list can go on.
-      throw event.object.code === 410
-        ? new Gone()
-        : new WatchErrorEvent(event.object.message ?? "watch error");
+      throw event.object.code === 410 ? new Gone() : new WatchErrorEvent(event.object);
     }
     const version = event.object.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
@@ -245,13 +248,23 @@ const MIN_QUIET_WATCH_MS = 1_000;
 
 /**
  * The API server's watch cache has not reached the resourceVersion asked for yet (a replica
- * behind the others): a 504 whose Status names the cause. It catches up within moments.
+ * behind the others): a Status (code 504) whose cause says so, in an ERROR event or as the answer.
+ * It catches up within moments.
  */
 const isResourceVersionTooLarge = (error: unknown) =>
-  error instanceof KubeApiError && error.causes.includes("ResourceVersionTooLarge");
+  (error instanceof KubeApiError || error instanceof WatchErrorEvent) &&
+  error.causes.includes("ResourceVersionTooLarge");
 
 /** An ERROR event other than 410: the API server ended the watch with an error. */
-class WatchErrorEvent extends Error {}
+class WatchErrorEvent extends Error {
+  /** `details.causes[].type` of the event's Status. */
+  readonly causes: string[];
+
+  constructor(status: StatusObject) {
+    super(status.message ?? "watch error");
+    this.causes = (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : []));
+  }
+}
 
 class Gone extends Error {
   constructor() {

@@ -21,7 +21,7 @@ export interface KubeSecretWatchOptions {
   logger?: Logger;
   /**
    * Failures in a row before giving up. Default 8: with the back-off (0.5 s doubling, at most
-   * 30 s) about a minute and a half without the API server.
+   * 30 s) about a minute without the API server.
    */
   maxFailures?: number;
   /** The longest wait between attempts. Default 30 s. */

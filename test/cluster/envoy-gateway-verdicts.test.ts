@@ -115,6 +115,7 @@ describe("Envoy Gateway's real verdicts, as the route reports them", () => {
       ["backend", EXT_PROC, "-n", ns],
       "{.spec.endpoints[0].fqdn.hostname}",
     );
+    expect(generatedHost).not.toBe("");
     // As AIGW_EXTPROC_HOST set to a loopback address would make it. The controller applies what
     // it generates only when that changes, so the edit stays until the Backend is deleted.
     patchGenerated(ns, "backend", "merge", {

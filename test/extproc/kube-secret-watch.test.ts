@@ -266,25 +266,25 @@ describe("kubeSecretWatch", () => {
     ]);
   });
 
-  it("waits for a watch cache that is behind the list, without giving up", async () => {
+  const tooLarge = {
+    kind: "Status",
+    status: "Failure",
+    message: "Too large resource version: 10, current: 9",
+    reason: "Timeout",
+    details: {
+      causes: [{ type: "ResourceVersionTooLarge", message: "Too large resource version" }],
+    },
+    code: 504,
+  };
+
+  it.each([
+    ["in an ERROR event", { status: 200, lines: [{ type: "ERROR", object: tooLarge }] }],
+    ["as the answer", { status: 504, lines: [tooLarge] }],
+  ])("waits for a watch cache that is behind the list, told %s", async (_how, refusal) => {
     const client = await connect({
       lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
       watches: [],
-      refuseWatchesWith: {
-        status: 504,
-        lines: [
-          {
-            kind: "Status",
-            status: "Failure",
-            message: "Too large resource version: 10, current: 9",
-            reason: "Timeout",
-            details: {
-              causes: [{ type: "ResourceVersionTooLarge", message: "Too large resource version" }],
-            },
-            code: 504,
-          },
-        ],
-      },
+      refuseWatchesWith: refusal,
     });
     const seen = recorder();
     const watch = kubeSecretWatch({ api: client, maxFailures: 2, maxDelayMs: 5 })(

@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server } from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -164,13 +164,15 @@ describe("KubeApi with a credential plugin", () => {
 
   it("runs the plugin once for requests that start together", async () => {
     const fake = await fakeApiServer(() => ({ status: 200, body: { items: [] } }));
+    const dir = mkdtempSync(join(tmpdir(), "kube-api-exec-"));
     const plugin = execPluginKubeconfig(
-      mkdtempSync(join(tmpdir(), "kube-api-exec-")),
+      dir,
       `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`,
     );
     process.env.KUBECONFIG = plugin.kubeconfig;
     const api = await KubeApi.fromDefaultConfig().catch(error => {
       fake.server.close();
+      rmSync(dir, { recursive: true, force: true });
       throw error;
     });
     try {
@@ -185,6 +187,7 @@ describe("KubeApi with a credential plugin", () => {
     } finally {
       await api.close();
       fake.server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

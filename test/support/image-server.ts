@@ -39,13 +39,18 @@ export function imageNodeFlags(): string[] {
  */
 export function imageEnv(): Record<string, string> {
   const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
-  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+  const stages = [...dockerfile.matchAll(/^FROM /gm)];
+  if (stages.length === 0) throw new Error("the Dockerfile has no FROM line");
+  const finalStage = dockerfile.slice(stages[stages.length - 1].index);
   const env: Record<string, string> = {};
   for (const line of finalStage.split("\n").filter(l => l.startsWith("ENV "))) {
     for (const pair of line.slice("ENV ".length).trim().split(/\s+/)) {
-      const [name, value] = pair.split("=");
-      if (!name || value === undefined || pair.includes('"')) {
-        throw new Error(`the Dockerfile's "${line}" is no longer NAME=value pairs without quotes`);
+      const equals = pair.indexOf("=");
+      const [name, value] = [pair.slice(0, equals), pair.slice(equals + 1)];
+      if (equals < 1 || /["'$]/.test(pair)) {
+        throw new Error(
+          `the Dockerfile's "${line}" is no longer NAME=value pairs without quotes or variables`,
+        );
       }
       env[name] = value;
     }
