@@ -7,6 +7,7 @@ import type { SecretObject, SecretPhase } from "../../extproc/config-sources/sec
 import { KubeApi } from "../../lib/kube-api";
 import { tokenKubeconfig } from "../support/kubeconfig";
 import { waitFor } from "./config-support";
+import { restoreEnvAfterEach } from "../support/env-restore";
 
 const NAMESPACE = "ai-gateway-system";
 const LABEL = { key: "aigateway.envoyproxy.io/config", value: "aigw-route" };
@@ -32,11 +33,12 @@ async function fakeApiServer(script: {
   lists: { resourceVersion: string; items: SecretObject[] }[];
   watches: { events: object[]; hold: boolean }[];
   failAll?: boolean;
-  /** Refuse every WATCH (LISTs still answer), as an API server whose RBAC omits `watch` does. */
-  failWatches?: boolean;
   /** Accept every WATCH, then drop its connection, as a proxy that cuts long requests does. */
   dropWatches?: boolean;
-  /** Answer every WATCH with this status and these lines of JSON. */
+  /**
+   * Answer every WATCH with this status and these lines of JSON (LISTs still answer), as an API
+   * server whose RBAC omits `watch` does, or one that ends each watch with an error.
+   */
   refuseWatchesWith?: { status: number; lines: object[] };
 }) {
   const seen: Seen[] = [];
@@ -47,7 +49,7 @@ async function fakeApiServer(script: {
     const url = new URL(request.url!, "http://fake");
     seen.push({ url, headers: request.headers, at: performance.now() });
     const isWatch = url.searchParams.get("watch") === "1";
-    if (script.failAll || url.pathname !== SECRETS || (script.failWatches && isWatch)) {
+    if (script.failAll || url.pathname !== SECRETS) {
       response.writeHead(500, { "content-type": "application/json" });
       response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
       return;
@@ -137,12 +139,11 @@ function recorder() {
 }
 
 describe("kubeSecretWatch", () => {
-  const previous = process.env.KUBECONFIG;
+  restoreEnvAfterEach("KUBECONFIG");
   let fake: Awaited<ReturnType<typeof fakeApiServer>> | undefined;
   let api: KubeApi | undefined;
 
   afterEach(async () => {
-    process.env.KUBECONFIG = previous;
     await api?.close();
     await fake?.close();
     api = undefined;
@@ -239,30 +240,57 @@ describe("kubeSecretWatch", () => {
     const [first, second, third] = fake!.seen.map(({ at }) => at);
     expect(second - first).toBeGreaterThanOrEqual(maxDelayMs - 1);
     expect(third - second).toBeGreaterThanOrEqual(maxDelayMs - 1);
-    expect(seen.gaveUp).toHaveLength(1);
-    expect(seen.gaveUp[0].message).toMatch(/failed 3 times in a row: etcd is down/);
+    expect(seen.gaveUp.map(error => error.message)).toEqual([
+      "the watch failed 3 times in a row: etcd is down",
+    ]);
     expect(seen.synced()).toBe(0);
   });
 
   const watchRequests = () => fake!.seen.filter(({ url }) => url.searchParams.get("watch")).length;
 
-  it("gives up on a watch the API server refuses, even while it still lists", async () => {
-    const client = await connect({
-      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
-      watches: [],
-      failWatches: true,
-    });
+  /** A watch of one listed Secret, each WATCH answered as `watches` says; started. */
+  async function watchOneSecret(watches: Parameters<typeof fakeApiServer>[0], maxFailures: number) {
+    const client = await connect(watches);
     const seen = recorder();
-    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs: 5 })(
+    const watch = kubeSecretWatch({ api: client, maxFailures, maxDelayMs: 5 })(
       { namespace: NAMESPACE, label: LABEL },
       seen.handlers,
     );
     await watch.start();
+    return { seen, watch };
+  }
+
+  const oneSecret = { lists: [{ resourceVersion: "10", items: [secret("a", "5")] }], watches: [] };
+  const refusedWith = (status: number, lines: object[]) => ({
+    ...oneSecret,
+    refuseWatchesWith: { status, lines },
+  });
+
+  it.each([
+    [
+      "the API server refuses, even while it still lists",
+      refusedWith(500, [{ kind: "Status", message: "etcd is down" }]),
+      "etcd is down",
+    ],
+    [
+      "ends with an error event",
+      refusedWith(200, [
+        { type: "ERROR", object: { kind: "Status", code: 500, message: "internal error" } },
+      ]),
+      "internal error",
+    ],
+    [
+      "ends at once, without an event",
+      refusedWith(200, []),
+      "the API server ended the watch at once, without an event",
+    ],
+  ])("gives up on a watch that %s", async (_what, script, error) => {
+    const { seen, watch } = await watchOneSecret(script, 3);
     await waitFor(() => seen.gaveUp.length > 0, "the watch to give up");
     watch.stop();
     expect(watchRequests()).toBe(3);
-    expect(seen.gaveUp.map(error => error.message)).toEqual([
-      "the watch failed 3 times in a row: etcd is down",
+    expect(seen.gaveUp.map(gaveUp => gaveUp.message)).toEqual([
+      `the watch failed 3 times in a row: ${error}`,
     ]);
   });
 
@@ -278,72 +306,15 @@ describe("kubeSecretWatch", () => {
   };
 
   it.each([
-    ["in an ERROR event", { status: 200, lines: [{ type: "ERROR", object: tooLarge }] }],
-    ["as the answer", { status: 504, lines: [tooLarge] }],
-  ])("waits for a watch cache that is behind the list, told %s", async (_how, refusal) => {
-    const client = await connect({
-      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
-      watches: [],
-      refuseWatchesWith: refusal,
-    });
-    const seen = recorder();
-    const watch = kubeSecretWatch({ api: client, maxFailures: 2, maxDelayMs: 5 })(
-      { namespace: NAMESPACE, label: LABEL },
-      seen.handlers,
-    );
-    await watch.start();
+    [
+      "whose cache is behind the list, told in an ERROR event",
+      refusedWith(200, [{ type: "ERROR", object: tooLarge }]),
+    ],
+    ["whose cache is behind the list, told as the answer", refusedWith(504, [tooLarge])],
+    ["that accepts each watch and the network drops", { ...oneSecret, dropWatches: true }],
+  ])("keeps watching an API server %s", async (_what, script) => {
+    const { seen, watch } = await watchOneSecret(script, 2);
     await waitFor(() => watchRequests() >= 5, "five watches", 5_000);
-    watch.stop();
-    expect(seen.gaveUp).toEqual([]);
-  });
-
-  it.each([
-    [
-      "an error event",
-      {
-        status: 200,
-        lines: [
-          { type: "ERROR", object: { kind: "Status", code: 500, message: "internal error" } },
-        ],
-      },
-      "the watch failed 3 times in a row: internal error",
-    ],
-    [
-      "an answer that ends at once",
-      { status: 200, lines: [] },
-      "the watch failed 3 times in a row: the API server ended the watch at once, without an event",
-    ],
-  ])("gives up on a watch refused with %s", async (_what, refusal, message) => {
-    const client = await connect({
-      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
-      watches: [],
-      refuseWatchesWith: refusal,
-    });
-    const seen = recorder();
-    const watch = kubeSecretWatch({ api: client, maxFailures: 3, maxDelayMs: 5 })(
-      { namespace: NAMESPACE, label: LABEL },
-      seen.handlers,
-    );
-    await watch.start();
-    await waitFor(() => seen.gaveUp.length > 0, "the watch to give up");
-    watch.stop();
-    expect(watchRequests()).toBe(3);
-    expect(seen.gaveUp.map(error => error.message)).toEqual([message]);
-  });
-
-  it("keeps retrying a watch the API server accepts and the network drops", async () => {
-    const client = await connect({
-      lists: [{ resourceVersion: "10", items: [secret("a", "5")] }],
-      watches: [],
-      dropWatches: true,
-    });
-    const seen = recorder();
-    const watch = kubeSecretWatch({ api: client, maxFailures: 2, maxDelayMs: 5 })(
-      { namespace: NAMESPACE, label: LABEL },
-      seen.handlers,
-    );
-    await watch.start();
-    await waitFor(() => watchRequests() >= 5, "five watches", 2_000);
     watch.stop();
     expect(seen.gaveUp).toEqual([]);
   });

@@ -8,6 +8,7 @@ import {
   SERVICE_ACCOUNT_DIR_ENV,
 } from "../../lib/cluster-access";
 import { execPluginKubeconfig, tokenKubeconfig } from "../support/kubeconfig";
+import { restoreEnvAfterEach } from "../support/env-restore";
 
 /** The temporary folders the running test made, removed after it. */
 const tempDirs: string[] = [];
@@ -94,13 +95,7 @@ describe("kubeconfigAccess", () => {
 });
 
 describe("defaultClusterAccess", () => {
-  const previous = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-  afterEach(() => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
+  restoreEnvAfterEach("KUBECONFIG", "HOME");
 
   const withKubeconfig = () => {
     const dir = tempDir("cluster-access-home-");
@@ -136,11 +131,7 @@ describe("defaultClusterAccess", () => {
 });
 
 describe("kubeconfigAccess with an exec plugin", () => {
-  const previous = process.env.KUBECONFIG;
-  afterEach(() => {
-    if (previous === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = previous;
-  });
+  restoreEnvAfterEach("KUBECONFIG");
 
   it("runs the plugin once at start, then once per refresh of the headers", async () => {
     const plugin = execPluginKubeconfig(

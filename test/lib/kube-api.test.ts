@@ -10,6 +10,7 @@ import {
   resourceUrlPath,
 } from "../../lib/kube-api";
 import { execPluginKubeconfig, tokenKubeconfig } from "../support/kubeconfig";
+import { restoreEnvAfterEach } from "../support/env-restore";
 
 interface Seen {
   method: string;
@@ -156,11 +157,7 @@ describe("KubeApi", () => {
 });
 
 describe("KubeApi with a credential plugin", () => {
-  const previous = process.env.KUBECONFIG;
-  afterEach(() => {
-    if (previous === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = previous;
-  });
+  restoreEnvAfterEach("KUBECONFIG");
 
   it("runs the plugin once for requests that start together", async () => {
     const fake = await fakeApiServer(() => ({ status: 200, body: { items: [] } }));

@@ -14,7 +14,14 @@ import type {
   UpstreamRequest,
 } from "../../translators/types";
 import type { RequestCase, RequestErrorCase } from "./fixtures/openai-embeddings";
-import { bytesOf, fixedDeps, jsonOf, rejectionOf, respond } from "./stream-split-harness";
+import {
+  bytesOf,
+  expectInvalidRequest,
+  fixedDeps,
+  jsonOf,
+  rejectionOf,
+  respond,
+} from "./stream-split-harness";
 
 /** One embeddings pair under test: how to build its translator, for which backend. */
 export interface EmbeddingsPair {
@@ -121,11 +128,10 @@ export function itRefusesRequests(pair: EmbeddingsPair, cases: RequestErrorCase[
   it.each(cases.map(c => [c.name, c] as const))(
     "refuses %s with a 400 naming the field",
     (_name, { request, param, message }) => {
-      const rejection = rejectionOf(() => translatorOf(pair, request));
-      expect(rejection.status).toBe(400);
-      expect(jsonOf(rejection.toBody())).toEqual({
-        error: { message, type: "invalid_request_error", param, code: null },
-      });
+      expectInvalidRequest(
+        rejectionOf(() => translatorOf(pair, request)),
+        { message, param },
+      );
     },
   );
 }

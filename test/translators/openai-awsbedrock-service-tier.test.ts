@@ -1,7 +1,12 @@
 import { createOpenAIToAWSBedrock } from "../../translators/openai-awsbedrock";
 import type { BackendTarget } from "../../translators/types";
 import type { ConverseBody } from "./fixtures/openai-awsbedrock";
-import { jsonOf, requestRejection, translateChatRequest } from "./stream-split-harness";
+import {
+  expectInvalidRequest,
+  jsonOf,
+  requestRejection,
+  translateChatRequest,
+} from "./stream-split-harness";
 
 const backend: BackendTarget = { schema: { name: "AWSBedrock" } };
 const hi = { model: "anthropic.claude-sonnet-4", messages: [{ role: "user", content: "Hi" }] };
@@ -28,18 +33,12 @@ describe("OpenAI → AWS Bedrock Converse: service_tier", () => {
   });
 
   it.each(["scale", "fast"])("rejects %s with a 400 naming service_tier", tier => {
-    const error = requestRejection(createOpenAIToAWSBedrock, backend, {
-      ...hi,
-      service_tier: tier,
-    });
-    expect(error.status).toBe(400);
-    expect(jsonOf(error.toBody())).toEqual({
-      error: {
+    expectInvalidRequest(
+      requestRejection(createOpenAIToAWSBedrock, backend, { ...hi, service_tier: tier }),
+      {
         message: `service_tier: "${tier}" has no Bedrock Converse tier; use auto, default, flex, priority or reserved.`,
-        type: "invalid_request_error",
         param: "service_tier",
-        code: null,
       },
-    });
+    );
   });
 });

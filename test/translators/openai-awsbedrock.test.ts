@@ -258,13 +258,7 @@ describe("OpenAI → AWS Bedrock Converse: response", () => {
 
   it("needs translateRequest first", () => {
     const translator = createOpenAIToAWSBedrock(backend, fixedDeps());
-    let thrown: unknown;
-    try {
-      respond(translator, 200, textResponse);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toEqual(
+    expect(() => respond(translator, 200, textResponse)).toThrow(
       new Error("translateRequest must be called before translating the response"),
     );
   });

@@ -5,9 +5,19 @@ import type {
 import { createOpenAIToGCPAnthropic } from "../../translators/openai-gcpanthropic";
 import { vertexPath } from "../../auth/gcp";
 import type { BackendTarget } from "../../translators/types";
-import { errorCases, requestCases, textResponse } from "./fixtures/openai-anthropic";
-import { markedTurns } from "./fixtures/prompt-cache";
-import { jsonOf, rejectionOf, respond, translateChatRequest } from "./stream-split-harness";
+import {
+  errorCases,
+  requestCases,
+  requestErrorCases,
+  textResponse,
+} from "./fixtures/openai-anthropic";
+import {
+  expectInvalidRequest,
+  jsonOf,
+  rejectionOf,
+  respond,
+  translateChatRequest,
+} from "./stream-split-harness";
 
 /** The Vertex AI body: Anthropic Messages without `model`, plus `anthropic_version`. */
 type VertexAnthropicBody = Omit<MessageCreateParamsNonStreaming, "model"> & {
@@ -69,19 +79,15 @@ describe("OpenAI → GCP Anthropic: request", () => {
     );
   });
 
-  it("refuses more cache breakpoints than Anthropic takes with a 400 in OpenAI's error shape", () => {
-    const rejection = rejectionOf(() => translatorFor(markedTurns(5)));
-    expect(rejection.status).toBe(400);
-    expect(jsonOf(rejection.toBody())).toEqual({
-      error: {
-        message:
-          "cache_control: Anthropic takes at most 4 cache breakpoints in a request, counting tools, system and messages together; this request has 5. Remove cache_control from the ones least worth caching.",
-        type: "invalid_request_error",
-        param: "cache_control",
-        code: null,
-      },
-    });
-  });
+  it.each(requestErrorCases.map(c => [c.name, c] as const))(
+    "refuses %s with a 400 naming the field, as Anthropic's own API does",
+    (_name, { request, param, message }) => {
+      expectInvalidRequest(
+        rejectionOf(() => translatorFor(request)),
+        { message, param },
+      );
+    },
+  );
 });
 
 describe("OpenAI → GCP Anthropic: response", () => {

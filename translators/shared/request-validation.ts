@@ -1,5 +1,6 @@
 /** Client bodies checked against a zod schema, and the 400 that names the first invalid field. */
 import type { z } from "zod";
+import { fieldPath } from "../../lib/zod-issues";
 import { TranslationError } from "../errors";
 
 /**
@@ -22,11 +23,7 @@ export function invalidFieldError(issue: {
   path: readonly PropertyKey[];
   message: string;
 }): TranslationError {
-  const param = issue.path
-    .map((segment, index) =>
-      typeof segment === "number" ? `[${segment}]` : `${index > 0 ? "." : ""}${String(segment)}`,
-    )
-    .join("");
+  const param = fieldPath(issue.path);
   return new TranslationError(400, `${param || "body"}: ${issue.message}`, {
     type: "invalid_request_error",
     param: param || null,
