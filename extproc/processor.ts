@@ -73,8 +73,7 @@ export class StreamProcessor {
     // The gateway's view, as `ai-gateway run` reports it (Envoy's access log has the status the
     // client saw).
     if (this.exchange) {
-      this.exchange.endUnanswered(errorType);
-      this.deps.finished(this.exchange.finish());
+      this.deps.finished(this.exchange.finishUnanswered(errorType));
       return;
     }
     this.deps.finished({

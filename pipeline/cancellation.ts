@@ -4,7 +4,7 @@
  * per attempt, with their listeners, took a twentieth of `run`'s CPU under load; this is a flag, a
  * reason and a short list of callbacks.
  */
-export type CancelListener = (reason: Error) => void;
+type CancelListener = (reason: Error) => void;
 
 export class Cancellation {
   private cancelReason?: Error;

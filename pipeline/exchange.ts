@@ -273,11 +273,8 @@ export class Exchange {
    * Starts the clock on the current attempt (`attemptLimit`); `cancelled` (the client went away)
    * ends it too.
    */
-  attemptDeadline(
-    cancelled?: Cancellation,
-    options: { withinFallbackBudget?: boolean } = {},
-  ): AttemptDeadline {
-    return new AttemptDeadline(this.attemptLimit(options.withinFallbackBudget), cancelled);
+  attemptDeadline(cancelled?: Cancellation, withinFallbackBudget = false): AttemptDeadline {
+    return new AttemptDeadline(this.attemptLimit(withinFallbackBudget), cancelled);
   }
 
   /**
@@ -375,18 +372,16 @@ export class Exchange {
         last = next.answer ?? last;
         break;
       }
-      const deadline = this.attemptDeadline(cancelled, { withinFallbackBudget: true });
+      const deadline = this.attemptDeadline(cancelled, true);
       let response: UpstreamResponse;
       let body: Uint8Array;
       try {
         response = await upstream.send(this.current, this.request.headers, deadline);
         body = await response.whole();
       } catch (error) {
-        // The client went away: no backend failed, and no one waits for an answer.
-        if (cancelled?.cancelled) {
-          this.endUnanswered();
-          return CANCELLED_ANSWER.toAnswer();
-        }
+        // The client went away: no backend failed, and no one waits for an answer (the front
+        // door that cancelled reports the request with `finishUnanswered()`).
+        if (cancelled?.cancelled) return CANCELLED_ANSWER.toAnswer();
         last = this.attemptFailed(deadline.failure(error));
         continue;
       } finally {
@@ -406,13 +401,15 @@ export class Exchange {
   }
 
   /**
-   * The request ended before its answer did: by default the client went away (reported as the
-   * client's 499); a front door's own failure names its error type (reported as 500). Whatever
-   * the upstream answered, the client did not get it whole.
+   * The summary of a request that ended before its answer did: by default the client went away
+   * (reported as the client's 499); a front door's own failure names its error type (reported as
+   * 500). Whatever the upstream answered, the client did not get it whole. Call once, instead of
+   * `finish()`.
    */
-  endUnanswered(errorType: string = CANCELLED): void {
+  finishUnanswered(errorType: string = CANCELLED): RequestSummary {
     this.responseStatus = unansweredStatus(errorType);
     this.errorType = errorType;
+    return this.finish();
   }
 
   /** The request's summary; call once, when the client has its answer. */

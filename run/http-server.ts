@@ -231,10 +231,6 @@ export class GatewayHttpServer {
     clientGone: Cancellation,
     overhead: Overhead,
   ): Promise<RequestSummary> {
-    const cancelled = () => {
-      exchange.endUnanswered();
-      return exchange.finish();
-    };
     let failure: GatewayAnswer | undefined;
     for (;;) {
       const attempt = exchange.attempt;
@@ -263,7 +259,7 @@ export class GatewayHttpServer {
         }
         failure = answer;
       } catch (error) {
-        if (clientGone.cancelled) return cancelled();
+        if (clientGone.cancelled) return exchange.finishUnanswered();
         // A stream already begun cannot be taken back: the client's is cut, as Envoy resets it.
         if (response.headersSent) {
           response.destroy();

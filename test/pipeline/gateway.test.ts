@@ -451,7 +451,6 @@ describe("Exchange.fallBack: when the next backend does not answer", () => {
       const answer = await answering;
       expect(answer.status).toBe(499);
       expect(gateway.health.isCoolingDown("default/b")).toBe(false);
-      expect(exchange.finish()).toMatchObject({ status: 499, errorType: "cancelled" });
     } finally {
       await server.close();
     }
