@@ -28,6 +28,11 @@ export interface ClusterAccess {
   };
   /** The headers that authenticate a request now: rotated tokens are read again on each call. */
   authHeaders(): Promise<Record<string, string>>;
+  /**
+   * The headers already read while connecting, if any: the first requests use them, so a
+   * kubeconfig's credential plugin does not run twice at start.
+   */
+  initialHeaders?: Record<string, string>;
 }
 
 /** Where Kubernetes mounts a pod's service account. */
@@ -82,10 +87,6 @@ export async function kubeconfigAccess(
   if (!cluster) throw new Error("the kubeconfig names no current cluster");
   const options: AppliedOptions & ClusterAccess["tls"] = { headers: {} };
   await config.applyToHTTPSOptions(options);
-  // The headers just applied serve the first request, if it comes at once: an exec plugin is not
-  // run twice at start, and a short-lived token is not used long after it was read.
-  let unused: AppliedOptions | undefined = options;
-  const appliedAt = Date.now();
   return {
     server: cluster.server.replace(/\/$/, ""),
     tls: {
@@ -97,20 +98,14 @@ export async function kubeconfigAccess(
       }),
       ...(cluster.tlsServerName && { servername: cluster.tlsServerName }),
     },
+    initialHeaders: authorizationOf(options),
     authHeaders: async (): Promise<Record<string, string>> => {
-      let current = Date.now() - appliedAt < FRESH_HEADERS_MS ? unused : undefined;
-      unused = undefined;
-      if (!current) {
-        current = { headers: {} };
-        await config.applyToHTTPSOptions(current);
-      }
+      const current: AppliedOptions = { headers: {} };
+      await config.applyToHTTPSOptions(current);
       return authorizationOf(current);
     },
   };
 }
-
-/** How long the headers read at connect may serve the first request. */
-const FRESH_HEADERS_MS = 5_000;
 
 /** What `applyToHTTPSOptions` writes that authenticates: a header, or a user and password. */
 interface AppliedOptions {

@@ -63,27 +63,51 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The API server's Status object, as far as its errors are read. */
+export interface KubeStatus {
+  code?: number;
+  message?: string;
+  reason?: string;
+  details?: { causes?: { type?: string }[] };
+}
+
+/** The error a Status tells: an answer's, or a watch's ERROR event's. */
+export function statusError(
+  statusCode: number,
+  status: KubeStatus,
+  otherwise: string,
+): KubeApiError {
+  return new KubeApiError(
+    statusCode,
+    status.reason ?? "",
+    status.message ?? otherwise,
+    (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : [])),
+  );
+}
+
 /** A failed request as the API server tells it: its Status object's message, else its text. */
 function failureOf(statusCode: number, text: string): KubeApiError {
-  let status: { message?: string; reason?: string; details?: { causes?: { type?: string }[] } } =
-    {};
+  let status: KubeStatus = {};
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed === "object" && parsed !== null) status = parsed;
   } catch {
     // not a Status object: the raw text says what happened
   }
-  return new KubeApiError(
-    statusCode,
-    status.reason ?? "",
-    status.message ?? (text.slice(0, 200) || `HTTP ${statusCode}`),
-    (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : [])),
-  );
+  return statusError(statusCode, status, text.slice(0, 200) || `HTTP ${statusCode}`);
 }
 
 /** The write failed because its namespace is being deleted: retrying cannot help. */
 export const isNamespaceTerminating = (error: unknown) =>
   error instanceof KubeApiError && error.causes.includes("NamespaceTerminating");
+
+/**
+ * The API server's watch cache has not reached the resourceVersion asked for yet (a replica
+ * behind the others): a Status (code 504) whose cause says so, in a watch's ERROR event or as the
+ * answer. It catches up within moments.
+ */
+export const isResourceVersionTooLarge = (error: unknown) =>
+  error instanceof KubeApiError && error.causes.includes("ResourceVersionTooLarge");
 
 const AUTH_REFRESH_MS = 30_000;
 
@@ -128,7 +152,12 @@ export class KubeApi {
   private constructor(
     private readonly access: ClusterAccess,
     private readonly agent: Agent,
-  ) {}
+  ) {
+    if (access.initialHeaders) {
+      this.headers = access.initialHeaders;
+      this.headersAt = Date.now();
+    }
+  }
 
   /** The default cluster: KUBECONFIG, or ~/.kube/config, or the pod's service account. */
   static async fromDefaultConfig(maxConnections = 16): Promise<KubeApi> {

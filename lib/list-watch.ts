@@ -8,7 +8,15 @@
  * and skip what has not changed since.
  */
 import { errorMessage } from "./error-message";
-import { KubeApiError, type KubeApi, type ResourcePath, type WatchEventLine } from "./kube-api";
+import {
+  isResourceVersionTooLarge,
+  KubeApiError,
+  statusError,
+  type KubeApi,
+  type KubeStatus,
+  type ResourcePath,
+  type WatchEventLine,
+} from "./kube-api";
 
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -47,12 +55,6 @@ export interface ListWatchOptions<T extends ObjectMetadata> {
   /** The longest wait between attempts after failures. Default 30 s. */
   maxDelayMs?: number;
 }
-
-type StatusObject = {
-  code?: number;
-  message?: string;
-  details?: { causes?: { type?: string }[] };
-};
 
 export class ListWatch<T extends ObjectMetadata> {
   private readonly stopping = new AbortController();
@@ -131,7 +133,7 @@ export class ListWatch<T extends ObjectMetadata> {
       try {
         await (
           await this.api()
-        ).watch<T & StatusObject>(
+        ).watch<T & KubeStatus>(
           this.path,
           {
             metadataOnly: this.options.mode === "metadata",
@@ -159,7 +161,7 @@ export class ListWatch<T extends ObjectMetadata> {
         // again from here. One refused (RBAC without the watch verb, an error event, dropped at
         // once) keeps counting, even while lists succeed, until the watch gives up. A watch cache
         // behind the list's resourceVersion catches up: it is waited for, not given up on.
-        const dropped = worked() && !(watchError instanceof WatchErrorEvent);
+        const dropped = worked() && !(watchError instanceof KubeApiError);
         if (dropped || isResourceVersionTooLarge(watchError)) failures = 0;
         let error = watchError;
         if (error instanceof Gone) {
@@ -216,10 +218,12 @@ export class ListWatch<T extends ObjectMetadata> {
     if (this.stopping.signal.aborted) throw new Stopped();
   }
 
-  private onLine(event: WatchEventLine<T & StatusObject>): void {
+  private onLine(event: WatchEventLine<T & KubeStatus>): void {
     if (event.type === "ERROR") {
       // 410: the watch cache no longer has our resourceVersion; only a fresh list can go on.
-      throw event.object.code === 410 ? new Gone() : new WatchErrorEvent(event.object);
+      throw event.object.code === 410
+        ? new Gone()
+        : statusError(event.object.code ?? 500, event.object, "watch error");
     }
     const version = event.object.metadata?.resourceVersion;
     if (version) this.resourceVersion = version;
@@ -245,26 +249,6 @@ function metadataOnly<T extends ObjectMetadata>(object: T): T {
 
 /** A watch with no event for this long before its end is not counted as refused. */
 const MIN_QUIET_WATCH_MS = 1_000;
-
-/**
- * The API server's watch cache has not reached the resourceVersion asked for yet (a replica
- * behind the others): a Status (code 504) whose cause says so, in an ERROR event or as the answer.
- * It catches up within moments.
- */
-const isResourceVersionTooLarge = (error: unknown) =>
-  (error instanceof KubeApiError || error instanceof WatchErrorEvent) &&
-  error.causes.includes("ResourceVersionTooLarge");
-
-/** An ERROR event other than 410: the API server ended the watch with an error. */
-class WatchErrorEvent extends Error {
-  /** `details.causes[].type` of the event's Status. */
-  readonly causes: string[];
-
-  constructor(status: StatusObject) {
-    super(status.message ?? "watch error");
-    this.causes = (status.details?.causes ?? []).flatMap(cause => (cause.type ? [cause.type] : []));
-  }
-}
 
 class Gone extends Error {
   constructor() {

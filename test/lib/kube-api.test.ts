@@ -159,7 +159,9 @@ describe("KubeApi", () => {
 describe("KubeApi with a credential plugin", () => {
   restoreEnvAfterEach("KUBECONFIG");
 
-  it("runs the plugin once for requests that start together", async () => {
+  afterEach(() => jest.useRealTimers());
+
+  it("runs the plugin once at start, and once per refresh for requests that start together", async () => {
     const fake = await fakeApiServer(() => ({ status: 200, body: { items: [] } }));
     const dir = mkdtempSync(join(tmpdir(), "kube-api-exec-"));
     const plugin = execPluginKubeconfig(
@@ -174,13 +176,21 @@ describe("KubeApi with a credential plugin", () => {
     });
     try {
       const widgets = { group: "example.io", version: "v1", plural: "widgets" };
-      await Promise.all([api.list(widgets), api.list(widgets), api.list(widgets)]);
+      const listThrice = () =>
+        Promise.all([api.list(widgets), api.list(widgets), api.list(widgets)]);
+      // At start: the headers read while connecting.
+      await listThrice();
       expect(plugin.runs()).toBe(1);
-      expect(fake.seen.map(({ headers }) => headers.authorization)).toEqual([
-        "Bearer from-plugin",
-        "Bearer from-plugin",
-        "Bearer from-plugin",
-      ]);
+      // Past the headers' refresh (only the clock moves): one run for the three.
+      jest.useFakeTimers({
+        doNotFake: ["nextTick", "setImmediate", "setTimeout", "setInterval", "queueMicrotask"],
+        now: Date.now() + 31_000,
+      });
+      await listThrice();
+      expect(plugin.runs()).toBe(2);
+      expect(fake.seen.map(({ headers }) => headers.authorization)).toEqual(
+        Array(6).fill("Bearer from-plugin"),
+      );
     } finally {
       await api.close();
       fake.server.close();
