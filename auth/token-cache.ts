@@ -29,8 +29,8 @@ export interface TokenCacheOptions {
   retryDelayMs?: number;
   /**
    * A fetch with no answer after this long fails (and is retried after `retryDelayMs`). Default 60
-   * seconds: past the longest chain of our own calls (GCP federation with impersonation makes
-   * three, of 10 s each at most), so their errors, which say more, come first; this bounds the
+   * seconds: past the longest chain of our own calls (GCP federation with impersonation makes up
+   * to four, OIDC discovery included, of 10 s each at most), so their errors, which say more, come first; this bounds the
    * calls a library makes its own way (cloud SDKs' credential chains), which would otherwise leave
    * every request of the backend waiting on one hung fetch. The hung call itself is left to its
    * library: there is no signal to pass it.

@@ -1,7 +1,7 @@
 /**
  * What the ext_proc server costs per request, on the wire, as Envoy drives it: the server runs as its
- * own process, as the image runs it (test/support/image-server.ts: the built bundle and the Dockerfile's
- * node flags, with `--config-dir`), pinned to one core, on a Unix socket, and this process sends it,
+ * own process, as the image runs it (test/support/image-server.ts: the built bundle, the Dockerfile's
+ * node flags and ENV, with `--config-dir`), pinned to one core, on a Unix socket, and this process sends it,
  * from another core, the message sequences Envoy sends for three requests, with no upstream (the
  * response phases carry what the provider would answer):
  *

@@ -231,6 +231,7 @@ async function main(): Promise<void> {
 
   /** Where run is in `targets`. */
   const RUN = targets.findIndex(({ name }) => name === "ai-gateway run");
+  const FLOOR = targets.findIndex(({ name }) => name === "plain Node proxy");
   const rows: string[][] = [];
   /** What run adds over the plain proxy, per body. */
   const overFloor: string[] = [];
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
       results.push({ name, rps: median(rounds[i].map(r => r.rps)), ...lat, errors });
     }
     const direct = results[0];
-    const floor = results.find(({ name }) => name === "plain Node proxy")!;
+    const floor = results[FLOOR];
     const gateway = results[RUN];
     for (const [i, result] of results.entries()) {
       const isDirect = result === direct;

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     sourcemap: true,
     legalComments: "external",
     // Functions and classes keep their names where bundling renames one to avoid a clash
-    // (`Gone2`): error names and stack traces stay as in the sources. (It was first needed for
+    // (`File2`): error names and stack traces stay as in the sources. (It was first needed for
     // kubernetes-fluent-client, which takes a kind from a class's name and is no longer bundled.)
     keepNames: true,
     // Without the libraries' comments. A few hold characters beyond Latin-1 (’, —), and one such

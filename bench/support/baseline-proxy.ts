@@ -5,7 +5,7 @@
  * direct connection is what the hop through a second process on another core costs on this
  * machine; the gateway's numbers are read against it.
  *
- *   node -r tsx/cjs bench/support/baseline-proxy.ts <upstream port>
+ *   node --import tsx bench/support/baseline-proxy.ts <upstream port>
  *
  * Prints its own port on the first line of stdout once it listens.
  */
