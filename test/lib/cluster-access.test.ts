@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   defaultClusterAccess,
@@ -9,18 +8,9 @@ import {
 } from "../../lib/cluster-access";
 import { execPluginKubeconfig, tokenKubeconfig } from "../support/kubeconfig";
 import { restoreEnvAfterEach } from "../support/env-restore";
+import { tempDirsRemovedAfterEach } from "../support/temp-dirs";
 
-/** The temporary folders the running test made, removed after it. */
-const tempDirs: string[] = [];
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirsRemovedAfterEach();
 
 /** A folder laid out as the kubelet mounts a pod's service account. */
 function serviceAccountDir(files: { token?: string; ca?: string } = {}): string {

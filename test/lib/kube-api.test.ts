@@ -11,6 +11,7 @@ import {
 } from "../../lib/kube-api";
 import { execPluginKubeconfig, tokenKubeconfig } from "../support/kubeconfig";
 import { restoreEnvAfterEach } from "../support/env-restore";
+import { tempDirsRemovedAfterEach } from "../support/temp-dirs";
 
 interface Seen {
   method: string;
@@ -46,7 +47,11 @@ async function fakeApiServer(answer: (seen: Seen) => { status: number; body?: un
   const dir = mkdtempSync(join(tmpdir(), "kube-api-"));
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, tokenKubeconfig(`http://127.0.0.1:${port}`, "test-token"));
-  return { seen, server, kubeconfig };
+  const close = () => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { seen, server, kubeconfig, close };
 }
 
 describe("KubeApi", () => {
@@ -78,9 +83,10 @@ describe("KubeApi", () => {
   });
 
   afterAll(async () => {
-    process.env.KUBECONFIG = previous;
+    if (previous === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = previous;
     await api?.close();
-    fake?.server.close();
+    fake?.close();
   });
 
   it("builds the REST path of core and grouped, namespaced and cluster resources", () => {
@@ -158,20 +164,18 @@ describe("KubeApi", () => {
 
 describe("KubeApi with a credential plugin", () => {
   restoreEnvAfterEach("KUBECONFIG");
-
+  const tempDir = tempDirsRemovedAfterEach();
   afterEach(() => jest.useRealTimers());
 
   it("runs the plugin once at start, and once per refresh for requests that start together", async () => {
     const fake = await fakeApiServer(() => ({ status: 200, body: { items: [] } }));
-    const dir = mkdtempSync(join(tmpdir(), "kube-api-exec-"));
     const plugin = execPluginKubeconfig(
-      dir,
+      tempDir("kube-api-exec-"),
       `http://127.0.0.1:${(fake.server.address() as { port: number }).port}`,
     );
     process.env.KUBECONFIG = plugin.kubeconfig;
     const api = await KubeApi.fromDefaultConfig().catch(error => {
-      fake.server.close();
-      rmSync(dir, { recursive: true, force: true });
+      fake.close();
       throw error;
     });
     try {
@@ -193,8 +197,7 @@ describe("KubeApi with a credential plugin", () => {
       );
     } finally {
       await api.close();
-      fake.server.close();
-      rmSync(dir, { recursive: true, force: true });
+      fake.close();
     }
   });
 });

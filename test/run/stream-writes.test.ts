@@ -103,21 +103,21 @@ describe("ai-gateway run: writing a stream", () => {
     }
   });
 
-  it("passes on a stream the backend sent at once, whole", async () => {
-    writeBody = response => response.end(EVENTS.join(""));
-    const response = await ask();
-    expect(await bodyOf(response)).toBe(EVENTS.join(""));
-  });
+  const sentAtOnce = (response: ServerResponse) => response.end(EVENTS.join(""));
+  const sentPieceByPiece = (response: ServerResponse) => {
+    let next = 0;
+    const timer = setInterval(() => {
+      if (next < EVENTS.length) return void response.write(EVENTS[next++]);
+      clearInterval(timer);
+      response.end();
+    }, 5);
+  };
 
-  it("passes on a stream the backend sent piece by piece, whole", async () => {
-    writeBody = response => {
-      let next = 0;
-      const timer = setInterval(() => {
-        if (next < EVENTS.length) return void response.write(EVENTS[next++]);
-        clearInterval(timer);
-        response.end();
-      }, 5);
-    };
+  it.each([
+    ["at once", sentAtOnce],
+    ["piece by piece", sentPieceByPiece],
+  ])("passes on a stream the backend sent %s, whole", async (_how, write) => {
+    writeBody = write;
     const response = await ask();
     expect(await bodyOf(response)).toBe(EVENTS.join(""));
   });

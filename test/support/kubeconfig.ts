@@ -5,14 +5,17 @@ import { join } from "node:path";
  * a bearer token, the current context.
  */
 export function tokenKubeconfig(server: string, token: string): string {
-  return `apiVersion: v1
+  return kubeconfigFor(server, `{token: ${token}}`);
+}
+
+/** One cluster at `server` (TLS not verified), one user (`user`, a YAML flow mapping), current. */
+const kubeconfigFor = (server: string, user: string) => `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: ${token}}}]
+users: [{name: u, user: ${user}}]
 contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 `;
-}
 
 /**
  * A kubeconfig whose user's token comes from an exec credential plugin written into `dir`, and a
@@ -33,13 +36,10 @@ export function execPluginKubeconfig(
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(
     kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never}}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
+    kubeconfigFor(
+      server,
+      `{exec: {apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never}}`,
+    ),
   );
   return {
     kubeconfig,

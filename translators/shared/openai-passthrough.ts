@@ -85,10 +85,10 @@ function errorResponse(response: UpstreamResponse): ClientResponse {
   };
 }
 
-/** Passes an SSE stream through as it arrives, reading the usage chunk on the side. */
 /** `"usage":{`, as a JSON object's key and the start of an object value. */
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 
+/** Passes an SSE stream through as it arrives, reading the usage chunk on the side. */
 function passthroughStream(): StreamTranslator {
   let usage = NO_USAGE;
   const reader = createSseReader(({ data }) => {
