@@ -329,16 +329,16 @@ export class GatewayHttpServer {
 }
 
 /** Resolves when the client can take more, or is gone (then the upstream read is aborted too). */
-async function drained(response: ServerResponse): Promise<void> {
+function drained(response: ServerResponse): Promise<void> {
   // Gone already: neither event comes again.
-  if (response.destroyed || response.writableEnded) return;
-  const ac = new AbortController();
-  try {
-    await Promise.race([
-      once(response, "drain", { signal: ac.signal }),
-      once(response, "close", { signal: ac.signal }),
-    ]);
-  } finally {
-    ac.abort();
-  }
+  if (response.destroyed || response.writableEnded) return Promise.resolve();
+  return new Promise(resolve => {
+    const done = () => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.once("drain", done);
+    response.once("close", done);
+  });
 }
