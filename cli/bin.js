@@ -7,6 +7,12 @@ require("./main.ts")
     stderr: text => process.stderr.write(text),
     readFile: path => require("node:fs").readFileSync(path, "utf8"),
   })
-  .then(code => {
-    process.exitCode = code;
-  });
+  .then(
+    code => {
+      process.exitCode = code;
+    },
+    error => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );

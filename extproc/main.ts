@@ -47,17 +47,30 @@ export async function startExtProc(
   const tcp = settings.socket && settings.port === 0 ? [] : [`${settings.host}:${settings.port}`];
   if (settings.socket) await removeStaleSocket(settings.socket);
   const addresses = [...tcp, ...(settings.socket ? [`unix:${settings.socket}`] : [])];
-  const ports = await server.listen(addresses);
-  const grpcPort = tcp.length > 0 ? ports[0] : 0;
-  const metricsServer = await serveMetrics(metrics, settings.metricsPort, settings.host);
-
   const onFailure = (error: Error) => {
     logger.error("the route configuration can no longer be followed", { error: error.message });
     server.setServing(false);
     deps.onFatal?.(error);
   };
-  const source = configSource(settings, routes, logger, onFailure, deps.secretWatch);
-  await source.start();
+  let metricsServer: Server | undefined;
+  let source: ConfigSource | undefined;
+  let ports: number[];
+  try {
+    ports = await server.listen(addresses);
+    metricsServer = await serveMetrics(metrics, settings.metricsPort, settings.host);
+    source = configSource(settings, routes, logger, onFailure, deps.secretWatch);
+    await source.start();
+  } catch (error) {
+    // What did start must stop, or its open ports and timers keep the process alive after the
+    // failure: a pod that neither serves nor exits instead of one that restarts.
+    await server.shutdown(0);
+    await source?.stop();
+    await upstream.close();
+    auth.close();
+    if (metricsServer) await closeServer(metricsServer);
+    throw error;
+  }
+  const grpcPort = tcp.length > 0 ? ports[0] : 0;
   server.setServing(true);
   const metricsPort = (metricsServer.address() as AddressInfo).port;
   logger.info("serving", {
@@ -78,7 +91,7 @@ export async function startExtProc(
       await source.stop();
       await upstream.close();
       auth.close();
-      await new Promise(resolve => metricsServer.close(resolve));
+      await closeServer(metricsServer);
       logger.info("stopped");
     },
   };
@@ -133,6 +146,10 @@ async function removeStaleSocket(path: string): Promise<void> {
     probe.once("error", () => resolve(false));
   });
   if (!answered) rmSync(path, { force: true });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise(resolve => server.close(() => resolve()));
 }
 
 /** `GET /metrics` in Prometheus' text format. */

@@ -100,11 +100,16 @@ export class ExtProcServer {
 
   private process(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>): void {
     let processingMs = 0;
+    // A request is reported while its last message is handled: count that message so far too.
+    let messageStarted: number | undefined;
+    const processingSoFar = () =>
+      processingMs + (messageStarted === undefined ? 0 : performance.now() - messageStarted);
     const processor = new StreamProcessor({
       gateway: this.options.gateway,
       upstream: this.options.upstream,
       now: this.now,
-      finished: summary => this.options.observer.finished(summary, { processingMs }),
+      finished: summary =>
+        this.options.observer.finished(summary, { processingMs: processingSoFar() }),
     });
     // Envoy waits for each answer, but a stream's answers must stay in order whatever happens.
     let chain = Promise.resolve();
@@ -112,10 +117,11 @@ export class ExtProcServer {
     call.on("data", (message: ProcessingRequest) => {
       chain = chain.then(async () => {
         if (failed) return;
-        const started = performance.now();
+        messageStarted = performance.now();
         try {
           const response = await processor.handle(message);
-          processingMs += performance.now() - started;
+          processingMs = processingSoFar();
+          messageStarted = undefined;
           if (response) call.write(response);
         } catch (error) {
           failed = true;

@@ -82,7 +82,11 @@ export class DirectoryConfigSource implements ConfigSource {
     if (this.watcher) throw new Error("the directory configuration source is already started");
     const { dir } = this.options;
     // Watch first, so a change made while the folder is first read is not missed.
-    this.watcher = watch(dir, { persistent: false }, () => this.schedule());
+    try {
+      this.watcher = watch(dir, { persistent: false }, () => this.schedule());
+    } catch (error) {
+      throw new Error(`cannot follow the route folder ${dir}: ${errorMessage(error)}`);
+    }
     this.watcher.on("error", error => this.onWatchError(error));
     try {
       this.scanning = this.scan(true).finally(() => (this.scanning = undefined));

@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { credentials, loadPackageDefinition } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { backend, modelRule, routeConfig } from "../pipeline/fixtures";
-import { connect, requestHeaders } from "./support/envoy-client";
+import {
+  connect,
+  mutationOf,
+  requestBody,
+  requestHeaders,
+  responseBody,
+  responseHeaders,
+} from "./support/envoy-client";
 
 const BIN = join(__dirname, "../../cli/bin.js");
 
@@ -110,7 +117,6 @@ describe("ai-gateway extproc", () => {
       );
       expect(JSON.parse(models.immediate_response!.body!.toString()).data[0].id).toBe("gpt-4o");
       stream.end();
-      envoy.close();
 
       const metrics = await fetch(`http://127.0.0.1:${serving.metricsPort}/metrics`);
       expect(metrics.status).toBe(200);
@@ -118,12 +124,52 @@ describe("ai-gateway extproc", () => {
         'aigw_requests_answered_total{route="default/route",status="200"',
       );
 
+      // A request in flight at SIGTERM is served to its end; only then does the process exit.
+      const inFlight = envoy.open();
+      await inFlight.send(requestHeaders("/v1/chat/completions"));
       const exited = new Promise<number | null>(resolve => child.once("exit", resolve));
       child.kill("SIGTERM");
+      await logLine(child, "draining");
+      const chat = { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] };
+      expect(mutationOf(await inFlight.send(requestBody(chat))).set["x-ai-eg-backend"]).toBe(
+        "default/openai",
+      );
+      await inFlight.send(responseHeaders(200, { "content-type": "application/json" }));
+      const completion = {
+        id: "c",
+        object: "chat.completion",
+        created: 1,
+        model: "gpt-4o",
+        choices: [],
+      };
+      const answer = await inFlight.send(responseBody(JSON.stringify(completion)));
+      expect(answer.response_body?.response?.body_mutation?.body?.toString()).toContain('"id":"c"');
+      inFlight.end();
+      expect(await inFlight.closed).toBeUndefined();
+      envoy.close();
       expect(await exited).toBe(0);
     } finally {
       child.kill("SIGKILL");
     }
+  }, 30_000);
+
+  it("exits with the error when its routes cannot be loaded, rather than staying up unready", async () => {
+    const missing = join(dir, "no-such-folder");
+    const child = spawn(
+      process.execPath,
+      [BIN, "extproc", "--config-dir", missing, "--port", "0"],
+      {
+        env: { ...process.env, AIGW_METRICS_PORT: "0", AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr?.on("data", chunk => (stderr += chunk));
+    const code = await new Promise<number | null>(resolve => child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n").at(-1)).toBe(
+      `error: cannot follow the route folder ${missing}: ENOENT: no such file or directory, watch '${missing}'`,
+    );
   }, 30_000);
 
   it("refuses bad settings with a message naming the flag, before starting anything", async () => {

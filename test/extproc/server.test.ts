@@ -47,6 +47,7 @@ describe("the ext_proc server", () => {
   let routes: RouteStore;
   let spare: FakeProvider;
   const finished: Parameters<RequestObserver["finished"]>[0][] = [];
+  const timings: Parameters<RequestObserver["finished"]>[1][] = [];
   const upstream = new UpstreamClient();
 
   const load = (config: RouteConfig) => routes.load(config, "test");
@@ -60,7 +61,12 @@ describe("the ext_proc server", () => {
       gateway,
       upstream,
       logger: rootLogger,
-      observer: { finished: summary => finished.push(summary) },
+      observer: {
+        finished: (summary, timing) => {
+          finished.push(summary);
+          timings.push(timing);
+        },
+      },
     });
     const [port] = await server.listen(["127.0.0.1:0"]);
     server.setServing(true);
@@ -234,6 +240,8 @@ describe("the ext_proc server", () => {
       JSON.parse(answer.immediate_response!.body!.toString()).data.map((m: { id: string }) => m.id),
     ).toEqual(["gpt-4o", "claude"]);
     stream.end();
+    // Reported while its only message was handled: the processing time still counts that message.
+    expect(timings.at(-1)?.processingMs).toBeGreaterThan(0);
   });
 
   it("answers 503 in OpenAI's shape for a route it has no configuration for", async () => {
