@@ -103,8 +103,11 @@ export class Exchange {
   ) {}
 
   /**
-   * Prepares the first attempt at the first backend of `candidates` that can take it: a backend
-   * whose credentials cannot be had is passed over for the next (and counted as failed).
+   * Prepares the first attempt at the first backend of `candidates` that can take it. A backend
+   * whose credentials cannot be had is passed over for the next (and counted as failed); so is one
+   * that cannot express the request (a rule may mix providers that support different features).
+   * When none can take it: the last backend's unavailability if any was unavailable, since a retry
+   * may then succeed, or else the first (most preferred) backend's refusal.
    */
   static async start(
     route: RouteConfig,
@@ -115,7 +118,8 @@ export class Exchange {
   ): Promise<Exchange> {
     const startedAt = deps.now();
     const remaining = [...candidates];
-    let lastError: unknown;
+    let unavailable: GatewayError | undefined;
+    let refused: TranslationError | undefined;
     while (remaining.length > 0) {
       const backend = remaining.shift()!;
       try {
@@ -125,13 +129,17 @@ export class Exchange {
         const kept = remaining.length > 0 ? request : { ...request, body: undefined };
         return new Exchange(route, rule, kept, remaining, attempt, deps, startedAt);
       } catch (error) {
-        // A request that cannot be expressed for this backend is the client's to fix.
-        if (!(error instanceof GatewayError)) throw error;
-        deps.health.recordFailure(backend.id);
-        lastError = error;
+        if (error instanceof GatewayError) {
+          deps.health.recordFailure(backend.id);
+          unavailable = error;
+        } else if (error instanceof TranslationError) {
+          refused ??= error;
+        } else {
+          throw error;
+        }
       }
     }
-    throw lastError;
+    throw unavailable ?? refused;
   }
 
   /** The attempt the front door is to send (or to have Envoy send). */

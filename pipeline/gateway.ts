@@ -138,9 +138,13 @@ export class Gateway {
     }
     const candidates = orderBackends(rule.backends, this.health, this.options.random);
     if (candidates.length === 0) {
+      const why =
+        rule.backends.length > 0
+          ? "the route gives each of its backends for it weight 0"
+          : "the route's backends for it are not ready (see the AIGatewayRoute's status)";
       throw new GatewayError(
         503,
-        `no backend can serve \`${model}\` now: the route's backends for it are not ready (see the AIGatewayRoute's status)`,
+        `no backend can serve \`${model}\` now: ${why}`,
         "no_backend_ready",
       );
     }

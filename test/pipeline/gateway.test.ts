@@ -244,6 +244,69 @@ describe("Gateway: the upstream request", () => {
     expect(exchange.attempt.backend.id).toBe("default/spare");
     expect(gateway.health.isCoolingDown("default/broken")).toBe(true);
   });
+
+  describe("a rule that mixes providers", () => {
+    const anthropic = backend("anthropic", { schema: { name: "Anthropic" } });
+    const twoChoices = { ...chat, n: 2 };
+
+    it("passes over a backend that cannot express the request, without cooling it down", async () => {
+      const { gateway } = setUp(
+        routeConfig([modelRule("gpt-4o", [anthropic, backend("openai", { priority: 1 })])]),
+      );
+      const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(twoChoices)));
+      expect(exchange.attempt.backend.id).toBe("default/openai");
+      expect(gateway.health.isCoolingDown("default/anthropic")).toBe(false);
+    });
+
+    it("answers the preferred backend's refusal when no backend can express the request", async () => {
+      const { gateway } = setUp(
+        routeConfig([
+          modelRule("gpt-4o", [
+            anthropic,
+            backend("anthropic-eu", { schema: { name: "Anthropic" }, priority: 1 }),
+          ]),
+        ]),
+      );
+      expect(errorOf(expectAnswer(await gateway.begin(ROUTE_KEY, request(twoChoices))))).toEqual({
+        status: 400,
+        error: {
+          message: "n: Anthropic returns one choice per request; n must be 1.",
+          type: "invalid_request_error",
+          param: "n",
+          code: null,
+        },
+      });
+    });
+
+    it("answers 503 when a backend that was passed over was only unavailable", async () => {
+      // An OpenAI-compatible backend that takes `n`, but whose credentials cannot be had.
+      const broken = backend("broken", { auth: UNREACHABLE_TOKEN_ENDPOINT, priority: 1 });
+      const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [anthropic, broken])]));
+      const answer = expectAnswer(await gateway.begin(ROUTE_KEY, request(twoChoices)));
+      expect(answer.status).toBe(503);
+      expect(errorOf(answer).error.code).toBe("backend_credentials_unavailable");
+    });
+  });
+
+  it("says why no backend can serve: every one has weight 0, or none is ready", async () => {
+    const zero = setUp(routeConfig([modelRule("gpt-4o", [backend("openai", { weight: 0 })])]));
+    const none = setUp(routeConfig([modelRule("gpt-4o", [])]));
+    expect(errorOf(expectAnswer(await zero.gateway.begin(ROUTE_KEY, request(chat))))).toEqual({
+      status: 503,
+      error: {
+        message:
+          "no backend can serve `gpt-4o` now: the route gives each of its backends for it weight 0",
+        type: "api_error",
+        param: null,
+        code: "no_backend_ready",
+      },
+    });
+    expect(
+      errorOf(expectAnswer(await none.gateway.begin(ROUTE_KEY, request(chat)))).error.message,
+    ).toBe(
+      "no backend can serve `gpt-4o` now: the route's backends for it are not ready (see the AIGatewayRoute's status)",
+    );
+  });
 });
 
 describe("Exchange: the response", () => {
