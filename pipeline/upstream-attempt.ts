@@ -85,11 +85,8 @@ export async function prepareAttempt(
     },
     remove: [],
   };
-  const beforeAuth = composeHeaderMutations(
-    translated.headers,
-    configuredMutation(backend),
-    routing,
-  );
+  const configured = configuredMutation(backend);
+  const beforeAuth = composeHeaderMutations(translated.headers, configured, routing);
   const credentials = await authenticate(
     backend,
     {
@@ -99,7 +96,14 @@ export async function prepareAttempt(
     },
     deps.auth,
   );
-  const headers = composeHeaderMutations(beforeAuth, credentials.headers, {
+  // The credentials remove every credential header they do not set: the client's must never
+  // reach a backend, but one the backend's own configuration sets (a self-hosted server's static
+  // token) is the operator's, and stays.
+  const credentialHeaders = {
+    set: credentials.headers.set,
+    remove: credentials.headers.remove.filter(name => !(name in configured.set)),
+  };
+  const headers = composeHeaderMutations(beforeAuth, credentialHeaders, {
     set: { ":path": credentials.path },
     remove: [],
   });

@@ -151,10 +151,24 @@ describe("Gateway: what it answers by itself", () => {
     expect(answer.error.code).toBe(code);
   });
 
-  it("says when no backend of the rule is ready", async () => {
-    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [])]));
-    const answer = errorOf(expectAnswer(await gateway.begin(ROUTE_KEY, request(chat))));
-    expect(answer).toMatchObject({ status: 503, error: { code: "no_backend_ready" } });
+  it("says why no backend can serve: every one has weight 0, or none is ready", async () => {
+    const zero = setUp(routeConfig([modelRule("gpt-4o", [backend("openai", { weight: 0 })])]));
+    const none = setUp(routeConfig([modelRule("gpt-4o", [])]));
+    expect(errorOf(expectAnswer(await zero.gateway.begin(ROUTE_KEY, request(chat))))).toEqual({
+      status: 503,
+      error: {
+        message:
+          "no backend can serve `gpt-4o` now: the route gives each of its backends for it weight 0",
+        type: "api_error",
+        param: null,
+        code: "no_backend_ready",
+      },
+    });
+    expect(
+      errorOf(expectAnswer(await none.gateway.begin(ROUTE_KEY, request(chat)))).error.message,
+    ).toBe(
+      "no backend can serve `gpt-4o` now: the route's backends for it are not ready (see the AIGatewayRoute's status)",
+    );
   });
 
   it("fails closed when the backend's credentials cannot be had: 503, nothing to send", async () => {
@@ -206,6 +220,18 @@ describe("Gateway: the upstream request", () => {
     const { attempt } = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
     expect(attempt.headers.remove).toContain("authorization");
     expect(attempt.headers.set.authorization).toBeUndefined();
+  });
+
+  it("keeps a credential header the backend's own configuration sets, not the client's", async () => {
+    const vllm = backend("vllm", {
+      auth: undefined,
+      headerMutation: { set: [{ name: "Authorization", value: "Bearer static-token" }] },
+    });
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [vllm])]));
+    const { attempt } = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    expect(attempt.headers.set.authorization).toBe("Bearer static-token");
+    expect(attempt.headers.remove).not.toContain("authorization");
+    expect(attempt.headers.remove).toContain("x-api-key");
   });
 
   it("signs a Bedrock request with SigV4 over the translated body", async () => {
@@ -286,26 +312,6 @@ describe("Gateway: the upstream request", () => {
       expect(answer.status).toBe(503);
       expect(errorOf(answer).error.code).toBe("backend_credentials_unavailable");
     });
-  });
-
-  it("says why no backend can serve: every one has weight 0, or none is ready", async () => {
-    const zero = setUp(routeConfig([modelRule("gpt-4o", [backend("openai", { weight: 0 })])]));
-    const none = setUp(routeConfig([modelRule("gpt-4o", [])]));
-    expect(errorOf(expectAnswer(await zero.gateway.begin(ROUTE_KEY, request(chat))))).toEqual({
-      status: 503,
-      error: {
-        message:
-          "no backend can serve `gpt-4o` now: the route gives each of its backends for it weight 0",
-        type: "api_error",
-        param: null,
-        code: "no_backend_ready",
-      },
-    });
-    expect(
-      errorOf(expectAnswer(await none.gateway.begin(ROUTE_KEY, request(chat)))).error.message,
-    ).toBe(
-      "no backend can serve `gpt-4o` now: the route's backends for it are not ready (see the AIGatewayRoute's status)",
-    );
   });
 });
 
