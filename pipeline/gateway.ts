@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { MODEL_HEADER } from "../api/v1alpha1";
 import type { BackendAuthRegistry } from "../auth/registry";
 import { SUPPORTED_ENDPOINTS } from "../translators";
+import { errorMessage } from "../lib/error-message";
 import { TranslationError } from "../translators/errors";
 import type { TranslatorDeps } from "../translators/types";
 import { GatewayAnswer, GatewayError } from "./answer";
@@ -203,7 +204,7 @@ function parseBody(bytes: Uint8Array): Record<string, unknown> & { model: string
   } catch (error) {
     throw new GatewayError(
       400,
-      `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      `the request body is not valid JSON: ${errorMessage(error)}`,
       "invalid_json",
       "invalid_request_error",
     );
@@ -221,5 +222,18 @@ function parseBody(bytes: Uint8Array): Record<string, unknown> & { model: string
       "model",
     );
   }
+  // Envoy refuses a header mutation with such a value, and would answer an empty 500.
+  if (CONTROL_CHARACTER.test(model)) {
+    throw new GatewayError(
+      400,
+      `model: must not hold control characters (line breaks, tabs): the gateway routes on it as the ${MODEL_HEADER} header`,
+      "invalid_model",
+      "invalid_request_error",
+      "model",
+    );
+  }
   return { ...value, model };
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;

@@ -137,6 +137,26 @@ describe("Gateway: what it answers by itself", () => {
       "missing_model",
     ],
     [
+      "a JSON body whose text holds a byte that is not UTF-8",
+      request(undefined, {
+        body: Buffer.concat([
+          Buffer.from('{"model":"gpt-4o","messages":[{"role":"user","content":"'),
+          Buffer.from([0xff]),
+          Buffer.from('"}]}'),
+        ]),
+      }),
+      400,
+      "the request body is not valid JSON: The encoded data was not valid for encoding utf-8",
+      "invalid_json",
+    ],
+    [
+      "a model that cannot be a header value",
+      request({ ...chat, model: "gpt-4o\r\nx-injected: 1" }),
+      400,
+      "model: must not hold control characters (line breaks, tabs): the gateway routes on it as the x-ai-eg-model header",
+      "invalid_model",
+    ],
+    [
       "a model no rule serves",
       request({ ...chat, model: "gpt-5" }),
       404,

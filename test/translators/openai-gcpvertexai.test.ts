@@ -78,6 +78,19 @@ describe("OpenAI → GCP Vertex AI (Gemini): request", () => {
     expect(jsonOf(response.body)).toMatchObject({ model: "gemini-2.5-flash" });
   });
 
+  it("keeps the client's model to one path segment: escaped, and never a path of its own", () => {
+    const pathFor = (model: string) => translatorFor({ ...simpleRequest, model }).upstream.path;
+    expect(pathFor("gemini 2.5?alt=json#x")).toBe(
+      "publishers/google/models/gemini%202.5%3Falt%3Djson%23x:generateContent",
+    );
+    for (const model of ["../../../projects/other/x", "..", "a/b"]) {
+      expectInvalidRequest(
+        rejectionOf(() => translatorFor({ ...simpleRequest, model })),
+        { message: `model: \`${model}\` is not a Vertex AI model ID`, param: "model" },
+      );
+    }
+  });
+
   it.each(requestErrorCases.map(c => [c.name, c] as const))(
     "rejects %s",
     (_name, { request, status, param, message }) => {
