@@ -190,7 +190,8 @@ export class StreamProcessor {
   private async onResponseHeaders(message: ProcessingRequest): Promise<ProcessingResponse> {
     const exchange = this.exchange;
     if (!exchange) {
-      this.stage = "done";
+      // Envoy's own answer (a 404 of the catch-all rule, a 413): passed on as it is, body too.
+      this.stage = message.response_headers?.end_of_stream ? "done" : "response_body";
       return { response_headers: {} };
     }
     this.responseHeaders = headersOf(message.response_headers?.headers);
@@ -259,7 +260,11 @@ export class StreamProcessor {
     chunk: Buffer | undefined,
     end: boolean | undefined,
   ): Promise<ProcessingResponse> {
-    const exchange = this.exchange!;
+    const exchange = this.exchange;
+    if (!exchange) {
+      if (end) this.stage = "done";
+      return { response_body: {} };
+    }
     if (this.plan?.kind === "stream") {
       let out = exchange.pushChunk(chunk ?? EMPTY_BODY);
       if (!end) return { response_body: { response: { body_mutation: bodyMutation(out) } } };

@@ -256,6 +256,22 @@ describe("the ext_proc server", () => {
     stream.end();
   });
 
+  it("passes on, body included, an answer Envoy made itself before the request body", async () => {
+    const stream = envoy.open();
+    await stream.send(requestHeaders(CHAT));
+    // Envoy's own 413 for a body over its buffer limit: the server never saw the body.
+    expect(await stream.send(responseHeaders(413, { "content-type": "text/plain" }))).toEqual({
+      response: "response_headers",
+      response_headers: {},
+    });
+    expect(await stream.send(responseBody("Payload Too Large"))).toEqual({
+      response: "response_body",
+      response_body: {},
+    });
+    stream.end();
+    expect(await stream.closed).toBeUndefined();
+  });
+
   it("answers a message out of sequence with a gRPC error, and keeps serving other streams", async () => {
     const stream = envoy.open();
     await expect(stream.send(responseBody("{}"))).rejects.toThrow(

@@ -406,6 +406,25 @@ describe("Exchange: the response", () => {
     const alone = expectExchange(await single.begin(ROUTE_KEY, request(chat)));
     expect(alone.planResponse(503, {})).toEqual({ kind: "buffer" });
   });
+
+  it("reads a stream's error answer whole, and passes on the provider's error in OpenAI's shape", async () => {
+    const { gateway } = setUp(
+      routeConfig([
+        modelRule("gpt-4o", [
+          backend("bedrock", { schema: { name: "AWSBedrock" }, auth: undefined }),
+        ]),
+      ]),
+    );
+    const exchange = expectExchange(
+      await gateway.begin(ROUTE_KEY, request({ ...chat, stream: true })),
+    );
+    const headers = { "content-type": "application/json" };
+    expect(exchange.planResponse(400, headers)).toEqual({ kind: "buffer" });
+    const error = { message: "The model returned the following errors: bad input" };
+    const translated = exchange.translateBody(400, headers, json(error));
+    expect(translated.status).toBe(400);
+    expect(JSON.parse(text(translated.body)).error.message).toBe(error.message);
+  });
 });
 
 describe("Exchange.fallBack: the gateway sends to the next backend itself", () => {

@@ -602,6 +602,19 @@ export class EnvoyProxy {
         const common = onBody?.response_body?.response;
         responseHeaders.apply(common?.header_mutation, problems);
         const out = applyBody(whole, common?.body_mutation);
+        // As on the request side: a content-length that does not match the body it now heads
+        // fails the request, as Envoy fails it.
+        const declaredLength = responseHeaders.get("content-length");
+        if (declaredLength !== undefined && Number(declaredLength) !== out.length) {
+          problems.push(
+            `response content-length ${declaredLength} for a body of ${out.length} bytes`,
+          );
+          throw new Stop({
+            status: 500,
+            body: Buffer.alloc(0),
+            details: "ext_proc_error_content_length_mismatch",
+          });
+        }
         responseHeaders.set("content-length", String(out.length));
         stream.end();
         record.status = status();
