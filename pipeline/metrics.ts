@@ -34,6 +34,15 @@ const LABELS = [
   "error_type",
 ] as const;
 
+/**
+ * The most model names the metrics label series with. The model comes from the request body, and a
+ * rule that matches models by pattern (or every model) lets any client name new ones: each would
+ * add series to every histogram for as long as the process lives. Past this many, further names
+ * share one label value.
+ */
+export const MAX_MODEL_LABELS = 100;
+export const OTHER_MODELS_LABEL = "_other";
+
 const SECONDS_BUCKETS = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];
@@ -41,6 +50,7 @@ const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048
 
 export class GatewayMetrics implements RequestObserver {
   readonly registry = new Registry();
+  private readonly modelLabels = new Set<string>();
   private readonly duration = new Histogram({
     name: "gen_ai_server_request_duration_seconds",
     help: "Time from the request's arrival to its last byte, by backend, model and operation.",
@@ -104,7 +114,7 @@ export class GatewayMetrics implements RequestObserver {
     const labels = {
       gen_ai_operation_name: OPERATION[summary.endpoint] ?? summary.endpoint,
       gen_ai_provider_name: PROVIDER[summary.schema] ?? summary.schema,
-      gen_ai_request_model: summary.model,
+      gen_ai_request_model: this.modelLabel(summary.model),
       backend: summary.backend,
       route: summary.route,
       error_type: summary.errorType ?? "",
@@ -133,6 +143,13 @@ export class GatewayMetrics implements RequestObserver {
     for (const backend of summary.fallbacks) {
       this.fallbacks.inc({ route: summary.route, backend });
     }
+  }
+
+  private modelLabel(model: string): string {
+    if (this.modelLabels.has(model)) return model;
+    if (this.modelLabels.size >= MAX_MODEL_LABELS) return OTHER_MODELS_LABEL;
+    this.modelLabels.add(model);
+    return model;
   }
 }
 

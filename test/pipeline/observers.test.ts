@@ -1,6 +1,6 @@
 import { componentLogger } from "../../lib/logger";
 import type { RequestSummary } from "../../pipeline/exchange";
-import { GatewayMetrics } from "../../pipeline/metrics";
+import { GatewayMetrics, MAX_MODEL_LABELS } from "../../pipeline/metrics";
 import { RequestLog } from "../../pipeline/request-log";
 import { captureLogs } from "../auth/support/log-capture";
 
@@ -28,6 +28,26 @@ const served: RequestSummary = {
 };
 
 describe("GatewayMetrics", () => {
+  it("labels at most MAX_MODEL_LABELS model names, whatever models clients make up", async () => {
+    const metrics = new GatewayMetrics();
+    for (let i = 0; i <= MAX_MODEL_LABELS + 50; i++) {
+      metrics.finished({ ...served, model: `made-up-${i}` }, { processingMs: 0.1 });
+    }
+    metrics.finished({ ...served, model: "made-up-0" }, { processingMs: 0.1 });
+    const text = await metrics.registry.metrics();
+    const models = new Set(
+      [
+        ...text.matchAll(
+          /^gen_ai_server_request_duration_seconds_count\{[^}]*gen_ai_request_model="([^"]*)"[^}]*\} (\d+)/gm,
+        ),
+      ].map(match => `${match[1]} ${match[2]}`),
+    );
+    expect(models.size).toBe(MAX_MODEL_LABELS + 1);
+    expect(models).toContain("made-up-0 2");
+    expect(models).toContain(`made-up-${MAX_MODEL_LABELS - 1} 1`);
+    expect(models).toContain("_other 51");
+  });
+
   it("records GenAI metrics by backend, model and operation, and the fallback", async () => {
     const metrics = new GatewayMetrics();
     metrics.finished(served, { processingMs: 0.8 });
