@@ -76,7 +76,10 @@ export interface RequestSummary {
 export interface ExchangeDeps extends AttemptDeps {
   health: BackendHealth;
   now: () => number;
-  /** How long fallbacks may take, from the start of the request. */
+  /**
+   * How long fallbacks may take, from the first backend's failure: for ext_proc, what Envoy waits
+   * for the answer to the message that brought that failure.
+   */
   fallbackBudgetMs: number;
   /** Where a cost could not be computed. */
   onProblem?: (message: string) => void;
@@ -87,6 +90,8 @@ export class Exchange {
   private responseStatus = 0;
   private usage: TokenUsage = NO_USAGE;
   private firstBytesAt?: number;
+  /** When the first fallback began: the fallback budget counts from there. */
+  private fallingBackSince?: number;
   private readonly failed: string[] = [];
   private errorType?: string;
   private streamFailed = false;
@@ -324,6 +329,7 @@ export class Exchange {
    */
   async advance(): Promise<{ attempt: UpstreamAttempt } | { answer?: GatewayAnswer }> {
     let passedOver: GatewayAnswer | undefined;
+    this.fallingBackSince ??= this.deps.now();
     // The failed backend counts once, however many are passed over after it.
     let leaving: string | undefined = this.current.backend.id;
     while (this.canAdvance()) {
@@ -480,7 +486,8 @@ export class Exchange {
   }
 
   private fallbackBudgetLeftMs(): number {
-    return this.startedAt + this.deps.fallbackBudgetMs - this.deps.now();
+    if (this.fallingBackSince === undefined) return this.deps.fallbackBudgetMs;
+    return this.fallingBackSince + this.deps.fallbackBudgetMs - this.deps.now();
   }
 }
 

@@ -675,12 +675,16 @@ describe("Exchange: the rule's timeouts", () => {
       routeConfig([
         {
           ...modelRule("gpt-4o", [backend("a"), backend("b", { priority: 1 })]),
-          timeouts: { requestMs: 10_000, backendRequestMs: 5_000 },
+          timeouts: { requestMs: 30_000, backendRequestMs: 5_000 },
         },
       ]),
       { fallbackBudgetMs: 8_000 },
     );
     const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    // The budget counts from the first failure, however long the first backend took to fail.
+    clock.ms += 9_000;
+    expect(exchange.planResponse(503, {})).toEqual({ kind: "fallback" });
+    expect(await exchange.advance()).toHaveProperty("attempt");
     clock.ms += 4_000;
     expect(exchange.attemptLimit(true)).toEqual({
       ms: 4_000,
