@@ -86,7 +86,12 @@ export async function prepareAttempt(
     remove: [],
   };
   const configured = configuredMutation(backend);
-  const beforeAuth = composeHeaderMutations(translated.headers, configured, routing);
+  const beforeAuth = composeHeaderMutations(
+    translated.headers,
+    translated.stream ? PLAIN_STREAM : NO_MUTATION,
+    configured,
+    routing,
+  );
   const credentials = await authenticate(
     backend,
     {
@@ -122,6 +127,14 @@ export async function prepareAttempt(
     stream: translated.stream,
   };
 }
+
+/**
+ * A compressed stream cannot be translated until it is whole, so the client would get every token
+ * at the end: a stream is asked for uncompressed, whatever the client accepts. (Envoy compresses
+ * toward the client where the Gateway says so.) The backend's own header mutation may still ask.
+ */
+const PLAIN_STREAM: HeaderMutation = { set: {}, remove: ["accept-encoding"] };
+const NO_MUTATION: HeaderMutation = { set: {}, remove: [] };
 
 /** The header changes the AIServiceBackend (and its route) ask for, with lower-case names. */
 export function configuredMutation(backend: BackendConfig): HeaderMutation {

@@ -3,6 +3,7 @@ import { BackendAuthRegistry } from "../../auth/registry";
 import type { RouteConfig, RuleConfig } from "../../contract/route-config";
 import type { GatewayAnswer } from "../../pipeline/answer";
 import { Cancellation } from "../../pipeline/cancellation";
+import { MAX_DECODED_BYTES } from "../../pipeline/content-encoding";
 import { Exchange } from "../../pipeline/exchange";
 import { Gateway, GatewayRequest } from "../../pipeline/gateway";
 import { RouteStore } from "../../pipeline/route-store";
@@ -234,6 +235,17 @@ describe("Gateway: the upstream request", () => {
     expect(attempt.origin).toEqual({ hostname: "openai.example.com", port: 443, tls: true });
   });
 
+  it("asks for a stream uncompressed, which it can translate as it comes", async () => {
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [backend("openai")])]));
+    const gzipped = { headers: { "content-type": "application/json", "accept-encoding": "gzip" } };
+    const stream = expectExchange(
+      await gateway.begin(ROUTE_KEY, request({ ...chat, stream: true }, gzipped)),
+    );
+    expect(stream.attempt.headers.remove).toContain("accept-encoding");
+    const whole = expectExchange(await gateway.begin(ROUTE_KEY, request(chat, gzipped)));
+    expect(whole.attempt.headers.remove).not.toContain("accept-encoding");
+  });
+
   it("removes the client's own credentials for a backend without a policy", async () => {
     const open = backend("vllm", { auth: undefined });
     const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [open])]));
@@ -372,6 +384,18 @@ describe("Exchange: the response", () => {
       costs: { llm_total_token: 15, weighted: 25 },
       fallbacks: [],
     });
+  });
+
+  it("refuses an answer that decodes to more than it may hold, without holding it", async () => {
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [backend("openai")])]));
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    const headers = { "content-type": "application/json", "content-encoding": "gzip" };
+    const bomb = gzipSync(Buffer.alloc(MAX_DECODED_BYTES + 1, " "));
+    const translated = exchange.translateBody(200, headers, bomb);
+    expect(translated.status).toBe(502);
+    expect(JSON.parse(text(translated.body)).error.message).toBe(
+      "backend default/openai sent a response the gateway cannot read: its gzip body decodes to more than 64 MiB",
+    );
   });
 
   it("switches a stream to streaming, and translates it chunk by chunk", async () => {
