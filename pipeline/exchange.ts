@@ -462,6 +462,7 @@ export class Exchange {
   ): GatewayAnswer {
     const translated = this.translateBody(status, headers, body);
     const answerHeaders: Record<string, string> = {
+      ...rateLimitHeaders(headers),
       "content-type": headers["content-type"] ?? "application/json",
       ...translated.headers.set,
     };
@@ -489,6 +490,21 @@ export class Exchange {
     if (this.fallingBackSince === undefined) return this.deps.fallbackBudgetMs;
     return this.fallingBackSince + this.deps.fallbackBudgetMs - this.deps.now();
   }
+}
+
+/**
+ * The provider's headers that tell a client when to try again (`retry-after`, `retry-after-ms`,
+ * `x-ratelimit-*`): an answer the gateway got itself passes them on, as Envoy passes on a routed
+ * one, for clients such as the OpenAI SDKs that back off by them.
+ */
+function rateLimitHeaders(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === "retry-after" || name === "retry-after-ms" || name.startsWith("x-ratelimit-")) {
+      kept[name] = value;
+    }
+  }
+  return kept;
 }
 
 const JSON_TYPE = { "content-type": "application/json" };

@@ -530,6 +530,44 @@ describe("Exchange.fallBack: the gateway sends to the next backend itself", () =
   });
 });
 
+describe("Exchange.fallBack: the last backend's refusal", () => {
+  const upstream = new UpstreamClient();
+  afterAll(() => upstream.close());
+
+  it("passes on the headers that say when to try again", async () => {
+    const server = await startFakeServer((received, response) => {
+      response.writeHead(429, {
+        "content-type": "application/json",
+        "retry-after": "7",
+        "x-ratelimit-remaining-requests": "0",
+        "x-internal-trace": "not for the client",
+      });
+      response.end(JSON.stringify({ error: { message: "slow down", type: "rate_limit_error" } }));
+    });
+    try {
+      const endpoint = {
+        hostname: "127.0.0.1",
+        port: Number(new URL(server.url).port),
+        tls: false,
+      };
+      const { gateway } = setUp(
+        routeConfig([modelRule("gpt-4o", [backend("a"), backend("b", { priority: 1, endpoint })])]),
+      );
+      const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+      exchange.planResponse(503, {});
+      const answer = await exchange.fallBack(upstream);
+      expect(answer.status).toBe(429);
+      expect(answer.headers).toMatchObject({
+        "retry-after": "7",
+        "x-ratelimit-remaining-requests": "0",
+      });
+      expect(answer.headers["x-internal-trace"]).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("Exchange.fallBack: when the next backend does not answer", () => {
   const upstream = new UpstreamClient();
   afterAll(() => upstream.close());
