@@ -34,8 +34,10 @@ export const EXTPROC_OWN_LABELS = [
 ] as const;
 const GRPC_PORT = 1063;
 const METRICS_PORT = 1064;
-/** Longer than the server's drain (15 s by default), so Kubernetes never kills a draining pod. */
+/** Long enough for the shutdown delay and the drain: Kubernetes never kills a draining pod. */
 const TERMINATION_GRACE_SECONDS = 30;
+/** Kube-proxy drops a terminating pod from its Service within seconds. */
+const SHUTDOWN_DELAY_SECONDS = 5;
 const DRAIN_SECONDS = 15;
 
 export function buildExtProcManifests(install: ExtProcInstall): object[] {
@@ -139,6 +141,7 @@ export function buildExtProcManifests(install: ExtProcInstall): object[] {
                 env: [
                   { name: "AIGW_EXTPROC_NAMESPACE", value: namespace },
                   { name: "AIGW_CONFIG_SECRET_PREFIX", value: DEFAULT_SETTINGS.configSecretPrefix },
+                  { name: "AIGW_SHUTDOWN_DELAY_SECONDS", value: String(SHUTDOWN_DELAY_SECONDS) },
                   { name: "AIGW_DRAIN_SECONDS", value: String(DRAIN_SECONDS) },
                   { name: "LOG_LEVEL", value: "info" },
                 ],

@@ -35,8 +35,17 @@ export async function checkHealth(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const settings = extProcSettings(args, env);
-  const address = settings.socket ? `unix:${settings.socket}` : `127.0.0.1:${settings.port}`;
+  const address = settings.socket
+    ? `unix:${settings.socket}`
+    : `${dialableHost(settings.host)}:${settings.port}`;
   return (await isServing(address)) ? 0 : 1;
+}
+
+/** Where to reach a server listening on `host`: loopback for a wildcard, else the address itself. */
+export function dialableHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 /** Whether the ext_proc server at `address` (`host:port`, `unix:path`) reports SERVING. */

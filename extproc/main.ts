@@ -86,6 +86,13 @@ export async function startExtProc(
     metricsPort,
     routes,
     async stop() {
+      server.setServing(false);
+      if (settings.shutdownDelaySeconds > 0) {
+        logger.info("shutting down: still taking new streams", {
+          seconds: settings.shutdownDelaySeconds,
+        });
+        await new Promise(resolve => setTimeout(resolve, settings.shutdownDelaySeconds * 1000));
+      }
       logger.info("draining", { seconds: settings.drainSeconds });
       await server.shutdown(settings.drainSeconds * 1000);
       await source.stop();

@@ -22,11 +22,18 @@ export const ExtProcSettingsSchema = z.object({
   configDir: z.string().min(1).optional(),
   /** The port of `/metrics` (Prometheus); 0 picks a free one. */
   metricsPort: z.coerce.number().int().min(0).max(65535).default(1064),
-  /** How long open streams may take to finish after SIGTERM. */
+  /**
+   * How long the server keeps taking new streams after SIGTERM, reporting NOT_SERVING, before it
+   * drains: Envoy reaches it through its Service, and a connection opened before the cluster's
+   * proxies have dropped a terminating pod would otherwise be refused, and its request failed.
+   */
+  shutdownDelaySeconds: z.coerce.number().min(0).max(3600).default(0),
+  /** How long open streams may take to finish after SIGTERM (and the shutdown delay). */
   drainSeconds: z.coerce.number().min(0).max(3600).default(15),
   /**
-   * How long a request's fallbacks may take, from its start. Keep it under the filter's message
-   * timeout (10 s by default): Envoy waits that long at most for the answer that carries a fallback.
+   * How long a request's fallbacks may take, from its first backend's failure. Keep it under the
+   * filter's message timeout (10 s by default): Envoy waits that long at most for the answer that
+   * carries a fallback.
    */
   fallbackBudgetSeconds: z.coerce.number().min(0).max(3600).default(9),
   /** How long a failed backend is passed over. */
@@ -43,6 +50,7 @@ export const SETTING_NAMES: Record<keyof ExtProcSettings, { flag: string; env: s
   configSecretPrefix: { flag: "--config-secret-prefix", env: "AIGW_CONFIG_SECRET_PREFIX" },
   configDir: { flag: "--config-dir", env: "AIGW_CONFIG_DIR" },
   metricsPort: { flag: "--metrics-port", env: "AIGW_METRICS_PORT" },
+  shutdownDelaySeconds: { flag: "--shutdown-delay-seconds", env: "AIGW_SHUTDOWN_DELAY_SECONDS" },
   drainSeconds: { flag: "--drain-seconds", env: "AIGW_DRAIN_SECONDS" },
   fallbackBudgetSeconds: { flag: "--fallback-budget-seconds", env: "AIGW_FALLBACK_BUDGET_SECONDS" },
   coolDownSeconds: { flag: "--cool-down-seconds", env: "AIGW_COOL_DOWN_SECONDS" },

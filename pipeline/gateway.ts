@@ -28,7 +28,7 @@ export interface GatewayOptions {
   /** Random numbers in [0, 1), for weighted selection. */
   random?: () => number;
   translatorDeps?: TranslatorDeps;
-  /** How long a request's fallbacks may take, from its start. Default 60 s. */
+  /** How long a request's fallbacks may take, from its first backend's failure. Default 60 s. */
   fallbackBudgetMs?: number;
   onProblem?: (message: string) => void;
 }

@@ -191,6 +191,7 @@ describe("installing the data plane", () => {
         AIGW_EXTPROC_PORT: "0",
         AIGW_METRICS_PORT: "0",
         AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+        AIGW_SHUTDOWN_DELAY_SECONDS: "1",
         AIGW_DRAIN_SECONDS: "1",
       },
       stdio: ["ignore", "ignore", "pipe"],

@@ -53,12 +53,15 @@ describe("the data plane's manifests", () => {
     });
   });
 
-  it("drains before Kubernetes gives up on a terminating pod, and keeps one pod through disruptions", () => {
+  it("keeps taking streams while Envoy finds the other pods, drains before Kubernetes gives up, keeps one pod through disruptions", () => {
     const pod = find("Deployment").spec.template.spec;
-    const drain = Number(
-      pod.containers[0].env.find((e: { name: string }) => e.name === "AIGW_DRAIN_SECONDS").value,
+    const seconds = (name: string) =>
+      Number(pod.containers[0].env.find((e: { name: string }) => e.name === name).value);
+    const delay = seconds("AIGW_SHUTDOWN_DELAY_SECONDS");
+    expect(delay).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(
+      delay + seconds("AIGW_DRAIN_SECONDS"),
     );
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drain);
     expect(find("Deployment").spec.replicas).toBe(2);
     expect(find("PodDisruptionBudget").spec).toEqual({
       maxUnavailable: 1,

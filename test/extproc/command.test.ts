@@ -98,6 +98,7 @@ describe("ai-gateway extproc", () => {
         AIGW_EXTPROC_SOCKET: socket,
         AIGW_METRICS_PORT: "0",
         AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+        AIGW_SHUTDOWN_DELAY_SECONDS: "1",
         AIGW_DRAIN_SECONDS: "2",
       },
       stdio: ["ignore", "ignore", "pipe"],
@@ -129,6 +130,15 @@ describe("ai-gateway extproc", () => {
       await inFlight.send(requestHeaders("/v1/chat/completions"));
       const exited = new Promise<number | null>(resolve => child.once("exit", resolve));
       child.kill("SIGTERM");
+      // For a second it says NOT_SERVING but still takes new streams, while Envoy finds others.
+      await logLine(child, "shutting down: still taking new streams");
+      expect(await healthStatus(address, "")).toBe("NOT_SERVING");
+      const late = envoy.open();
+      const lateModels = await late.send(
+        requestHeaders("/v1/models", { method: "GET", endOfStream: true }),
+      );
+      expect(lateModels.immediate_response?.status?.code).toBe("OK");
+      late.end();
       await logLine(child, "draining");
       const chat = { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] };
       expect(mutationOf(await inFlight.send(requestBody(chat))).set["x-ai-eg-backend"]).toBe(

@@ -8,6 +8,7 @@ describe("extProcSettings", () => {
       namespace: "ai-gateway-system",
       configSecretPrefix: "ai-gateway-config",
       metricsPort: 1064,
+      shutdownDelaySeconds: 0,
       drainSeconds: 15,
       fallbackBudgetSeconds: 9,
       coolDownSeconds: 10,
