@@ -1,5 +1,5 @@
 /** `ai-gateway extproc [flags]`: runs the data plane until SIGTERM or SIGINT, then drains. */
-import { startExtProc } from "../extproc/main";
+import { startExtProc, type RunningExtProc } from "../extproc/main";
 import { extProcSettings, SETTING_NAMES, SettingsError } from "../extproc/settings";
 import { errorMessage } from "../lib/error-message";
 import { tuneGarbageCollectionForServing } from "../lib/garbage-collection";
@@ -28,24 +28,40 @@ export async function extprocCommand(
   }
   tuneGarbageCollectionForServing();
   return new Promise<number>((resolve, reject) => {
-    let fatal: (error: Error) => void = () => {};
-    startExtProc(settings, { onFatal: error => fatal(error) }).then(running => {
-      const stop = (code: number) => () => {
+    let running: RunningExtProc | undefined;
+    /** The exit code asked for, by a signal or a fatal error, once it is. */
+    let stopWith: number | undefined;
+    const stop = (code: number) => {
+      if (stopWith !== undefined) return;
+      stopWith = code;
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onTerm);
+      // Asked during the start: the stop follows it (a start that fails ends with its error).
+      if (running) stopRunning(running, code);
+    };
+    const stopRunning = (server: RunningExtProc, code: number) =>
+      server.stop().then(
+        () => resolve(code),
+        error => {
+          io.stderr(`error: could not stop cleanly: ${errorMessage(error)}\n`);
+          resolve(1);
+        },
+      );
+    // Before the start, which can take a while: PID 1 ignores a SIGTERM it has no handler for.
+    const onTerm = () => stop(0);
+    process.once("SIGTERM", onTerm);
+    process.once("SIGINT", onTerm);
+    // A configuration that can no longer be followed: exit, so the pod restarts fresh.
+    startExtProc(settings, { onFatal: () => stop(1) }).then(
+      server => {
+        running = server;
+        if (stopWith !== undefined) stopRunning(server, stopWith);
+      },
+      error => {
         process.off("SIGTERM", onTerm);
         process.off("SIGINT", onTerm);
-        running.stop().then(
-          () => resolve(code),
-          error => {
-            io.stderr(`error: could not stop cleanly: ${errorMessage(error)}\n`);
-            resolve(1);
-          },
-        );
-      };
-      const onTerm = stop(0);
-      process.once("SIGTERM", onTerm);
-      process.once("SIGINT", onTerm);
-      // A configuration that can no longer be followed: exit, so the pod restarts fresh.
-      fatal = () => stop(1)();
-    }, reject);
+        reject(error);
+      },
+    );
   });
 }

@@ -3,12 +3,15 @@
  * folder, serves ext_proc and gRPC health on a Unix socket and `/metrics`, and drains on SIGTERM.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials, loadPackageDefinition } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { backend, modelRule, routeConfig } from "../pipeline/fixtures";
+import { tokenKubeconfig } from "../support/kubeconfig";
 import {
   connect,
   mutationOf,
@@ -160,6 +163,58 @@ describe("ai-gateway extproc", () => {
       expect(await exited).toBe(0);
     } finally {
       child.kill("SIGKILL");
+    }
+  }, 30_000);
+
+  it("stops on a SIGTERM that comes while its routes are still loading", async () => {
+    // An API server slow to list the route Secrets: the start waits on it.
+    let listed!: () => void;
+    const listArrived = new Promise<void>(resolve => (listed = resolve));
+    let answerList!: () => void;
+    const listAnswered = new Promise<void>(resolve => (answerList = resolve));
+    const held: ServerResponse[] = [];
+    const api = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      if (new URL(request.url!, "http://api").searchParams.get("watch") === "1") {
+        held.push(response);
+        return;
+      }
+      listed();
+      void listAnswered.then(() =>
+        response.end(
+          JSON.stringify({ kind: "SecretList", metadata: { resourceVersion: "1" }, items: [] }),
+        ),
+      );
+    });
+    await new Promise<void>(resolve => api.listen(0, "127.0.0.1", resolve));
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      tokenKubeconfig(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, "token"),
+    );
+    const child = spawn(process.execPath, [BIN, "extproc", "--port", "0"], {
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        AIGW_METRICS_PORT: "0",
+        AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+        AIGW_DRAIN_SECONDS: "1",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      const exited = new Promise<[number | null, string | null]>(resolve =>
+        child.once("exit", (code, signal) => resolve([code, signal])),
+      );
+      await listArrived;
+      child.kill("SIGTERM");
+      answerList();
+      // Not killed by the signal: the start finishes, then the server stops as it should.
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      child.kill("SIGKILL");
+      for (const response of held) response.destroy();
+      await new Promise(resolve => api.close(resolve));
     }
   }, 30_000);
 
