@@ -240,7 +240,11 @@ describe.each(examples)(`examples/%s through Envoy Gateway v${ENVOY_GATEWAY_VERS
     for (const route of routes) {
       const ids = [...new Set(route.document.rules.flatMap(r => r.backends.map(b => b.id)))];
       const rules =
-        field<Array<{ timeouts?: { request?: string } }>>(route.httpRoute, "spec", "rules") ?? [];
+        field<Array<{ timeouts?: { request?: string; backendRequest?: string } }>>(
+          route.httpRoute,
+          "spec",
+          "rules",
+        ) ?? [];
       for (const host of virtualHostsOf(result)) {
         const ours = host.routes.filter(ourEnvoyRoute(route));
         if (ours.length === 0) continue;
@@ -265,7 +269,13 @@ describe.each(examples)(`examples/%s through Envoy Gateway v${ENVOY_GATEWAY_VERS
             route: {
               cluster,
               autoHostRewrite: true,
-              timeout: protoDuration(rules[ruleIndex]?.timeouts?.request ?? ""),
+              // Envoy Gateway bounds the routed request by backendRequest when a rule sets one
+              // (it has no retries to give a per-try timeout to), else by request.
+              timeout: protoDuration(
+                rules[ruleIndex]?.timeouts?.backendRequest ??
+                  rules[ruleIndex]?.timeouts?.request ??
+                  "",
+              ),
             },
           });
           // The server signs for, and Envoy sends to, the same host and port.
