@@ -9,6 +9,8 @@ export interface GatewayAnswer {
   /** Lower-case names. */
   headers: Record<string, string>;
   body: Uint8Array;
+  /** The model the request named, when the gateway refused it after reading it (for the log). */
+  model?: string;
 }
 
 /** The error type of a request whose client (or Envoy) went away before its answer. */

@@ -109,12 +109,14 @@ export class Gateway {
     try {
       return await this.start(routeKey, request);
     } catch (error) {
-      if (error instanceof GatewayError) return error.toAnswer();
+      const { model } = request.body;
+      if (error instanceof GatewayError) return { ...error.toAnswer(), model };
       if (error instanceof TranslationError) {
         return {
           status: error.status,
           headers: { "content-type": "application/json" },
           body: error.toBody(),
+          model,
         };
       }
       throw error;

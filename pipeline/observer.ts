@@ -10,6 +10,8 @@ export const SERVED_BY_HEADER = SELECTED_BACKEND_HEADER;
 export interface AnsweredSummary {
   route: string;
   endpoint: string;
+  /** The model the request named, when the gateway had read it. */
+  model?: string;
   status: number;
   durationMs: number;
   errorType?: string;
@@ -25,6 +27,7 @@ export function answeredSummary(
   return {
     route,
     endpoint,
+    ...(answer.model !== undefined ? { model: answer.model } : {}),
     status: answer.status,
     durationMs,
     ...(answer.status >= 400 ? { errorType: errorCodeOf(answer) } : {}),

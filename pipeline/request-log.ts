@@ -18,6 +18,8 @@ export class RequestLog implements RequestObserver {
       logRecord(this.logger, "request", {
         route: summary.route,
         endpoint: summary.endpoint,
+        // Any text a client sent: bounded, so that a made-up name cannot swell the log.
+        ...(summary.model !== undefined ? { model: summary.model.slice(0, MAX_LOGGED_MODEL) } : {}),
         status: summary.status,
         durationMs: round(summary.durationMs),
         ...(summary.errorType ? { errorType: summary.errorType } : {}),
@@ -56,3 +58,5 @@ export class RequestLog implements RequestObserver {
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+/** The most of a refused request's model the log line keeps. */
+const MAX_LOGGED_MODEL = 256;

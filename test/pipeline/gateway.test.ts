@@ -172,6 +172,14 @@ describe("Gateway: what it answers by itself", () => {
     expect(answer.error.code).toBe(code);
   });
 
+  it("says which model a request it refused after reading it named, for the log", async () => {
+    const { gateway } = setUp(route);
+    const answer = expectAnswer(
+      await gateway.begin(ROUTE_KEY, request({ ...chat, model: "gpt-5" })),
+    );
+    expect(answer.model).toBe("gpt-5");
+  });
+
   it("says why no backend can serve: every one has weight 0, or none is ready", async () => {
     const zero = setUp(routeConfig([modelRule("gpt-4o", [backend("openai", { weight: 0 })])]));
     const none = setUp(routeConfig([modelRule("gpt-4o", [])]));

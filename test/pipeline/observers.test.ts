@@ -1,6 +1,7 @@
 import { componentLogger } from "../../lib/logger";
 import type { RequestSummary } from "../../pipeline/exchange";
 import { GatewayMetrics, MAX_MODEL_LABELS } from "../../pipeline/metrics";
+import { answeredSummary } from "../../pipeline/observer";
 import { RequestLog } from "../../pipeline/request-log";
 import { captureLogs } from "../auth/support/log-capture";
 
@@ -114,6 +115,27 @@ describe("RequestLog", () => {
         processingMs: 0.8,
       }),
     ]);
+  });
+
+  it("names the model of a request the gateway refused, cut to 256 characters", () => {
+    const logs = captureLogs();
+    const refused = (model: string) =>
+      answeredSummary(
+        "default/route",
+        "/v1/chat/completions",
+        { status: 404, headers: {}, body: new Uint8Array(), model },
+        2,
+      );
+    try {
+      const log = new RequestLog(componentLogger("extproc"));
+      log.finished(refused("gpt-5"), {});
+      log.finished(refused("x".repeat(300)), {});
+    } finally {
+      logs.stop();
+    }
+    const [named, long] = logs.lines.map(text => JSON.parse(text));
+    expect(named).toMatchObject({ route: "default/route", model: "gpt-5", status: 404 });
+    expect(long.model).toBe("x".repeat(256));
   });
 
   it("names prompt-cache tokens only when there were some", () => {
