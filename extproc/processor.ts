@@ -201,16 +201,20 @@ export class StreamProcessor {
       set: { [SERVED_BY_HEADER]: exchange.attempt.backend.id },
       remove: [],
     });
-    switch (this.plan.kind) {
-      case "fallback": {
-        const answer = await exchange.fallBack(this.deps.upstream, this.cancelled);
-        // Cancelled meanwhile: close() has reported the request, and no one reads this answer.
-        if (this.cancelled.cancelled) return { response_headers: {} };
+    if (this.plan.kind === "fallback") {
+      const answer = await exchange.fallBack(this.deps.upstream, this.cancelled);
+      // Cancelled meanwhile: close() has reported the request, and no one reads this answer.
+      if (this.cancelled.cancelled) return { response_headers: {} };
+      if (answer) {
         return this.answerWith(
           { ...answer, headers: { ...answer.headers, ...servedBy().set } },
           exchange.finish(),
         );
       }
+      // No other backend could take the request: this answer, read whole, is the client's.
+      this.plan = { kind: "buffer" };
+    }
+    switch (this.plan.kind) {
       case "stream":
         this.stage = "response_body";
         if (message.response_headers?.end_of_stream) return this.finishStreamWithoutBody();

@@ -109,8 +109,9 @@ export class Exchange {
 
   /**
    * Prepares the first attempt at the first backend of `candidates` that can take it. A backend
-   * whose credentials cannot be had is passed over for the next (and counted as failed); so is one
-   * that cannot express the request (a rule may mix providers that support different features).
+   * whose credentials cannot be had is passed over for the next, and counted as failed; one that
+   * cannot express the request is passed over too, but not counted (a rule may mix providers that
+   * support different features).
    * When none can take it: the last backend's unavailability if any was unavailable, since a retry
    * may then succeed, or else the first (most preferred) backend's refusal.
    */
@@ -323,35 +324,41 @@ export class Exchange {
   /**
    * Moves on from the current attempt, which failed, to the next backend that can take the
    * request, for a front door that sends attempts itself and streams their answers. A backend whose
-   * credentials cannot be had, or that cannot express the request, is passed over (and counted as
-   * failed). Resolves to the new attempt, or to the last reason a backend was passed over (if any)
-   * when none is left or the time budget ran out.
+   * credentials cannot be had is passed over and counted as failed; one that cannot express the
+   * request is passed over. Resolves to the new attempt or, when none is left or the time budget
+   * ran out, to why the last backends were passed over: `unavailable`, which outranks the failure
+   * the caller already has, and `refused`, which does not (the client's request is fine for the
+   * backend that failed, and a retry may succeed).
    */
-  async advance(): Promise<{ attempt: UpstreamAttempt } | { answer?: GatewayAnswer }> {
-    let passedOver: GatewayAnswer | undefined;
+  async advance(): Promise<
+    { attempt: UpstreamAttempt } | { unavailable?: GatewayAnswer; refused?: GatewayAnswer }
+  > {
+    let unavailable: GatewayAnswer | undefined;
+    let refused: GatewayAnswer | undefined;
     this.fallingBackSince ??= this.deps.now();
-    // The failed backend counts once, however many are passed over after it.
-    let leaving: string | undefined = this.current.backend.id;
+    const leaving = this.current.backend.id;
     while (this.canAdvance()) {
-      if (leaving) this.failed.push(leaving);
-      leaving = undefined;
       const backend = this.remaining.shift()!;
       try {
-        this.current = await prepareAttempt(backend, this.request, this.deps);
-        return { attempt: this.current };
+        const attempt = await prepareAttempt(backend, this.request, this.deps);
+        this.failed.push(leaving);
+        this.current = attempt;
+        return { attempt };
       } catch (error) {
         // No credentials, or a request this backend cannot take: the next one may serve.
         if (error instanceof GatewayError) {
           this.deps.health.recordFailure(backend.id);
-          passedOver = error.toAnswer();
+          unavailable = error.toAnswer();
         } else if (error instanceof TranslationError) {
-          passedOver = { status: error.status, headers: JSON_TYPE, body: error.toBody() };
+          refused = { status: error.status, headers: JSON_TYPE, body: error.toBody() };
         } else {
           throw error;
         }
       }
     }
-    return passedOver ? { answer: passedOver } : {};
+    // Only backends that could not express the request were left: the failed one's answer stands.
+    if (unavailable) this.failed.push(leaving);
+    return { unavailable, refused };
   }
 
   /**
@@ -376,14 +383,18 @@ export class Exchange {
    * Sends the request to the remaining backends, in order, from the gateway itself, until one
    * answers with something other than a backend failure, and returns its translated answer
    * (whole, also for a stream: the client gets it in one piece). When every backend failed, the
-   * last failure is what the client gets.
+   * last failure is what the client gets. Undefined when no other backend could be tried (none
+   * could express the request, or no time was left): the failed backend's own answer stands.
    */
-  async fallBack(upstream: UpstreamClient, cancelled?: Cancellation): Promise<GatewayAnswer> {
+  async fallBack(
+    upstream: UpstreamClient,
+    cancelled?: Cancellation,
+  ): Promise<GatewayAnswer | undefined> {
     let last: GatewayAnswer | undefined;
     for (;;) {
       const next = await this.advance();
       if (!("attempt" in next)) {
-        last = next.answer ?? last;
+        last = next.unavailable ?? last;
         break;
       }
       const deadline = this.attemptDeadline(cancelled, true);
@@ -408,10 +419,7 @@ export class Exchange {
       }
       return this.answerOf(response.status, response.headers, body);
     }
-    return (
-      last ??
-      new GatewayError(503, "no backend could serve the request", "upstream_unavailable").toAnswer()
-    );
+    return last;
   }
 
   /**

@@ -130,8 +130,9 @@ export async function prepareAttempt(
 
 /**
  * A compressed stream cannot be translated until it is whole, so the client would get every token
- * at the end: a stream is asked for uncompressed, whatever the client accepts. (Envoy compresses
- * toward the client where the Gateway says so.) The backend's own header mutation may still ask.
+ * at the end: a stream is asked for uncompressed, whatever the client accepts, and so reaches the
+ * client uncompressed too (Envoy Gateway's compressor runs after ext_proc and sees no
+ * accept-encoding). The backend's own header mutation may still ask for an encoding.
  */
 const PLAIN_STREAM: HeaderMutation = { set: {}, remove: ["accept-encoding"] };
 const NO_MUTATION: HeaderMutation = { set: {}, remove: [] };

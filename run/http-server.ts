@@ -271,7 +271,10 @@ export class GatewayHttpServer {
       }
       const next = await overhead.timeAsync(() => exchange.advance());
       if (!("attempt" in next)) {
-        this.write(response, this.served(exchange, next.answer ?? failure, overhead));
+        this.write(
+          response,
+          this.served(exchange, next.unavailable ?? failure ?? next.refused, overhead),
+        );
         return exchange.finish();
       }
     }

@@ -9,7 +9,7 @@ export const RunSettingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(1975),
   /** The address to listen on: this machine only, unless told otherwise. */
   host: z.string().min(1).default("127.0.0.1"),
-  /** How long a request's fallbacks may take, from its start. */
+  /** How long a request's fallbacks may take, from its first backend's failure. */
   fallbackBudgetSeconds: z.coerce.number().min(0).max(3600).default(60),
   /** How long a failed backend is passed over. */
   coolDownSeconds: z.coerce.number().min(0).max(3600).default(10),

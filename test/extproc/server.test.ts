@@ -231,6 +231,26 @@ describe("the ext_proc server", () => {
     stream.end();
   });
 
+  it("passes on the failed backend's own answer when no other backend can express the request", async () => {
+    const anthropic = backend("anthropic", { schema: { name: "Anthropic" }, priority: 1 });
+    load(routeConfig([modelRule("gpt-4o", [backend("openai"), anthropic])]));
+    const stream = envoy.open();
+    await stream.send(requestHeaders(CHAT));
+    await stream.send(requestBody({ ...chat, n: 2 }));
+    const headers = await stream.send(responseHeaders(503, { "content-type": "application/json" }));
+    expect(headers.response).toBe("response_headers");
+    expect(mutationOf(headers).set["x-ai-eg-backend"]).toBe("default/openai");
+    const error = { error: { message: "overloaded", type: "server_error" } };
+    const answer = await stream.send(responseBody(JSON.stringify(error)));
+    const body = answer.response_body?.response?.body_mutation?.body?.toString() ?? "";
+    expect(JSON.parse(body).error.message).toBe("overloaded");
+    stream.end();
+    expect(await stream.closed).toBeUndefined();
+    expect(finished).toEqual([
+      expect.objectContaining({ backend: "default/openai", status: 503, fallbacks: [] }),
+    ]);
+  });
+
   it("answers GET /v1/models at once", async () => {
     const stream = envoy.open();
     const answer = await stream.send(

@@ -64,6 +64,12 @@ function expectAnswer(result: Exchange | GatewayAnswer): GatewayAnswer {
   return result;
 }
 
+/** The answer of a fallback that was made: another backend could be tried. */
+function fellBack(answer: GatewayAnswer | undefined): GatewayAnswer {
+  if (!answer) throw new Error("expected a fallback, but no other backend could be tried");
+  return answer;
+}
+
 function expectExchange(result: Exchange | GatewayAnswer): Exchange {
   if (!(result instanceof Exchange))
     throw new Error(`expected an exchange, got ${text(result.body)}`);
@@ -488,7 +494,7 @@ describe("Exchange.fallBack: the gateway sends to the next backend itself", () =
       );
       const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
       expect(exchange.planResponse(500, {})).toEqual({ kind: "fallback" });
-      const answer = await exchange.fallBack(upstream);
+      const answer = fellBack(await exchange.fallBack(upstream));
       expect(answer.status).toBe(200);
       expect(JSON.parse(text(answer.body)).choices[0].message.content).toBe("from b");
       expect(server.requests).toHaveLength(1);
@@ -524,7 +530,7 @@ describe("Exchange.fallBack: the gateway sends to the next backend itself", () =
       );
       const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
       exchange.planResponse(500, {});
-      const answer = await exchange.fallBack(upstream);
+      const answer = fellBack(await exchange.fallBack(upstream));
       // As `run` answers for a backend it cannot reach.
       expect(answer.status).toBe(502);
       expect(JSON.parse(text(answer.body)).error).toMatchObject({
@@ -535,6 +541,28 @@ describe("Exchange.fallBack: the gateway sends to the next backend itself", () =
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("Exchange.fallBack: no other backend can take the request", () => {
+  it("leaves the failed backend's answer standing, with no fallback reported", async () => {
+    const anthropic = backend("anthropic", { schema: { name: "Anthropic" }, priority: 1 });
+    const { gateway } = setUp(routeConfig([modelRule("gpt-4o", [backend("openai"), anthropic])]));
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request({ ...chat, n: 2 })));
+    expect(exchange.planResponse(503, {})).toEqual({ kind: "fallback" });
+    const upstream = new UpstreamClient();
+    try {
+      expect(await exchange.fallBack(upstream)).toBeUndefined();
+    } finally {
+      await upstream.close();
+    }
+    const translated = exchange.translateBody(503, {}, json({ error: { message: "overloaded" } }));
+    expect(translated.status).toBe(503);
+    expect(exchange.finish()).toMatchObject({
+      backend: "default/openai",
+      status: 503,
+      fallbacks: [],
+    });
   });
 });
 
@@ -563,7 +591,7 @@ describe("Exchange.fallBack: the last backend's refusal", () => {
       );
       const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
       exchange.planResponse(503, {});
-      const answer = await exchange.fallBack(upstream);
+      const answer = fellBack(await exchange.fallBack(upstream));
       expect(answer.status).toBe(429);
       expect(answer.headers).toMatchObject({
         "retry-after": "7",
@@ -604,7 +632,7 @@ describe("Exchange.fallBack: when the next backend does not answer", () => {
       setTimeout(() => response.socket?.destroy(), 5);
     });
     try {
-      const answer = await exchange.fallBack(upstream);
+      const answer = fellBack(await exchange.fallBack(upstream));
       expect(answer.status).toBe(502);
       expect(JSON.parse(text(answer.body)).error).toEqual({
         message: "backend default/b did not answer: other side closed",
@@ -626,7 +654,7 @@ describe("Exchange.fallBack: when the next backend does not answer", () => {
       // Gone while b has the request.
       await eventually(async () => server.requests.length === 1 || undefined);
       client.cancel(new Error("the client went away"));
-      const answer = await answering;
+      const answer = fellBack(await answering);
       expect(answer.status).toBe(499);
       expect(gateway.health.isCoolingDown("default/b")).toBe(false);
     } finally {
