@@ -6,7 +6,7 @@
  */
 import { Counter, Histogram, Registry } from "prom-client";
 import type { RequestSummary } from "./exchange";
-import { isServed, type AnsweredSummary, type RequestObserver } from "./observer";
+import { isServed, modelText, type AnsweredSummary, type RequestObserver } from "./observer";
 
 /** OpenTelemetry's `gen_ai.operation.name` of each endpoint. */
 const OPERATION: Record<string, string> = {
@@ -145,7 +145,8 @@ export class GatewayMetrics implements RequestObserver {
     }
   }
 
-  private modelLabel(model: string): string {
+  private modelLabel(fullModel: string): string {
+    const model = modelText(fullModel);
     if (this.modelLabels.has(model)) return model;
     if (this.modelLabels.size >= MAX_MODEL_LABELS) return OTHER_MODELS_LABEL;
     this.modelLabels.add(model);

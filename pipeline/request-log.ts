@@ -5,7 +5,7 @@
  */
 import type { Logger } from "winston";
 import { logRecord } from "../lib/logger";
-import { isServed, type AnsweredSummary, type RequestObserver } from "./observer";
+import { isServed, modelText, type AnsweredSummary, type RequestObserver } from "./observer";
 import type { RequestSummary } from "./exchange";
 
 export class RequestLog implements RequestObserver {
@@ -18,8 +18,7 @@ export class RequestLog implements RequestObserver {
       logRecord(this.logger, "request", {
         route: summary.route,
         endpoint: summary.endpoint,
-        // Any text a client sent: bounded, so that a made-up name cannot swell the log.
-        ...(summary.model !== undefined ? { model: summary.model.slice(0, MAX_LOGGED_MODEL) } : {}),
+        ...(summary.model !== undefined ? { model: modelText(summary.model) } : {}),
         status: summary.status,
         durationMs: round(summary.durationMs),
         ...(summary.errorType ? { errorType: summary.errorType } : {}),
@@ -31,8 +30,10 @@ export class RequestLog implements RequestObserver {
       route: summary.route,
       endpoint: summary.endpoint,
       backend: summary.backend,
-      model: summary.model,
-      ...(summary.upstreamModel !== summary.model ? { upstreamModel: summary.upstreamModel } : {}),
+      model: modelText(summary.model),
+      ...(summary.upstreamModel !== summary.model
+        ? { upstreamModel: modelText(summary.upstreamModel) }
+        : {}),
       stream: summary.stream,
       status: summary.status,
       inputTokens: summary.usage.inputTokens,
@@ -58,5 +59,3 @@ export class RequestLog implements RequestObserver {
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
-/** The most of a refused request's model the log line keeps. */
-const MAX_LOGGED_MODEL = 256;

@@ -49,6 +49,14 @@ describe("GatewayMetrics", () => {
     expect(models).toContain("_other 51");
   });
 
+  it("labels a model by its first 256 characters at most", async () => {
+    const metrics = new GatewayMetrics();
+    metrics.finished({ ...served, model: "m".repeat(100_000) }, { processingMs: 0.1 });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`gen_ai_request_model="${"m".repeat(256)}"`);
+    expect(text).not.toContain("m".repeat(257));
+  });
+
   it("records GenAI metrics by backend, model and operation, and the fallback", async () => {
     const metrics = new GatewayMetrics();
     metrics.finished(served, { processingMs: 0.8 });
@@ -115,6 +123,22 @@ describe("RequestLog", () => {
         processingMs: 0.8,
       }),
     ]);
+  });
+
+  it("cuts a served request's model to 256 characters too", () => {
+    const logs = captureLogs();
+    try {
+      const long = "m".repeat(1000);
+      new RequestLog(componentLogger("extproc")).finished(
+        { ...served, model: long, upstreamModel: long },
+        {},
+      );
+    } finally {
+      logs.stop();
+    }
+    const [line] = logs.lines.map(text => JSON.parse(text));
+    expect(line.model).toBe("m".repeat(256));
+    expect(line).not.toHaveProperty("upstreamModel");
   });
 
   it("names the model of a request the gateway refused, cut to 256 characters", () => {
