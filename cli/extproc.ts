@@ -2,6 +2,7 @@
 import { startExtProc, type RunningExtProc } from "../extproc/main";
 import { extProcSettings, SETTING_NAMES, SettingsError } from "../extproc/settings";
 import { errorMessage } from "../lib/error-message";
+import { Cancellation } from "../pipeline/cancellation";
 import { tuneGarbageCollectionForServing } from "../lib/garbage-collection";
 import type { CliIO } from "./main";
 
@@ -31,16 +32,19 @@ export async function extprocCommand(
     let running: RunningExtProc | undefined;
     /** The exit code asked for, by a signal or a fatal error, once it is. */
     let stopWith: number | undefined;
+    const abortStart = new Cancellation();
     const stop = (code: number) => {
       if (stopWith !== undefined) return;
       stopWith = code;
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onTerm);
-      // Asked during the start: the stop follows it (a start that fails ends with its error).
-      if (running) stopRunning(running, code);
+      if (running) stopRunning(running, code, true);
+      // A signal during the start gives it up: it may wait a minute on an API server that fails.
+      // (A fatal error during the start ends the start by itself.)
+      else if (code === 0) abortStart.cancel(new Error("stopped while starting"));
     };
-    const stopRunning = (server: RunningExtProc, code: number) =>
-      server.stop().then(
+    const stopRunning = (server: RunningExtProc, code: number, tookTraffic: boolean) =>
+      server.stop({ tookTraffic }).then(
         () => resolve(code),
         error => {
           io.stderr(`error: could not stop cleanly: ${errorMessage(error)}\n`);
@@ -52,15 +56,17 @@ export async function extprocCommand(
     process.once("SIGTERM", onTerm);
     process.once("SIGINT", onTerm);
     // A configuration that can no longer be followed: exit, so the pod restarts fresh.
-    startExtProc(settings, { onFatal: () => stop(1) }).then(
+    startExtProc(settings, { onFatal: () => stop(1), abortStart }).then(
       server => {
         running = server;
-        if (stopWith !== undefined) stopRunning(server, stopWith);
+        // Asked to stop as the start ended: it served nothing, so no delay.
+        if (stopWith !== undefined) stopRunning(server, stopWith, false);
       },
       error => {
         process.off("SIGTERM", onTerm);
         process.off("SIGINT", onTerm);
-        reject(error);
+        if (abortStart.cancelled) resolve(0);
+        else reject(error);
       },
     );
   });

@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import type { Logger } from "winston";
 import { componentLogger } from "../lib/logger";
+import type { Cancellation } from "../pipeline/cancellation";
 import { assembleDataPlane } from "../pipeline/data-plane";
 import type { GatewayMetrics } from "../pipeline/metrics";
 import type { RouteStore } from "../pipeline/route-store";
@@ -22,8 +23,11 @@ export interface RunningExtProc {
   grpcPort: number;
   metricsPort: number;
   routes: RouteStore;
-  /** Drains the open streams (up to the drain time), then stops everything. */
-  stop(): Promise<void>;
+  /**
+   * Drains the open streams (up to the drain time), then stops everything; first, unless told it
+   * never took traffic, it keeps taking new streams for the shutdown delay.
+   */
+  stop(options?: { tookTraffic?: boolean }): Promise<void>;
 }
 
 export interface ExtProcDeps {
@@ -32,6 +36,8 @@ export interface ExtProcDeps {
   secretWatch?: SecretWatchFactory;
   /** Called when the configuration source can no longer follow changes: restart the process. */
   onFatal?: (error: Error) => void;
+  /** Cancelled to give up a start still loading its routes (a SIGTERM during a slow start). */
+  abortStart?: Cancellation;
 }
 
 export async function startExtProc(
@@ -59,7 +65,15 @@ export async function startExtProc(
     ports = await server.listen(addresses);
     metricsServer = await serveMetrics(metrics, settings.metricsPort, settings.host);
     source = configSource(settings, routes, logger, onFailure, deps.secretWatch);
-    await source.start();
+    const started = source;
+    const abort = () => void started.stop();
+    deps.abortStart?.onCancel(abort);
+    try {
+      if (deps.abortStart?.cancelled) throw deps.abortStart.reason;
+      await source.start();
+    } finally {
+      deps.abortStart?.offCancel(abort);
+    }
   } catch (error) {
     // What did start must stop, or its open ports and timers keep the process alive after the
     // failure: a pod that neither serves nor exits instead of one that restarts.
@@ -85,9 +99,9 @@ export async function startExtProc(
     grpcPort,
     metricsPort,
     routes,
-    async stop() {
+    async stop({ tookTraffic = true } = {}) {
       server.setServing(false);
-      if (settings.shutdownDelaySeconds > 0) {
+      if (tookTraffic && settings.shutdownDelaySeconds > 0) {
         logger.info("shutting down: still taking new streams", {
           seconds: settings.shutdownDelaySeconds,
         });

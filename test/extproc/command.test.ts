@@ -101,7 +101,7 @@ describe("ai-gateway extproc", () => {
         AIGW_EXTPROC_SOCKET: socket,
         AIGW_METRICS_PORT: "0",
         AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
-        AIGW_SHUTDOWN_DELAY_SECONDS: "1",
+        AIGW_SHUTDOWN_DELAY_SECONDS: "3",
         AIGW_DRAIN_SECONDS: "2",
       },
       stdio: ["ignore", "ignore", "pipe"],
@@ -133,7 +133,7 @@ describe("ai-gateway extproc", () => {
       await inFlight.send(requestHeaders("/v1/chat/completions"));
       const exited = new Promise<number | null>(resolve => child.once("exit", resolve));
       child.kill("SIGTERM");
-      // For a second it says NOT_SERVING but still takes new streams, while Envoy finds others.
+      // For 3 s it says NOT_SERVING but still takes new streams, while Envoy finds others.
       await logLine(child, "shutting down: still taking new streams");
       expect(await healthStatus(address, "")).toBe("NOT_SERVING");
       const late = envoy.open();
@@ -209,11 +209,50 @@ describe("ai-gateway extproc", () => {
       await listArrived;
       child.kill("SIGTERM");
       answerList();
-      // Not killed by the signal: the start finishes, then the server stops as it should.
+      // Not killed by the signal: the start is given up, and the process exits as asked.
       expect(await exited).toEqual([0, null]);
     } finally {
       child.kill("SIGKILL");
       for (const response of held) response.destroy();
+      await new Promise(resolve => api.close(resolve));
+    }
+  }, 30_000);
+
+  it("gives up a start that waits on a failing API server when told to stop", async () => {
+    let listed!: () => void;
+    const listArrived = new Promise<void>(resolve => (listed = resolve));
+    // Every list fails: the start would retry with back-off for about a minute.
+    const api = createServer((request, response) => {
+      listed();
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
+    });
+    await new Promise<void>(resolve => api.listen(0, "127.0.0.1", resolve));
+    const kubeconfig = join(dir, "failing-kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      tokenKubeconfig(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, "token"),
+    );
+    const child = spawn(process.execPath, [BIN, "extproc", "--port", "0"], {
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        AIGW_METRICS_PORT: "0",
+        AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+        AIGW_SHUTDOWN_DELAY_SECONDS: "60",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      const exited = new Promise<[number | null, string | null]>(resolve =>
+        child.once("exit", (code, signal) => resolve([code, signal])),
+      );
+      await listArrived;
+      child.kill("SIGTERM");
+      // Within the test's 30 s: neither the minute of retries nor the minute of shutdown delay.
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      child.kill("SIGKILL");
       await new Promise(resolve => api.close(resolve));
     }
   }, 30_000);
