@@ -54,6 +54,8 @@ export class StreamProcessor {
   private responseHeaders: Record<string, string> = {};
   private readonly startedAt: number;
   private readonly cancelled = new Cancellation();
+  /** Reported before its end: Envoy's own answer, passed on. */
+  private reported = false;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.startedAt = deps.now();
@@ -70,6 +72,7 @@ export class StreamProcessor {
     if (this.stage === "done") return;
     this.cancelled.cancel(new Error("the request was cancelled"));
     this.stage = "done";
+    if (this.reported) return;
     // The gateway's view, as `ai-gateway run` reports it (Envoy's access log has the status the
     // client saw).
     if (this.exchange) {
@@ -190,8 +193,18 @@ export class StreamProcessor {
   private async onResponseHeaders(message: ProcessingRequest): Promise<ProcessingResponse> {
     const exchange = this.exchange;
     if (!exchange) {
-      // Envoy's own answer (a 404 of the catch-all rule, a 413): passed on as it is, body too.
+      // Envoy's own answer (a 404 of the catch-all rule, a 413): passed on as it is, body too,
+      // and reported now, with its status, as every request is.
+      const status = Number(headersOf(message.response_headers?.headers)[":status"] ?? 0);
       this.stage = message.response_headers?.end_of_stream ? "done" : "response_body";
+      this.reported = true;
+      this.deps.finished({
+        route: this.routeKey,
+        endpoint: this.path.split("?")[0],
+        status,
+        durationMs: this.deps.now() - this.startedAt,
+        ...(status >= 400 ? { errorType: ENVOY_ANSWER } : {}),
+      });
       return { response_headers: {} };
     }
     this.responseHeaders = headersOf(message.response_headers?.headers);
@@ -326,6 +339,9 @@ export class StreamProcessor {
     };
   }
 }
+
+/** The error type of an error Envoy answered itself (a local reply), which the server passed on. */
+const ENVOY_ANSWER = "envoy_local_reply";
 
 /** Buffered bodies come whole, in one message; Envoy leaves `body` out when it is empty. */
 const EMPTY_BODY = Buffer.alloc(0);

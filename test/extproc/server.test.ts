@@ -290,6 +290,13 @@ describe("the ext_proc server", () => {
     });
     stream.end();
     expect(await stream.closed).toBeUndefined();
+    expect(finished).toEqual([
+      expect.objectContaining({
+        route: "default/route",
+        status: 413,
+        errorType: "envoy_local_reply",
+      }),
+    ]);
   });
 
   it("answers a message out of sequence with a gRPC error, and keeps serving other streams", async () => {
