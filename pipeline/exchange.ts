@@ -19,6 +19,7 @@ import {
 } from "./answer";
 import { BackendHealth, isBackendFailure } from "./backend-health";
 import { decodeBody, isEncoded } from "./content-encoding";
+import { namesModel } from "./models";
 import { computeCosts } from "./costs";
 import { composeHeaderMutations } from "./header-mutation";
 import type { BackendConfig } from "../contract/route-config";
@@ -58,6 +59,11 @@ export interface RequestSummary {
   /** The model the client asked for, and the one sent upstream. */
   model: string;
   upstreamModel: string;
+  /**
+   * Whether the rule names the model exactly: a name the operator chose, not any text a client
+   * sent through a rule that matches models by pattern.
+   */
+  modelNamedByRule: boolean;
   endpoint: string;
   stream: boolean;
   status: number;
@@ -449,6 +455,7 @@ export class Exchange {
       schema: this.current.backend.schema.name,
       model: this.current.requestedModel,
       upstreamModel: this.current.upstreamModel,
+      modelNamedByRule: namesModel(this.rule, this.current.requestedModel),
       endpoint: this.request.endpoint,
       stream: this.current.stream,
       status,

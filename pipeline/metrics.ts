@@ -35,10 +35,10 @@ const LABELS = [
 ] as const;
 
 /**
- * The most model names the metrics label series with. The model comes from the request body, and a
- * rule that matches models by pattern (or every model) lets any client name new ones: each would
- * add series to every histogram for as long as the process lives. Past this many, further names
- * share one label value.
+ * The most model names the metrics label series with, besides those a rule names exactly. The
+ * model comes from the request body, and a rule that matches models by pattern (or every model)
+ * lets any client name new ones: each would add series to every histogram for as long as the
+ * process lives. Past this many, further such names share one label value.
  */
 export const MAX_MODEL_LABELS = 100;
 export const OTHER_MODELS_LABEL = "_other";
@@ -114,7 +114,9 @@ export class GatewayMetrics implements RequestObserver {
     const labels = {
       gen_ai_operation_name: OPERATION[summary.endpoint] ?? summary.endpoint,
       gen_ai_provider_name: PROVIDER[summary.schema] ?? summary.schema,
-      gen_ai_request_model: this.modelLabel(summary.model),
+      gen_ai_request_model: summary.modelNamedByRule
+        ? modelText(summary.model)
+        : this.modelLabel(summary.model),
       backend: summary.backend,
       route: summary.route,
       error_type: summary.errorType ?? "",

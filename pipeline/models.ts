@@ -41,6 +41,17 @@ export function modelEntries(route: RouteConfig, seen = new Set<string>()): Mode
   );
 }
 
+/** Whether `rule` names `model` exactly on `x-ai-eg-model`, as `GET /v1/models` lists it. */
+export const namesModel = (rule: RuleConfig, model: string): boolean =>
+  rule.matches.some(match =>
+    match.headers.some(
+      header =>
+        header.type === "Exact" &&
+        header.value === model &&
+        header.name.toLowerCase() === MODEL_HEADER,
+    ),
+  );
+
 /** A model of `rule`, with the owner and creation time the rule gives its models. */
 export const modelEntry = (id: string, rule: RuleConfig): ModelEntry => ({
   id,

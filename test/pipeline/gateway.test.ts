@@ -393,6 +393,7 @@ describe("Exchange: the response", () => {
       route: "default/route",
       backend: "default/openai",
       model: "gpt-4o",
+      modelNamedByRule: true,
       status: 200,
       usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 },
       costs: { llm_total_token: 15, weighted: 25 },
@@ -410,6 +411,21 @@ describe("Exchange: the response", () => {
     expect(JSON.parse(text(translated.body)).error.message).toBe(
       "backend default/openai sent a response the gateway cannot read: its gzip body decodes to more than 64 MiB",
     );
+  });
+
+  it("tells a model the rule names from one it matched by pattern", async () => {
+    const byPattern = {
+      ...modelRule("gpt-4o", [backend("openai")]),
+      matches: [
+        {
+          headers: [{ type: "RegularExpression" as const, name: "x-ai-eg-model", value: "gpt-.*" }],
+        },
+      ],
+    };
+    const { gateway } = setUp(routeConfig([byPattern]));
+    const exchange = expectExchange(await gateway.begin(ROUTE_KEY, request(chat)));
+    exchange.planResponse(200, {});
+    expect(exchange.finish()).toMatchObject({ model: "gpt-4o", modelNamedByRule: false });
   });
 
   it("switches a stream to streaming, and translates it chunk by chunk", async () => {

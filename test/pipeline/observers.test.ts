@@ -11,6 +11,7 @@ const served: RequestSummary = {
   schema: "AWSBedrock",
   model: "claude",
   upstreamModel: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+  modelNamedByRule: true,
   endpoint: "/v1/chat/completions",
   stream: true,
   status: 200,
@@ -31,10 +32,13 @@ const served: RequestSummary = {
 describe("GatewayMetrics", () => {
   it("labels at most MAX_MODEL_LABELS model names, whatever models clients make up", async () => {
     const metrics = new GatewayMetrics();
+    const madeUp = { ...served, modelNamedByRule: false };
     for (let i = 0; i <= MAX_MODEL_LABELS + 50; i++) {
-      metrics.finished({ ...served, model: `made-up-${i}` }, { processingMs: 0.1 });
+      metrics.finished({ ...madeUp, model: `made-up-${i}` }, { processingMs: 0.1 });
     }
-    metrics.finished({ ...served, model: "made-up-0" }, { processingMs: 0.1 });
+    metrics.finished({ ...madeUp, model: "made-up-0" }, { processingMs: 0.1 });
+    // A model a rule names keeps its label, however many names clients made up first.
+    metrics.finished({ ...served, model: "claude" }, { processingMs: 0.1 });
     const text = await metrics.registry.metrics();
     const models = new Set(
       [
@@ -43,7 +47,8 @@ describe("GatewayMetrics", () => {
         ),
       ].map(match => `${match[1]} ${match[2]}`),
     );
-    expect(models.size).toBe(MAX_MODEL_LABELS + 1);
+    expect(models.size).toBe(MAX_MODEL_LABELS + 2);
+    expect(models).toContain("claude 1");
     expect(models).toContain("made-up-0 2");
     expect(models).toContain(`made-up-${MAX_MODEL_LABELS - 1} 1`);
     expect(models).toContain("_other 51");
