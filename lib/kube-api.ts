@@ -125,6 +125,8 @@ export interface CallOptions {
   query?: Record<string, string>;
   /** The `accept` header; default `application/json`. */
   accept?: string;
+  /** Gives the request up (a watch stopped while its list is still on the way). */
+  signal?: AbortSignal;
 }
 
 export interface ListOptions {
@@ -200,13 +202,13 @@ export class KubeApi {
    */
   async listVersioned<T>(
     path: ResourcePath,
-    options: Omit<ListOptions, "resourceVersion"> = {},
+    options: Omit<ListOptions, "resourceVersion"> & { signal?: AbortSignal } = {},
   ): Promise<{ items: T[]; resourceVersion: string }> {
-    const { metadataOnly, ...query } = options;
+    const { metadataOnly, signal, ...query } = options;
     const list = await this.call<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
       "GET",
       path,
-      { query, ...(metadataOnly && { accept: METADATA_ONLY }) },
+      { query, signal, ...(metadataOnly && { accept: METADATA_ONLY }) },
     );
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "" };
   }
@@ -286,6 +288,7 @@ export class KubeApi {
         }),
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
     });
     const text = await response.body.text();
     if (response.statusCode >= 200 && response.statusCode < 300) {

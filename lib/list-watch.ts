@@ -96,6 +96,7 @@ export class ListWatch<T extends ObjectMetadata> {
     const { items, resourceVersion } = await (
       await this.api()
     ).listVersioned<T>(this.path, {
+      signal: this.stopping.signal,
       metadataOnly: this.options.mode === "metadata",
       ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
     });

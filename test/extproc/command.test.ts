@@ -166,96 +166,61 @@ describe("ai-gateway extproc", () => {
     }
   }, 30_000);
 
-  it("stops on a SIGTERM that comes while its routes are still loading", async () => {
-    // An API server slow to list the route Secrets: the start waits on it.
-    let listed!: () => void;
-    const listArrived = new Promise<void>(resolve => (listed = resolve));
-    let answerList!: () => void;
-    const listAnswered = new Promise<void>(resolve => (answerList = resolve));
-    const held: ServerResponse[] = [];
-    const api = createServer((request, response) => {
-      response.writeHead(200, { "content-type": "application/json" });
-      if (new URL(request.url!, "http://api").searchParams.get("watch") === "1") {
-        held.push(response);
-        return;
+  // The start waits on the API server's list of route Secrets: one that never answers, or one
+  // whose lists fail (the start would retry with back-off for about a minute).
+  it.each([
+    ["a list that has not answered", (_response: ServerResponse) => {}],
+    [
+      "lists that fail",
+      (response: ServerResponse) => {
+        response.writeHead(500, { "content-type": "application/json" });
+        response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
+      },
+    ],
+  ])(
+    "stops at once on a SIGTERM during its start, waiting on %s",
+    async (_name, answer) => {
+      let listed!: () => void;
+      const listArrived = new Promise<void>(resolve => (listed = resolve));
+      const open: ServerResponse[] = [];
+      const api = createServer((_request, response) => {
+        open.push(response);
+        listed();
+        answer(response);
+      });
+      await new Promise<void>(resolve => api.listen(0, "127.0.0.1", resolve));
+      const kubeconfig = join(dir, "kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        tokenKubeconfig(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, "token"),
+      );
+      const child = spawn(process.execPath, [BIN, "extproc", "--port", "0"], {
+        env: {
+          ...process.env,
+          KUBECONFIG: kubeconfig,
+          AIGW_METRICS_PORT: "0",
+          AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
+          AIGW_SHUTDOWN_DELAY_SECONDS: "60",
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      try {
+        const exited = new Promise<[number | null, string | null]>(resolve =>
+          child.once("exit", (code, signal) => resolve([code, signal])),
+        );
+        await listArrived;
+        child.kill("SIGTERM");
+        // Not killed by the signal, and within the test's 30 s: the start is given up, with
+        // neither the retries nor the shutdown delay of a server that never took traffic.
+        expect(await exited).toEqual([0, null]);
+      } finally {
+        child.kill("SIGKILL");
+        for (const response of open) response.destroy();
+        await new Promise(resolve => api.close(resolve));
       }
-      listed();
-      void listAnswered.then(() =>
-        response.end(
-          JSON.stringify({ kind: "SecretList", metadata: { resourceVersion: "1" }, items: [] }),
-        ),
-      );
-    });
-    await new Promise<void>(resolve => api.listen(0, "127.0.0.1", resolve));
-    const kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      tokenKubeconfig(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, "token"),
-    );
-    const child = spawn(process.execPath, [BIN, "extproc", "--port", "0"], {
-      env: {
-        ...process.env,
-        KUBECONFIG: kubeconfig,
-        AIGW_METRICS_PORT: "0",
-        AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
-        AIGW_DRAIN_SECONDS: "1",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    try {
-      const exited = new Promise<[number | null, string | null]>(resolve =>
-        child.once("exit", (code, signal) => resolve([code, signal])),
-      );
-      await listArrived;
-      child.kill("SIGTERM");
-      answerList();
-      // Not killed by the signal: the start is given up, and the process exits as asked.
-      expect(await exited).toEqual([0, null]);
-    } finally {
-      child.kill("SIGKILL");
-      for (const response of held) response.destroy();
-      await new Promise(resolve => api.close(resolve));
-    }
-  }, 30_000);
-
-  it("gives up a start that waits on a failing API server when told to stop", async () => {
-    let listed!: () => void;
-    const listArrived = new Promise<void>(resolve => (listed = resolve));
-    // Every list fails: the start would retry with back-off for about a minute.
-    const api = createServer((request, response) => {
-      listed();
-      response.writeHead(500, { "content-type": "application/json" });
-      response.end(JSON.stringify({ kind: "Status", message: "etcd is down" }));
-    });
-    await new Promise<void>(resolve => api.listen(0, "127.0.0.1", resolve));
-    const kubeconfig = join(dir, "failing-kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      tokenKubeconfig(`http://127.0.0.1:${(api.address() as AddressInfo).port}`, "token"),
-    );
-    const child = spawn(process.execPath, [BIN, "extproc", "--port", "0"], {
-      env: {
-        ...process.env,
-        KUBECONFIG: kubeconfig,
-        AIGW_METRICS_PORT: "0",
-        AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
-        AIGW_SHUTDOWN_DELAY_SECONDS: "60",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    try {
-      const exited = new Promise<[number | null, string | null]>(resolve =>
-        child.once("exit", (code, signal) => resolve([code, signal])),
-      );
-      await listArrived;
-      child.kill("SIGTERM");
-      // Within the test's 30 s: neither the minute of retries nor the minute of shutdown delay.
-      expect(await exited).toEqual([0, null]);
-    } finally {
-      child.kill("SIGKILL");
-      await new Promise(resolve => api.close(resolve));
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 
   it("exits with the error when its routes cannot be loaded, rather than staying up unready", async () => {
     const missing = join(dir, "no-such-folder");
