@@ -85,11 +85,10 @@ export async function prepareAttempt(
     },
     remove: [],
   };
-  const configured = configuredMutation(backend);
   const beforeAuth = composeHeaderMutations(
     translated.headers,
     translated.stream ? PLAIN_STREAM : NO_MUTATION,
-    configured,
+    configuredMutation(backend),
     routing,
   );
   const credentials = await authenticate(
@@ -101,14 +100,7 @@ export async function prepareAttempt(
     },
     deps.auth,
   );
-  // The credentials remove every credential header they do not set: the client's must never
-  // reach a backend, but one the backend's own configuration sets (a self-hosted server's static
-  // token) is the operator's, and stays.
-  const credentialHeaders = {
-    set: credentials.headers.set,
-    remove: credentials.headers.remove.filter(name => !(name in configured.set)),
-  };
-  const headers = composeHeaderMutations(beforeAuth, credentialHeaders, {
+  const headers = composeHeaderMutations(beforeAuth, credentials.headers, {
     set: { ":path": credentials.path },
     remove: [],
   });
@@ -158,8 +150,12 @@ export async function authenticate(
   registry: BackendAuthRegistry,
   method = "POST",
 ): Promise<{ path: string; headers: HeaderMutation; host?: string }> {
-  if (!backend.auth)
-    return { path: request.path, headers: credentialMutation({}, request.headers) };
+  if (!backend.auth) {
+    return {
+      path: request.path,
+      headers: keepingConfigured(credentialMutation({}, request.headers), backend),
+    };
+  }
   const authenticator = registry.get(backend.id);
   if (!authenticator) {
     throw new GatewayError(
@@ -169,13 +165,14 @@ export async function authenticate(
     );
   }
   try {
-    return await authenticator.authenticate({
+    const result = await authenticator.authenticate({
       method,
       ...(backend.endpoint ? { host: backend.endpoint.hostname } : {}),
       path: request.path,
       headers: request.headers,
       body: request.body,
     });
+    return { ...result, headers: keepingConfigured(result.headers, backend) };
   } catch (error) {
     throw new GatewayError(
       503,
@@ -183,4 +180,16 @@ export async function authenticate(
       "backend_credentials_unavailable",
     );
   }
+}
+
+/**
+ * The credentials remove every credential header they do not set: the client's must never reach a
+ * backend. One the backend's own header mutation sets (a self-hosted server's static token) is the
+ * operator's, and stays.
+ */
+function keepingConfigured(credentials: HeaderMutation, backend: BackendConfig): HeaderMutation {
+  const configured = backend.headerMutation?.set;
+  if (!configured?.length) return credentials;
+  const names = new Set(configured.map(header => header.name.toLowerCase()));
+  return { set: credentials.set, remove: credentials.remove.filter(name => !names.has(name)) };
 }

@@ -7,6 +7,7 @@ import { MAX_DECODED_BYTES } from "../../pipeline/content-encoding";
 import { Exchange } from "../../pipeline/exchange";
 import { Gateway, GatewayRequest } from "../../pipeline/gateway";
 import { RouteStore } from "../../pipeline/route-store";
+import { authenticate } from "../../pipeline/upstream-attempt";
 import { UpstreamClient } from "../../pipeline/upstream-client";
 import {
   eventually,
@@ -278,6 +279,18 @@ describe("Gateway: the upstream request", () => {
     expect(attempt.headers.set.authorization).toBe("Bearer static-token");
     expect(attempt.headers.remove).not.toContain("authorization");
     expect(attempt.headers.remove).toContain("x-api-key");
+    // The same for every call the gateway authenticates, model listings included.
+    const listing = await authenticate(
+      vllm,
+      {
+        path: "/v1/models",
+        headers: { authorization: "Bearer client-key" },
+        body: new Uint8Array(),
+      },
+      new BackendAuthRegistry(),
+      "GET",
+    );
+    expect(listing.headers.remove).not.toContain("authorization");
   });
 
   it("signs a Bedrock request with SigV4 over the translated body", async () => {
