@@ -114,12 +114,9 @@ export class Exchange {
   ) {}
 
   /**
-   * Prepares the first attempt at the first backend of `candidates` that can take it. A backend
-   * whose credentials cannot be had is passed over for the next, and counted as failed; one that
-   * cannot express the request is passed over too, but not counted (a rule may mix providers that
-   * support different features).
-   * When none can take it: the last backend's unavailability if any was unavailable, since a retry
-   * may then succeed, or else the first (most preferred) backend's refusal.
+   * Prepares the first attempt at the first backend of `candidates` that can take it
+   * (`firstTakingBackend`). When none can: the last backend's unavailability if any was
+   * unavailable, since a retry may then succeed, or else the most preferred backend's refusal.
    */
   static async start(
     route: RouteConfig,
@@ -130,28 +127,12 @@ export class Exchange {
   ): Promise<Exchange> {
     const startedAt = deps.now();
     const remaining = [...candidates];
-    let unavailable: GatewayError | undefined;
-    let refused: TranslationError | undefined;
-    while (remaining.length > 0) {
-      const backend = remaining.shift()!;
-      try {
-        const attempt = await prepareAttempt(backend, request, deps);
-        // Only another backend's attempt reads the client's parsed body again: without one left,
-        // the exchange does not hold it (nor its base64 images) while the upstream answers.
-        const kept = remaining.length > 0 ? request : { ...request, body: undefined };
-        return new Exchange(route, rule, kept, remaining, attempt, deps, startedAt);
-      } catch (error) {
-        if (error instanceof GatewayError) {
-          deps.health.recordFailure(backend.id);
-          unavailable = error;
-        } else if (error instanceof TranslationError) {
-          refused ??= error;
-        } else {
-          throw error;
-        }
-      }
-    }
-    throw unavailable ?? refused;
+    const next = await firstTakingBackend(remaining, request, deps, () => true);
+    if (!("attempt" in next)) throw next.unavailable ?? next.refused;
+    // Only another backend's attempt reads the client's parsed body again: without one left, the
+    // exchange does not hold it (nor its base64 images) while the upstream answers.
+    const kept = remaining.length > 0 ? request : { ...request, body: undefined };
+    return new Exchange(route, rule, kept, remaining, next.attempt, deps, startedAt);
   }
 
   /** The attempt the front door is to send (or to have Envoy send). */
@@ -329,42 +310,26 @@ export class Exchange {
 
   /**
    * Moves on from the current attempt, which failed, to the next backend that can take the
-   * request, for a front door that sends attempts itself and streams their answers. A backend whose
-   * credentials cannot be had is passed over and counted as failed; one that cannot express the
-   * request is passed over. Resolves to the new attempt or, when none is left or the time budget
-   * ran out, to why the last backends were passed over: `unavailable`, which outranks the failure
-   * the caller already has, and `refused`, which does not (the client's request is fine for the
-   * backend that failed, and a retry may succeed).
+   * request (as `start` picks the first), for a front door that sends attempts itself and streams
+   * their answers. Resolves to the new attempt or, when none is left or the time budget ran out,
+   * to the unavailability of a backend passed over, if any: it outranks the failure the caller
+   * already has. A refusal does not (the request is fine for the backend that failed, and a retry
+   * may succeed), so it is not returned.
    */
-  async advance(): Promise<
-    { attempt: UpstreamAttempt } | { unavailable?: GatewayAnswer; refused?: GatewayAnswer }
-  > {
-    let unavailable: GatewayAnswer | undefined;
-    let refused: GatewayAnswer | undefined;
+  async advance(): Promise<{ attempt: UpstreamAttempt } | { unavailable?: GatewayAnswer }> {
     this.fallingBackSince ??= this.deps.now();
-    const leaving = this.current.backend.id;
-    while (this.canAdvance()) {
-      const backend = this.remaining.shift()!;
-      try {
-        const attempt = await prepareAttempt(backend, this.request, this.deps);
-        this.failed.push(leaving);
-        this.current = attempt;
-        return { attempt };
-      } catch (error) {
-        // No credentials, or a request this backend cannot take: the next one may serve.
-        if (error instanceof GatewayError) {
-          this.deps.health.recordFailure(backend.id);
-          unavailable = error.toAnswer();
-        } else if (error instanceof TranslationError) {
-          refused = { status: error.status, headers: JSON_TYPE, body: error.toBody() };
-        } else {
-          throw error;
-        }
-      }
+    const next = await firstTakingBackend(this.remaining, this.request, this.deps, () =>
+      this.canAdvance(),
+    );
+    if ("attempt" in next) {
+      this.failed.push(this.current.backend.id);
+      this.current = next.attempt;
+      return next;
     }
+    if (!next.unavailable) return {};
     // Only backends that could not express the request were left: the failed one's answer stands.
-    if (unavailable) this.failed.push(leaving);
-    return { unavailable, refused };
+    this.failed.push(this.current.backend.id);
+    return { unavailable: next.unavailable.toAnswer() };
   }
 
   /**
@@ -508,6 +473,41 @@ export class Exchange {
 }
 
 /**
+ * The attempt at the first backend of `backends` that can take the request, taking the backends it
+ * tries off the list while `mayTry()` allows. A backend whose credentials cannot be had is passed
+ * over and counted as failed; one that cannot express the request is passed over too, but not
+ * counted (a rule may mix providers that support different features). When none can: the last
+ * unavailability, and the first (most preferred) refusal.
+ */
+async function firstTakingBackend(
+  backends: BackendConfig[],
+  request: ClientRequestContext,
+  deps: ExchangeDeps,
+  mayTry: () => boolean,
+): Promise<
+  { attempt: UpstreamAttempt } | { unavailable?: GatewayError; refused?: TranslationError }
+> {
+  let unavailable: GatewayError | undefined;
+  let refused: TranslationError | undefined;
+  while (backends.length > 0 && mayTry()) {
+    const backend = backends.shift()!;
+    try {
+      return { attempt: await prepareAttempt(backend, request, deps) };
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        deps.health.recordFailure(backend.id);
+        unavailable = error;
+      } else if (error instanceof TranslationError) {
+        refused ??= error;
+      } else {
+        throw error;
+      }
+    }
+  }
+  return { unavailable, refused };
+}
+
+/**
  * The provider's headers that tell a client when to try again (`retry-after`, `retry-after-ms`,
  * `x-ratelimit-*`): an answer the gateway got itself passes them on, as Envoy passes on a routed
  * one, for clients such as the OpenAI SDKs that back off by them.
@@ -522,7 +522,6 @@ function rateLimitHeaders(headers: Record<string, string>): Record<string, strin
   return kept;
 }
 
-const JSON_TYPE = { "content-type": "application/json" };
 const CANCELLED_ANSWER = new GatewayError(CLIENT_CLOSED_REQUEST, "the client went away", CANCELLED);
 const NO_LIMIT: AttemptLimit = { ms: Infinity, exceeded: "", backendAtFault: false };
 

@@ -271,10 +271,7 @@ export class GatewayHttpServer {
       }
       const next = await overhead.timeAsync(() => exchange.advance());
       if (!("attempt" in next)) {
-        this.write(
-          response,
-          this.served(exchange, next.unavailable ?? failure ?? next.refused, overhead),
-        );
+        this.write(response, this.served(exchange, next.unavailable ?? failure, overhead));
         return exchange.finish();
       }
     }
