@@ -102,7 +102,8 @@ describe("ai-gateway extproc", () => {
         AIGW_METRICS_PORT: "0",
         AIGW_EXTPROC_LISTEN_HOST: "127.0.0.1",
         AIGW_SHUTDOWN_DELAY_SECONDS: "3",
-        AIGW_DRAIN_SECONDS: "2",
+        // Room for the request in flight on a loaded machine: the drain ends when it does.
+        AIGW_DRAIN_SECONDS: "20",
       },
       stdio: ["ignore", "ignore", "pipe"],
     });

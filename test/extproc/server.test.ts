@@ -82,6 +82,7 @@ describe("the ext_proc server", () => {
 
   beforeEach(() => {
     finished.length = 0;
+    timings.length = 0;
     load(
       routeConfig(
         [
@@ -261,7 +262,9 @@ describe("the ext_proc server", () => {
     ).toEqual(["gpt-4o", "claude"]);
     stream.end();
     // Reported while its only message was handled: the processing time still counts that message.
-    expect(timings.at(-1)?.processingMs).toBeGreaterThan(0);
+    expect(finished).toHaveLength(1);
+    expect(timings).toHaveLength(1);
+    expect(timings[0].processingMs).toBeGreaterThan(0);
   });
 
   it("answers 503 in OpenAI's shape for a route it has no configuration for", async () => {
