@@ -33,11 +33,14 @@ export async function extprocCommand(
     /** The exit code asked for, by a signal or a fatal error, once it is. */
     let stopWith: number | undefined;
     const abortStart = new Cancellation();
+    const detach = () => {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onTerm);
+    };
     const stop = (code: number) => {
       if (stopWith !== undefined) return;
       stopWith = code;
-      process.off("SIGTERM", onTerm);
-      process.off("SIGINT", onTerm);
+      detach();
       if (running) stopRunning(running, code, true);
       // A signal during the start gives it up: it may wait a minute on an API server that fails.
       // (A fatal error during the start ends the start by itself.)
@@ -63,8 +66,7 @@ export async function extprocCommand(
         if (stopWith !== undefined) stopRunning(server, stopWith, false);
       },
       error => {
-        process.off("SIGTERM", onTerm);
-        process.off("SIGINT", onTerm);
+        detach();
         if (abortStart.cancelled) resolve(0);
         else reject(error);
       },

@@ -60,6 +60,14 @@ export async function startExtProc(
   };
   let metricsServer: Server | undefined;
   let source: ConfigSource | undefined;
+  /** Stops what has started, its streams given up to `graceMs` to finish. */
+  const closeAll = async (graceMs: number) => {
+    await server.shutdown(graceMs);
+    await source?.stop();
+    await upstream.close();
+    auth.close();
+    if (metricsServer) await closeServer(metricsServer);
+  };
   let ports: number[];
   try {
     ports = await server.listen(addresses);
@@ -77,11 +85,7 @@ export async function startExtProc(
   } catch (error) {
     // What did start must stop, or its open ports and timers keep the process alive after the
     // failure: a pod that neither serves nor exits instead of one that restarts.
-    await server.shutdown(0);
-    await source?.stop();
-    await upstream.close();
-    auth.close();
-    if (metricsServer) await closeServer(metricsServer);
+    await closeAll(0);
     throw error;
   }
   const grpcPort = tcp.length > 0 ? ports[0] : 0;
@@ -108,11 +112,7 @@ export async function startExtProc(
         await new Promise(resolve => setTimeout(resolve, settings.shutdownDelaySeconds * 1000));
       }
       logger.info("draining", { seconds: settings.drainSeconds });
-      await server.shutdown(settings.drainSeconds * 1000);
-      await source.stop();
-      await upstream.close();
-      auth.close();
-      await closeServer(metricsServer);
+      await closeAll(settings.drainSeconds * 1000);
       logger.info("stopped");
     },
   };

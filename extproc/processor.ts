@@ -79,13 +79,22 @@ export class StreamProcessor {
       this.deps.finished(this.exchange.finishUnanswered(errorType));
       return;
     }
-    this.deps.finished({
+    this.deps.finished(this.ownSummary(unansweredStatus(errorType), errorType));
+  }
+
+  /** The summary of a request no backend was tried for. */
+  private ownSummary(status: number, errorType?: string): AnsweredSummary {
+    return {
       route: this.routeKey,
-      endpoint: this.path.split("?")[0],
-      status: unansweredStatus(errorType),
+      endpoint: this.endpoint,
+      status,
       durationMs: this.deps.now() - this.startedAt,
-      errorType,
-    });
+      ...(errorType ? { errorType } : {}),
+    };
+  }
+
+  private get endpoint(): string {
+    return this.path.split("?")[0];
   }
 
   /** The answer to one message; undefined in observability mode, where none may be sent. */
@@ -198,13 +207,7 @@ export class StreamProcessor {
       const status = Number(headersOf(message.response_headers?.headers)[":status"] ?? 0);
       this.stage = message.response_headers?.end_of_stream ? "done" : "response_body";
       this.reported = true;
-      this.deps.finished({
-        route: this.routeKey,
-        endpoint: this.path.split("?")[0],
-        status,
-        durationMs: this.deps.now() - this.startedAt,
-        ...(status >= 400 ? { errorType: ENVOY_ANSWER } : {}),
-      });
+      this.deps.finished(this.ownSummary(status, status >= 400 ? ENVOY_ANSWER : undefined));
       return { response_headers: {} };
     }
     this.responseHeaders = headersOf(message.response_headers?.headers);
@@ -326,12 +329,7 @@ export class StreamProcessor {
     this.stage = "done";
     this.deps.finished(
       summary ??
-        answeredSummary(
-          this.routeKey,
-          this.path.split("?")[0],
-          answer,
-          this.deps.now() - this.startedAt,
-        ),
+        answeredSummary(this.routeKey, this.endpoint, answer, this.deps.now() - this.startedAt),
     );
     return {
       immediate_response: immediateResponse(answer, summary ? "ai_gateway_fallback" : "ai_gateway"),

@@ -41,7 +41,7 @@ const LABELS = [
  * process lives. Past this many, further such names share one label value.
  */
 export const MAX_MODEL_LABELS = 100;
-export const OTHER_MODELS_LABEL = "_other";
+const OTHER_MODELS_LABEL = "_other";
 
 const SECONDS_BUCKETS = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,

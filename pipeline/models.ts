@@ -1,5 +1,5 @@
 /** `GET /v1/models`: the models a route serves, as OpenAI lists them. */
-import { MODEL_HEADER } from "../api/v1alpha1";
+import { MODEL_HEADER, type HTTPHeaderMatch } from "../api/v1alpha1";
 import type { RouteConfig, RuleConfig } from "../contract/route-config";
 import { GatewayAnswer, jsonAnswer } from "./answer";
 
@@ -34,22 +34,21 @@ export function modelEntries(route: RouteConfig, seen = new Set<string>()): Mode
   return route.rules.flatMap(rule =>
     rule.matches.flatMap(match =>
       match.headers
-        .filter(header => header.type === "Exact" && header.name.toLowerCase() === MODEL_HEADER)
+        .filter(namesAModel)
         .filter(header => !seen.has(header.value) && seen.add(header.value))
         .map(header => modelEntry(header.value, rule)),
     ),
   );
 }
 
-/** Whether `rule` names `model` exactly on `x-ai-eg-model`, as `GET /v1/models` lists it. */
+/** Whether a header match names a model: exactly, on `x-ai-eg-model`. */
+const namesAModel = (header: HTTPHeaderMatch) =>
+  header.type === "Exact" && header.name.toLowerCase() === MODEL_HEADER;
+
+/** Whether `rule` names `model` exactly, as `GET /v1/models` lists it. */
 export const namesModel = (rule: RuleConfig, model: string): boolean =>
   rule.matches.some(match =>
-    match.headers.some(
-      header =>
-        header.type === "Exact" &&
-        header.value === model &&
-        header.name.toLowerCase() === MODEL_HEADER,
-    ),
+    match.headers.some(header => header.value === model && namesAModel(header)),
   );
 
 /** A model of `rule`, with the owner and creation time the rule gives its models. */

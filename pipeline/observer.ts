@@ -7,7 +7,7 @@ import type { RequestSummary } from "./exchange";
  * The most of a model name a log line or a metric label keeps. With a rule that matches models by
  * pattern, the name is any text a client sent, of any length.
  */
-export const MAX_MODEL_TEXT = 256;
+const MAX_MODEL_TEXT = 256;
 export const modelText = (model: string) =>
   model.length > MAX_MODEL_TEXT ? model.slice(0, MAX_MODEL_TEXT) : model;
 
